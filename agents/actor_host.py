@@ -1,0 +1,127 @@
+"""Hosts virtual actors: a bounded mailbox per key, one message at a time per key, a cap on keys running at once.
+
+Both runtimes (in-memory and NATS) feed this host; only where messages come from differs.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from agents.agent_id import AgentId
+from agents.envelope import Envelope, RunOutcome
+from agents.supervisor import Supervisor
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope], Awaitable[RunOutcome]]
+DeadLetter = Callable[[Envelope, str], Awaitable[None]]
+OutcomeSink = Callable[[RunOutcome], Awaitable[None]]
+
+
+@dataclass
+class _Actor:
+    agent: AgentId
+    mailbox: asyncio.Queue[Envelope]
+    task: asyncio.Task | None = None
+
+
+class ActorHost:
+    """Owns live actors. `deliver` waits while the target mailbox is full: that wait is the backpressure."""
+
+    def __init__(self, handlers: dict[str, Handler], *, max_concurrent: int = 16, mailbox_size: int = 64,
+                 idle_s: float = 30.0, supervisor: Supervisor | None = None,
+                 on_deadletter: DeadLetter | None = None, on_outcome: OutcomeSink | None = None) -> None:
+        self.handlers = handlers
+        self.mailbox_size = mailbox_size
+        self.idle_s = idle_s
+        self.supervisor = supervisor or Supervisor()
+        self._slots = asyncio.Semaphore(max_concurrent)
+        self._actors: dict[AgentId, _Actor] = {}
+        self._on_deadletter = on_deadletter
+        self._on_outcome = on_outcome
+        self.max_depth_seen = 0
+        self.activations = 0
+        self.outcomes: list[RunOutcome] = []
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._pending = 0
+
+    @property
+    def live_actors(self) -> int:
+        return len(self._actors)
+
+    async def deliver(self, envelope: Envelope) -> None:
+        """Queue a message for its actor, activating the actor if it is not live."""
+        if envelope.agent.type not in self.handlers:
+            raise KeyError(f"no handler registered for actor type {envelope.agent.type!r}")
+        actor = self._actors.get(envelope.agent)
+        if actor is None:
+            actor = _Actor(envelope.agent, asyncio.Queue(maxsize=self.mailbox_size))
+            self._actors[envelope.agent] = actor
+            self.activations += 1
+        self._pending += 1
+        self._idle.clear()
+        await actor.mailbox.put(envelope)
+        self.max_depth_seen = max(self.max_depth_seen, actor.mailbox.qsize())
+        if actor.task is None or actor.task.done():
+            actor.task = asyncio.create_task(self._run(actor), name=f"actor:{actor.agent}")
+
+    async def drain(self) -> None:
+        """Wait until every delivered message has been handled or dead-lettered."""
+        await self._idle.wait()
+
+    async def stop(self) -> None:
+        tasks = [a.task for a in self._actors.values() if a.task]
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._actors.clear()
+
+    async def _run(self, actor: _Actor) -> None:
+        """The actor's loop: strictly one message at a time; deactivates after `idle_s` without mail."""
+        while True:
+            try:
+                envelope = await asyncio.wait_for(actor.mailbox.get(), timeout=self.idle_s)
+            except asyncio.TimeoutError:
+                if actor.mailbox.empty():
+                    self._actors.pop(actor.agent, None)  # virtual actor: its state is in the checkpointer
+                    return
+                continue
+            try:
+                async with self._slots:
+                    await self._handle_supervised(envelope)
+            finally:
+                self._pending -= 1
+                if self._pending == 0:
+                    self._idle.set()
+
+    async def _handle_supervised(self, envelope: Envelope) -> None:
+        handler = self.handlers[envelope.agent.type]
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                outcome = await handler(envelope)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the actor crashed: supervise
+                self.supervisor.record(str(envelope.agent), envelope.msg_id, attempt, exc)
+                log.warning("actor %s crashed on %s (attempt %d): %s", envelope.agent, envelope.msg_id, attempt, exc)
+                if self.supervisor.should_retry(attempt):
+                    self.supervisor.restarts += 1
+                    await envelope.in_progress()
+                    await asyncio.sleep(self.supervisor.backoff_s(attempt))
+                    continue
+                reason = f"crashed {attempt} times; last error: {type(exc).__name__}: {exc}"
+                if self._on_deadletter:
+                    await self._on_deadletter(envelope, reason)
+                await envelope.ack()
+                return
+            self.outcomes.append(outcome)
+            del self.outcomes[:-10000]
+            if self._on_outcome:
+                await self._on_outcome(outcome)
+            await envelope.ack()
+            return

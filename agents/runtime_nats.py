@@ -1,0 +1,105 @@
+"""The NATS runtime: triggers are pulled from the EVENTS JetStream stream, one durable consumer per graph."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from typing import Any
+
+from nats.aio.client import Client
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from agents.actor_host import ActorHost, Handler
+from agents.agent_id import AgentId
+from agents.bus import EVENTS_STREAM
+from agents.envelope import Envelope, RunOutcome
+from agents.supervisor import Supervisor
+from agents.triggers import DEADLETTER_SUBJECT, RUNS_COMPLETED_SUBJECT, TRIGGERS, InvalidEvent, Trigger
+
+log = logging.getLogger(__name__)
+
+
+class NatsRuntime:
+    """Actors fed from JetStream. A message is acked only after its run reached a terminal or waiting state."""
+
+    def __init__(self, nc: Client, handlers: dict[str, Handler], *, triggers: tuple[Trigger, ...] = TRIGGERS,
+                 max_concurrent: int = 16, mailbox_size: int = 64, idle_s: float = 30.0,
+                 supervisor: Supervisor | None = None, ack_wait_s: float = 60.0, fetch_batch: int = 16) -> None:
+        self.nc = nc
+        self.js = nc.jetstream()
+        self.triggers = tuple(t for t in triggers if t.actor_type in handlers)
+        self.host = ActorHost(handlers, max_concurrent=max_concurrent, mailbox_size=mailbox_size, idle_s=idle_s,
+                              supervisor=supervisor, on_deadletter=self._deadletter, on_outcome=self._announce)
+        self.ack_wait_s = ack_wait_s
+        self.fetch_batch = fetch_batch
+        # Unacked messages per consumer stay bounded too, so a stalled runtime can't hoard the stream.
+        self.max_ack_pending = mailbox_size * max_concurrent
+        self._tasks: list[asyncio.Task] = []
+        self._running = False
+
+    async def start(self) -> None:
+        self._running = True
+        for trigger in self.triggers:
+            config = ConsumerConfig(durable_name=trigger.durable, filter_subject=trigger.subject,
+                                    ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
+                                    ack_wait=self.ack_wait_s, max_ack_pending=self.max_ack_pending)
+            sub = await self.js.pull_subscribe(trigger.subject, durable=trigger.durable, stream=EVENTS_STREAM, config=config)
+            self._tasks.append(asyncio.create_task(self._pull(trigger, sub), name=f"pull:{trigger.durable}"))
+
+    async def stop(self) -> None:
+        self._running = False
+        for t in self._tasks:
+            t.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.host.stop()
+
+    async def send(self, agent: AgentId, payload: dict[str, Any], *, msg_id: str | None = None) -> None:
+        """Publish an event for an actor; JetStream drops a repeat of the same msg_id."""
+        trigger = next((t for t in self.triggers if t.actor_type == agent.type), None)
+        if trigger is None:
+            raise KeyError(f"no trigger subject for actor type {agent.type!r}")
+        await self.js.publish(trigger.subject, json.dumps(payload).encode(),
+                              headers={"Nats-Msg-Id": msg_id or uuid.uuid4().hex})
+
+    async def _pull(self, trigger: Trigger, sub) -> None:
+        while self._running:
+            try:
+                msgs = await sub.fetch(self.fetch_batch, timeout=1.0)
+            except (NatsTimeout, asyncio.TimeoutError):
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the bus went away for a moment: back off, reconnect handles the rest
+                log.warning("fetch on %s failed: %s", trigger.subject, exc)
+                await asyncio.sleep(0.5)
+                continue
+            for msg in msgs:
+                await self._route(trigger, msg)  # waits while the actor's mailbox is full: backpressure
+
+    async def _route(self, trigger: Trigger, msg) -> None:
+        msg_id = (msg.headers or {}).get("Nats-Msg-Id") or f"{EVENTS_STREAM}:{msg.metadata.sequence.stream}"
+        try:
+            payload = json.loads(msg.data)
+            if not isinstance(payload, dict):
+                raise InvalidEvent("event body must be a JSON object")
+            agent = AgentId(trigger.actor_type, trigger.key_of(payload))
+        except (ValueError, InvalidEvent) as exc:
+            await self._publish_deadletter({"subject": msg.subject, "msg_id": msg_id, "reason": f"invalid event: {exc}"})
+            await msg.ack()
+            return
+        envelope = Envelope(agent=agent, payload=payload, msg_id=msg_id, subject=msg.subject,
+                            ack=msg.ack, in_progress=msg.in_progress)
+        await self.host.deliver(envelope)
+
+    async def _deadletter(self, envelope: Envelope, reason: str) -> None:
+        await self._publish_deadletter({"agent": str(envelope.agent), "subject": envelope.subject,
+                                        "msg_id": envelope.msg_id, "reason": reason, "payload": envelope.payload})
+
+    async def _publish_deadletter(self, record: dict[str, Any]) -> None:
+        await self.js.publish(DEADLETTER_SUBJECT, json.dumps(record).encode())
+
+    async def _announce(self, outcome: RunOutcome) -> None:
+        await self.nc.publish(RUNS_COMPLETED_SUBJECT, outcome.model_dump_json(exclude={"detail"}).encode())

@@ -1,0 +1,53 @@
+"""The gate's own memory of past effects: totals paid per claim, units reserved, calls per minute."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+
+class GateStore:
+    """State the policy needs as input. Kept by the gate, never by the agent, so a model cannot reset it."""
+
+    def __init__(self, db_path: Path) -> None:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(
+            "CREATE TABLE IF NOT EXISTS paid (idempotency_key TEXT PRIMARY KEY, claim_id TEXT, amount REAL);"
+            "CREATE INDEX IF NOT EXISTS paid_claim ON paid(claim_id);"
+            "CREATE TABLE IF NOT EXISTS reserved (idempotency_key TEXT PRIMARY KEY, principal TEXT, quantity INTEGER);"
+            "CREATE INDEX IF NOT EXISTS reserved_principal ON reserved(principal);"
+        )
+        self._lock = threading.Lock()
+        self._calls: dict[tuple[str, str], list[float]] = {}
+
+    def claim_paid_total(self, claim_id: str) -> float:
+        with self._lock:
+            row = self._db.execute("SELECT COALESCE(SUM(amount), 0) FROM paid WHERE claim_id = ?", (claim_id,)).fetchone()
+        return float(row[0])
+
+    def record_payment(self, idempotency_key: str, claim_id: str, amount: float) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO paid VALUES (?,?,?)", (idempotency_key, claim_id, amount))
+
+    def principal_reserved_total(self, principal: str) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT COALESCE(SUM(quantity), 0) FROM reserved WHERE principal = ?", (principal,)).fetchone()
+        return int(row[0])
+
+    def record_reservation(self, idempotency_key: str, principal: str, quantity: int) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO reserved VALUES (?,?,?)", (idempotency_key, principal, quantity))
+
+    def count_call(self, principal: str, tool: str, now: float | None = None) -> int:
+        """Record a call and return how many this principal made to this tool in the minute before it."""
+        now = now or time.monotonic()
+        with self._lock:
+            window = [t for t in self._calls.get((principal, tool), []) if now - t < 60.0]
+            before = len(window)
+            window.append(now)
+            self._calls[(principal, tool)] = window
+        return before

@@ -1,0 +1,110 @@
+"""Pydantic argument and result schemas for every tool: the gate validates against these before policy runs."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ToolArgs(BaseModel):
+    """Base for tool arguments: unknown fields are an error, never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=4000)
+
+
+class FraudRiskArgs(ToolArgs):
+    claim_id: str = Field(max_length=64)
+    claim_type: Literal["auto", "home", "health", "travel"]
+    amount: float = Field(ge=0, le=10_000_000)
+    days_since_policy_start: int = Field(ge=0, le=36500)
+    prior_claims: int = Field(ge=0, le=1000)
+    days_to_report: int = Field(ge=0, le=3650)
+    has_police_report: bool = False
+    has_receipts: bool = False
+    payee_matches_record: bool = True
+
+
+class FraudFactor(BaseModel):
+    feature: str
+    contribution: float
+
+
+class FraudRiskResult(BaseModel):
+    score: float = Field(ge=0, le=1)
+    band: Literal["low", "medium", "high"]
+    top_factors: list[FraudFactor]
+    model_version: str
+
+
+class PaymentArgs(ToolArgs):
+    claim_id: str = Field(max_length=64)
+    amount: float
+    currency: str = Field(min_length=3, max_length=3)
+    payee_account: str = Field(max_length=64)
+
+
+class PaymentResult(BaseModel):
+    payment_id: str
+    status: Literal["paid", "duplicate"]
+    amount: float
+    currency: str
+
+
+class NotificationArgs(ToolArgs):
+    channel: Literal["email", "sms", "webhook", "staff"]
+    to: str = Field(max_length=320)
+    subject: str = Field(default="", max_length=200)
+    body: str = Field(max_length=4000)
+
+
+class NotificationResult(BaseModel):
+    message_id: str
+    status: Literal["queued", "duplicate"]
+
+
+class ProvisionReserveArgs(ToolArgs):
+    resource: str = Field(max_length=64)
+    quantity: int
+    reason: str = Field(default="", max_length=1000)
+
+
+class ProvisionReleaseArgs(ToolArgs):
+    reservation_id: str = Field(max_length=64)
+
+
+class TicketUpdateArgs(ToolArgs):
+    ticket_id: str = Field(max_length=64)
+    status: Literal["open", "pending", "resolved", "closed"]
+    comment: str = Field(default="", max_length=4000)
+
+
+class LeadPropensityArgs(ToolArgs):
+    lead_id: str = Field(max_length=64)
+    features: dict[str, float] = Field(default_factory=dict)
+
+
+class DemandForecastArgs(ToolArgs):
+    sku: str = Field(max_length=64)
+    history: list[float] = Field(default_factory=list, max_length=1000)
+    horizon: int = Field(default=7, ge=1, le=90)
+
+
+class DocumentSearchArgs(ToolArgs):
+    query: str = Field(max_length=1000)
+    top_k: int = Field(default=3, ge=1, le=20)
+
+
+TOOL_ARGS: dict[str, type[ToolArgs]] = {
+    "scoring.fraud_risk": FraudRiskArgs,
+    "scoring.lead_propensity": LeadPropensityArgs,
+    "scoring.demand_forecast": DemandForecastArgs,
+    "documents.search": DocumentSearchArgs,
+    "payments.issue": PaymentArgs,
+    "notifications.send": NotificationArgs,
+    "provisioning.reserve": ProvisionReserveArgs,
+    "provisioning.release": ProvisionReleaseArgs,
+    "tickets.update": TicketUpdateArgs,
+}
+"""Every tool the gate knows; anything else is denied as unknown."""
+
+READ_ONLY_TOOLS = frozenset({"scoring.fraud_risk", "scoring.lead_propensity", "scoring.demand_forecast", "documents.search"})
