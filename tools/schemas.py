@@ -72,10 +72,23 @@ class ProvisionReleaseArgs(ToolArgs):
     reservation_id: str = Field(max_length=64)
 
 
+class ReservationResult(BaseModel):
+    reservation_id: str
+    status: Literal["reserved", "released", "duplicate"]
+    resource: str
+    quantity: int
+
+
 class TicketUpdateArgs(ToolArgs):
     ticket_id: str = Field(max_length=64)
     status: Literal["open", "pending", "resolved", "closed"]
     comment: str = Field(default="", max_length=4000)
+
+
+class TicketUpdateResult(BaseModel):
+    ticket_id: str
+    status: Literal["updated", "duplicate"]
+    ticket_status: Literal["open", "pending", "resolved", "closed"]
 
 
 class LeadPropensityArgs(ToolArgs):

@@ -1,0 +1,62 @@
+"""Graphs' side of the gate: tool calls become `gate.<tool>` requests carrying this actor's principal."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from nats.aio.client import Client
+from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
+
+from graphs.ports import ToolOutcome
+from guardrails.contracts import Principal, Provenance, RunRef, ToolCallRequest
+
+
+def _request(tool: str, args: dict[str, Any], principal: Principal, *, run_id: str, graph: str, step: int, call: int,
+             provenance: dict[str, Provenance] | None, context: dict[str, Any] | None, approval_id: str | None) -> ToolCallRequest:
+    return ToolCallRequest(tool=tool, args=args, principal=principal, run=RunRef(id=run_id, graph=graph, step=step, call=call),
+                           provenance=provenance or {}, context=context or {}, approval_id=approval_id)
+
+
+def _outcome(tool: str, reply: dict[str, Any]) -> ToolOutcome:
+    decision = reply.get("decision") or {}
+    approval = decision.get("approval") or {}
+    return ToolOutcome(tool=tool, decision=decision.get("decision", "deny"), reasons=decision.get("reasons", []),
+                       result=reply.get("result"), error=reply.get("error"), approval_id=approval.get("id"),
+                       approval_role=approval.get("role"), redactions=len(decision.get("redactions", [])))
+
+
+class NatsToolGateway:
+    """Requests `gate.<tool>` on the bus. The runtime's NATS user cannot publish to `tools.>` at all."""
+
+    def __init__(self, nc: Client, principal: Principal, *, timeout_s: float = 15.0) -> None:
+        self.nc = nc
+        self.principal = principal
+        self.timeout_s = timeout_s
+
+    async def call(self, tool: str, args: dict[str, Any], *, run_id: str, graph: str, step: int, call: int = 0,
+                   provenance: dict[str, Provenance] | None = None, context: dict[str, Any] | None = None,
+                   approval_id: str | None = None) -> ToolOutcome:
+        req = _request(tool, args, self.principal, run_id=run_id, graph=graph, step=step, call=call,
+                       provenance=provenance, context=context, approval_id=approval_id)
+        try:
+            msg = await self.nc.request(f"gate.{tool}", req.model_dump_json().encode(), timeout=self.timeout_s)
+        except (NatsTimeout, NoRespondersError) as exc:
+            # No verdict is a denial: the graph must not treat silence as permission.
+            return ToolOutcome(tool=tool, decision="deny", reasons=[f"gate unavailable ({type(exc).__name__})"])
+        return _outcome(tool, json.loads(msg.data))
+
+
+class LocalToolGateway:
+    """Calls an in-process Gate directly: same requests, no bus (unit tests, `gate check`)."""
+
+    def __init__(self, gate, principal: Principal) -> None:
+        self.gate = gate
+        self.principal = principal
+
+    async def call(self, tool: str, args: dict[str, Any], *, run_id: str, graph: str, step: int, call: int = 0,
+                   provenance: dict[str, Provenance] | None = None, context: dict[str, Any] | None = None,
+                   approval_id: str | None = None) -> ToolOutcome:
+        req = _request(tool, args, self.principal, run_id=run_id, graph=graph, step=step, call=call,
+                       provenance=provenance, context=context, approval_id=approval_id)
+        reply = await self.gate.handle(json.loads(req.model_dump_json()))
+        return _outcome(tool, json.loads(reply.model_dump_json()))

@@ -1,0 +1,80 @@
+"""An actor whose behaviour is a LangGraph graph: one run per message, state in the checkpointer."""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from langgraph.types import Command
+from pydantic import ValidationError
+
+from agents.envelope import Envelope, RunOutcome
+
+Prepare = Callable[[str, dict[str, Any]], dict[str, Any]]
+"""(run_id, event payload) -> the graph's input, already redacted. Raises ValidationError on a bad event."""
+
+
+def run_id_for(graph: str, msg_id: str) -> str:
+    """Derived from the message id, so a redelivered message resumes the same run instead of starting another."""
+    return "run-" + hashlib.sha256(f"{graph}:{msg_id}".encode()).hexdigest()[:16]
+
+
+class GraphActor:
+    """Handles messages for one actor type by running a compiled graph under a thread per run."""
+
+    def __init__(self, graph_type: str, graph: Any, prepare: Prepare) -> None:
+        self.graph_type = graph_type
+        self.graph = graph
+        self.prepare = prepare
+
+    async def __call__(self, envelope: Envelope) -> RunOutcome:
+        run_id = run_id_for(self.graph_type, envelope.msg_id)
+        config = {"configurable": {"thread_id": run_id}}
+        snapshot = await self.graph.aget_state(config)
+        if snapshot.values and not snapshot.next:
+            return self._outcome(run_id, envelope, snapshot.values, "skipped")  # finished before: a redelivery
+        if not snapshot.values:
+            try:
+                graph_input = self.prepare(run_id, envelope.payload)
+            except (ValidationError, ValueError) as exc:
+                return RunOutcome(run_id=run_id, graph=self.graph_type, key=envelope.agent.key, status="failed",
+                                  decision="invalid_event", detail={"error": str(exc)[:500]})
+            await self.graph.ainvoke(graph_input, config)
+        elif not snapshot.interrupts:  # crashed mid-run: continue from the last checkpoint
+            await self.graph.ainvoke(None, config)
+        return await self.settle(run_id, envelope.agent.key)
+
+    async def resume(self, run_id: str, key: str, answer: dict[str, Any]) -> RunOutcome:
+        """Continue a run waiting in `interrupt()` with a human's answer."""
+        await self.graph.ainvoke(Command(resume=answer), {"configurable": {"thread_id": run_id}})
+        return await self.settle(run_id, key)
+
+    async def settle(self, run_id: str, key: str) -> RunOutcome:
+        snapshot = await self.graph.aget_state({"configurable": {"thread_id": run_id}})
+        status = "waiting" if snapshot.next else "completed"
+        values = dict(snapshot.values)
+        if status == "waiting":
+            values.setdefault("decision", "awaiting_approval")
+            values["decision"] = "awaiting_approval"
+        return RunOutcome(run_id=run_id, graph=self.graph_type, key=key, status=status,
+                          decision=values.get("decision"), detail=_summary(values))
+
+    def _outcome(self, run_id: str, envelope: Envelope, values: dict[str, Any], status: str) -> RunOutcome:
+        return RunOutcome(run_id=run_id, graph=self.graph_type, key=envelope.agent.key, status=status,  # type: ignore[arg-type]
+                          decision=values.get("decision"), detail=_summary(values))
+
+
+def _summary(values: dict[str, Any]) -> dict[str, Any]:
+    """What a caller may see of a run: no document text, only decisions and counts."""
+    calls = values.get("calls", [])
+    return {
+        "fraud_score": (values.get("fraud") or {}).get("score"),
+        "field_sources": values.get("field_sources", {}),
+        "calls": calls,
+        "allowed": sum(c["decision"] == "allow" for c in calls),
+        "denied": sum(c["decision"] == "deny" for c in calls),
+        "awaiting": sum(c["decision"] == "require_approval" for c in calls),
+        "reasons": values.get("reasons", []),
+        "intake_redactions": values.get("intake_redactions", 0),
+        "pending": values.get("pending", {}),
+    }

@@ -1,0 +1,1 @@
+"""Labelled PII sentences and the scorer that compares our redactor with stock Presidio."""

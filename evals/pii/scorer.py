@@ -1,0 +1,153 @@
+"""Scores a PII finder on the labelled set: recall per type, precision, and how much non-PII survives.
+
+Definitions (per span, character offsets):
+- recall: a labelled PII span counts as found when predictions *of the same type* cover at least half of it;
+- masked: the same, with predictions of any type (what a reader of the redacted text would see);
+- precision: share of predictions that overlap a labelled span of the same type;
+- non-PII kept: share of hard negatives (claim ids, amounts, incident dates, ...) no prediction touches.
+`python -m evals.pii.scorer` prints the table for our redactor and for stock Presidio.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from evals.pii.generate import DATASET
+
+Prediction = tuple[str, int, int]  # (type, start, end)
+Finder = Callable[[str], list[Prediction]]
+# Stock Presidio names a bank account differently; count it as the same type.
+STOCK_TYPE_MAP = {"US_BANK_NUMBER": "BANK_ACCOUNT"}
+COVERAGE = 0.5
+
+
+@dataclass
+class Score:
+    """One finder's results on the labelled set."""
+
+    name: str
+    found: Counter = field(default_factory=Counter)
+    masked: Counter = field(default_factory=Counter)
+    total: Counter = field(default_factory=Counter)
+    predictions: int = 0
+    correct_predictions: int = 0
+    negatives: int = 0
+    negatives_kept: int = 0
+    seconds: float = 0.0
+    texts: int = 0
+
+    @property
+    def recall(self) -> float:
+        return _ratio(sum(self.found.values()), sum(self.total.values()))
+
+    @property
+    def masked_recall(self) -> float:
+        return _ratio(sum(self.masked.values()), sum(self.total.values()))
+
+    @property
+    def precision(self) -> float:
+        return _ratio(self.correct_predictions, self.predictions)
+
+    @property
+    def non_pii_kept(self) -> float:
+        return _ratio(self.negatives_kept, self.negatives)
+
+    def recall_of(self, entity_type: str) -> float:
+        return _ratio(self.found[entity_type], self.total[entity_type])
+
+
+def _ratio(a: int, b: int) -> float:
+    return a / b if b else 1.0
+
+
+def load_dataset(path: Path = DATASET) -> list[dict]:
+    """The labelled records: {"id", "text", "spans": [{type,start,end}], "negatives": [{kind,start,end}]}."""
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _covered(start: int, end: int, predictions: Iterable[Prediction]) -> int:
+    chars = set()
+    for _, s, e in predictions:
+        chars.update(range(max(s, start), min(e, end)))
+    return len(chars)
+
+
+def score(finder: Finder, records: Sequence[dict], name: str) -> Score:
+    """Runs `finder` over every record and tallies the metrics."""
+    result = Score(name=name)
+    for record in records:
+        text = record["text"]
+        t0 = time.perf_counter()
+        predicted = [(STOCK_TYPE_MAP.get(t, t), s, e) for t, s, e in finder(text)]
+        result.seconds += time.perf_counter() - t0
+        result.texts += 1
+        for span in record["spans"]:
+            start, end, kind = span["start"], span["end"], span["type"]
+            need = COVERAGE * (end - start)
+            result.total[kind] += 1
+            if _covered(start, end, [p for p in predicted if p[0] == kind]) >= need:
+                result.found[kind] += 1
+            if _covered(start, end, predicted) >= need:
+                result.masked[kind] += 1
+        for t, s, e in predicted:
+            result.predictions += 1
+            if any(g["type"] == t and g["start"] < e and s < g["end"] for g in record["spans"]):
+                result.correct_predictions += 1
+        for neg in record["negatives"]:
+            result.negatives += 1
+            if not any(s < neg["end"] and neg["start"] < e for _, s, e in predicted):
+                result.negatives_kept += 1
+    return result
+
+
+def ours_finder() -> Finder:
+    """Our redactor, uncached, one text at a time (as the gate calls it)."""
+    from guardrails.redaction import Redactor
+
+    redactor = Redactor(cache_size=0)
+    return lambda text: [(e.type, e.start, e.end) for e in redactor.analyze(text)]
+
+
+def stock_finder(score_threshold: float | None = None) -> Finder:
+    """Stock Presidio; `score_threshold=None` is its out-of-the-box behaviour (every finding, however weak)."""
+    from evals.pii.baseline import stock_analyze
+
+    return lambda text: stock_analyze(text, score_threshold)
+
+
+def format_table(scores: Sequence[Score]) -> str:
+    """A plain-text table: one column per finder, one row per metric and per PII type."""
+    types = sorted({t for s in scores for t in s.total})
+    rows: list[tuple[str, list[str]]] = [
+        ("recall (typed)", [f"{s.recall:.3f}" for s in scores]),
+        ("masked (any type)", [f"{s.masked_recall:.3f}" for s in scores]),
+        ("precision (typed)", [f"{s.precision:.3f}" for s in scores]),
+        ("non-PII kept", [f"{s.non_pii_kept:.3f}" for s in scores]),
+        ("ms per text", [f"{1000 * s.seconds / max(1, s.texts):.2f}" for s in scores]),
+    ]
+    rows += [(f"  recall {t} (n={scores[0].total[t]})", [f"{s.recall_of(t):.3f}" for s in scores]) for t in types]
+    width = max(len(r[0]) for r in rows) + 2
+    col = max(12, *(len(s.name) + 2 for s in scores))
+    lines = ["metric".ljust(width) + "".join(s.name.rjust(col) for s in scores)]
+    lines += [label.ljust(width) + "".join(v.rjust(col) for v in values) for label, values in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    records = load_dataset()
+    scores = [
+        score(ours_finder(), records, "warden"),
+        score(stock_finder(), records, "presidio-stock"),
+        score(stock_finder(0.4), records, "stock@0.4"),
+    ]
+    print(f"{len(records)} sentences, {sum(scores[0].total.values())} PII spans, {scores[0].negatives} hard negatives")
+    print(format_table(scores))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""The claim event as it arrives, and its redaction before anything enters graph state or a checkpoint."""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Which record fields hold which kind of PII: tokenized by type, no NER needed.
+_CLAIMANT_PII = {"name": "PERSON", "email": "EMAIL_ADDRESS", "phone": "PHONE_NUMBER", "address": "LOCATION",
+                 "date_of_birth": "DATE_OF_BIRTH"}
+
+
+class Claimant(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=40)
+    address: str | None = Field(default=None, max_length=400)
+    date_of_birth: str | None = Field(default=None, max_length=20)
+
+
+class ClaimEvent(BaseModel):
+    """`events.claims.submitted`: the claims system's record plus the claimant's own (untrusted) document."""
+
+    model_config = ConfigDict(extra="ignore")
+    claim_id: str = Field(pattern=r"^CLM-[0-9A-Za-z-]{1,40}$")
+    policy_number: str = Field(max_length=40)
+    claim_type: Literal["auto", "home", "health", "travel"]
+    claimant: Claimant
+    payee_account_on_file: str = Field(max_length=64)
+    policy_start: str = Field(max_length=20)
+    submitted_at: str = Field(max_length=20)
+    prior_claims: int = Field(default=0, ge=0, le=1000)
+    attachments: dict[str, bool] = Field(default_factory=dict)
+    document: str = Field(default="", max_length=20_000)
+
+
+def redact_claim(event: ClaimEvent, run_vault: Any, redactor: Any) -> tuple[dict[str, Any], str, int]:
+    """Tokenize the record's PII fields and redact the document. Returns (record, document, count)."""
+    claimant = event.claimant.model_dump()
+    count = 0
+    for field, entity in _CLAIMANT_PII.items():
+        if claimant.get(field):
+            claimant[field] = run_vault.tokenize(entity, claimant[field])
+            count += 1
+    record = event.model_dump(exclude={"document", "claimant"})
+    record["claimant"] = claimant
+    record["policy_number"] = run_vault.tokenize("POLICY_NUMBER", event.policy_number)
+    record["payee_account_on_file"] = run_vault.tokenize("BANK_ACCOUNT", event.payee_account_on_file)
+    redacted = redactor.redact_text(event.document, vault=run_vault)
+    return record, redacted.text, count + 2 + len(redacted.entities)

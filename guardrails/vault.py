@@ -1,0 +1,187 @@
+"""The pseudonymization vault: PII becomes stable typed tokens per run (`<PERSON_1>`), reversible only with the key.
+
+Why: the model and the logs see `<EMAIL_ADDRESS_1>` instead of an address, yet the same address is the same token
+throughout a run, and an effectful tool (after the gate allows it) can get the real value back. The mapping lives
+in SQLite, encrypted with Fernet; lookups go through an HMAC of (run, type, value), so neither the value nor a
+cross-run fingerprint of it is stored in clear. Tokens are scoped to their run: run B cannot resolve run A's.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from agents.settings import Settings
+
+TOKEN = re.compile(r"<([A-Z][A-Z_]*)_(\d+)>")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS vault_tokens (
+    run_id TEXT NOT NULL,
+    token TEXT NOT NULL,
+    entity_type TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    value_mac TEXT NOT NULL,
+    ciphertext BLOB NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (run_id, token),
+    UNIQUE (run_id, entity_type, value_mac)
+)
+"""
+
+
+class VaultKeyError(ValueError):
+    """The configured vault key is not a valid Fernet key."""
+
+
+def _load_or_create_key(path: Path) -> bytes:
+    """The key in `path`, created once (0600) when missing; concurrent first starts agree on one key."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, Fernet.generate_key())
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)  # atomic, and fails if another process got there first
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    return path.read_bytes().strip()
+
+
+class Vault:
+    """Encrypted token store shared by all runs of a process (and by processes sharing the data dir)."""
+
+    def __init__(self, db_path: Path, key: bytes) -> None:
+        try:
+            self._fernet = Fernet(key)
+        except (ValueError, TypeError) as exc:
+            raise VaultKeyError(
+                "vault key must be a urlsafe-base64 32-byte Fernet key (generate one with "
+                "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)"
+            ) from exc
+        self._mac_key = hashlib.sha256(b"warden-vault-index\0" + key).digest()
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(db_path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.execute(_SCHEMA)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Vault:
+        """The vault under `settings.data_dir`, keyed by `settings.vault_key` or by `<data_dir>/vault.key`."""
+        key = settings.vault_key.encode() if settings.vault_key else _load_or_create_key(settings.path("vault.key"))
+        return cls(settings.path("vault.sqlite3"), key)
+
+    def for_run(self, run_id: str) -> RunVault:
+        """The token space of one run."""
+        return RunVault(self, run_id)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- used by RunVault ---------------------------------------------------------------------------------
+
+    def _mac(self, run_id: str, entity_type: str, value: str) -> str:
+        msg = "\0".join((run_id, entity_type, value)).encode("utf-8", "surrogatepass")
+        return hmac.new(self._mac_key, msg, hashlib.sha256).hexdigest()
+
+    def _tokenize(self, run_id: str, entity_type: str, value: str) -> str:
+        mac = self._mac(run_id, entity_type, value)
+        with self._lock:
+            # IMMEDIATE takes the write lock up front, so two processes cannot hand out the same sequence number.
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute(
+                    "SELECT token FROM vault_tokens WHERE run_id=? AND entity_type=? AND value_mac=?",
+                    (run_id, entity_type, mac),
+                ).fetchone()
+                if row is None:
+                    (seq,) = self._db.execute(
+                        "SELECT COALESCE(MAX(seq), 0) + 1 FROM vault_tokens WHERE run_id=? AND entity_type=?",
+                        (run_id, entity_type),
+                    ).fetchone()
+                    token = f"<{entity_type}_{seq}>"
+                    self._db.execute(
+                        "INSERT INTO vault_tokens VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (run_id, token, entity_type, seq, mac, self._fernet.encrypt(value.encode("utf-8")), time.time()),
+                    )
+                else:
+                    token = row[0]
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return token
+
+    def _resolve(self, run_id: str, token: str) -> str | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT ciphertext FROM vault_tokens WHERE run_id=? AND token=?", (run_id, token)
+            ).fetchone()
+        if row is None:
+            return None
+        try:
+            return self._fernet.decrypt(row[0]).decode("utf-8")
+        except InvalidToken:
+            return None  # written under another key: unrecoverable, treat as unknown
+
+
+class RunVault:
+    """Tokens of one run: the same (type, value) always maps to the same token; cheap to create per call."""
+
+    def __init__(self, vault: Vault, run_id: str) -> None:
+        self._vault = vault
+        self.run_id = run_id
+        self._tokens: dict[tuple[str, str], str] = {}
+        self._values: dict[str, str] = {}
+
+    def tokenize(self, entity_type: str, value: str) -> str:
+        """The token for `value`, e.g. `<PERSON_1>`; numbered per type in order of first appearance in the run."""
+        key = (entity_type, value)
+        token = self._tokens.get(key)
+        if token is None:
+            token = self._vault._tokenize(self.run_id, entity_type, value)
+            self._tokens[key] = token
+            self._values[token] = value
+        return token
+
+    def resolve(self, token: str) -> str | None:
+        """The original value of a token of this run; None for unknown tokens and other runs' tokens."""
+        value = self._values.get(token)
+        if value is None:
+            value = self._vault._resolve(self.run_id, token)
+            if value is not None:
+                self._values[token] = value
+        return value
+
+    def resolve_text(self, text: str) -> str:
+        """`text` with every known token of this run replaced by its value; unknown tokens stay as they are."""
+        if "<" not in text:
+            return text
+        return TOKEN.sub(lambda m: self.resolve(m.group(0)) or m.group(0), text)
+
+    def resolve_obj(self, obj: Any) -> Any:
+        """`resolve_text` applied to every string inside nested dicts, lists and tuples (keys included)."""
+        if isinstance(obj, str):
+            return self.resolve_text(obj)
+        if isinstance(obj, dict):
+            return {self.resolve_obj(k): self.resolve_obj(v) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [self.resolve_obj(v) for v in obj]
+        if isinstance(obj, tuple):
+            return tuple(self.resolve_obj(v) for v in obj)
+        return obj

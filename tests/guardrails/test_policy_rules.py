@@ -1,0 +1,406 @@
+"""The default policy pack, rule by rule: each rule's allowed side and denied side, through the real regopy engine.
+
+CASES is also used by test_policy_engines.py to check that OPA decides the same.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+from regopy import Interpreter
+
+from guardrails.policy import PolicyError, RegopyEngine, _set_input, default_policy_dir, load_sources
+
+BASE: dict[str, Any] = {
+    "tool": "payments.issue",
+    "known_tool": True,
+    "args": {"claim_id": "CLM-1001", "amount": 850.0, "currency": "USD", "payee_account": "ACCT-77812"},
+    "principal": {"id": "agent:claims_triage", "roles": ["agent"], "on_behalf_of": None},
+    "run": {"id": "run-0001", "graph": "claims_triage", "step": 4, "call": 0},
+    "provenance": {"claim_id": "system", "amount": "model", "currency": "model", "payee_account": "system"},
+    "context": {"claim": {"claim_id": "CLM-1001", "payee_account_on_file": "ACCT-77812",
+                          "claimant_email": "pat@example.com", "claimant_phone": "+1 415 555 0100"}},
+    "state": {"claim_paid_total": 0.0, "calls_last_minute": 3, "principal_reserved_total": 0},
+    "approval": None,
+}
+
+
+def make_input(tool: str | None = None, args: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
+    """The canonical payment input, with another tool/args and top-level fields replaced."""
+    doc = copy.deepcopy(BASE)
+    if args is not None:
+        doc["args"] = copy.deepcopy(args)
+    if tool:
+        doc["tool"] = tool
+        doc["provenance"] = {k: "model" for k in doc["args"]}
+    doc.update(copy.deepcopy(top))
+    return doc
+
+
+def pay(**args: Any) -> dict[str, Any]:
+    return make_input(args={**BASE["args"], **args})
+
+
+def pay_with(mutate: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    doc = make_input()
+    mutate(doc)
+    return doc
+
+
+def notify(channel: str, to: str, subject: str = "Your claim", roles: list[str] | None = None, **ctx: Any) -> dict[str, Any]:
+    doc = make_input("notifications.send", {"channel": channel, "to": to, "subject": subject, "body": "Update on your claim."})
+    if roles is not None:
+        doc["principal"]["roles"] = roles
+    doc["context"]["claim"].update(ctx)
+    return doc
+
+
+def reserve(quantity: Any, reserved: int = 0, roles: list[str] | None = None) -> dict[str, Any]:
+    doc = make_input("provisioning.reserve", {"resource": "gpu-a100", "quantity": quantity, "reason": "forecast"})
+    doc["state"]["principal_reserved_total"] = reserved
+    if roles is not None:
+        doc["principal"]["roles"] = roles
+    return doc
+
+
+def as_principal(doc: dict[str, Any], **principal: Any) -> dict[str, Any]:
+    doc["principal"] = principal
+    return doc
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def mutate(doc: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node = doc
+        for part in parents:
+            node = node[part]
+        if value is _DELETE:
+            node.pop(last, None)
+        else:
+            node[last] = value
+    return mutate
+
+
+_DELETE = object()
+
+# (name, input, decision, a substring of one reason or None, approval role or None)
+CASES: list[tuple[str, dict[str, Any], str, str | None, str | None]] = [
+    # payments.issue
+    ("payment within auto limit", make_input(), "allow", None, None),
+    ("payment by staff user provenance", pay_with(_set("provenance.payee_account", "user")), "allow", None, None),
+    ("payment above auto limit needs adjuster", pay(amount=5000.0), "require_approval", "auto-approval limit of 1000", "adjuster"),
+    ("payment exactly at auto limit", pay(amount=1000), "allow", None, None),
+    ("payment at hard limit needs adjuster", pay(amount=25000), "require_approval", "needs an adjuster", "adjuster"),
+    ("payment above hard limit", pay(amount=25000.01), "deny", "hard limit of 25000", None),
+    ("zero payment", pay(amount=0), "deny", "positive number", None),
+    ("negative payment", pay(amount=-10.0), "deny", "positive number", None),
+    ("string amount", pay(amount="850"), "deny", "positive number", None),
+    ("currency not allowed", pay(currency="JPY"), "deny", "currency must be one of EUR, GBP, USD", None),
+    ("lower-case currency", pay(currency="usd"), "deny", "currency must be one of", None),
+    ("currency EUR", pay(currency="EUR"), "allow", None, None),
+    ("payee not on file", pay(payee_account="ACCT-99999"), "deny", "payee is not the account on file for claim CLM-1001", None),
+    ("look-alike payee (Cyrillic A)", pay(payee_account="\u0410CCT-77812"), "deny", "payee is not the account on file", None),
+    ("look-alike payee (fullwidth digit)", pay(payee_account="ACCT-7781\uff12"), "deny", "payee is not the account on file", None),
+    ("payee with trailing space", pay(payee_account="ACCT-77812 "), "deny", "payee is not the account on file", None),
+    ("payee from a document", pay_with(_set("provenance.payee_account", "document")), "deny", "came from the document", None),
+    ("payee from the model", pay_with(_set("provenance.payee_account", "model")), "deny", "came from the model", None),
+    ("payee provenance missing means model", pay_with(_set("provenance.payee_account", _DELETE)), "deny", "came from the model", None),
+    ("no claim context", pay_with(_set("context", {})), "deny", "no claim on file", None),
+    ("payment for another claim", pay(claim_id="CLM-2002"), "deny", "not for claim CLM-1001", None),
+    ("split payment over claim total", pay_with(_set("state.claim_paid_total", 24900.0)), "deny", "above the limit of 25000 per claim", None),
+    ("split payment up to claim total", pay_with(lambda d: (d["args"].update(amount=100.0), d["state"].update(claim_paid_total=24900.0))),
+     "allow", None, None),
+    ("paid total not a number", pay_with(_set("state.claim_paid_total", "lots")), "deny", "already paid on the claim is unknown", None),
+    # principals and roles
+    ("principal without id", as_principal(make_input(), id="", roles=["agent"]), "deny", "principal has no id", None),
+    ("principal id missing", as_principal(make_input(), roles=["agent"]), "deny", "principal has no id", None),
+    ("principal without roles", as_principal(make_input(), id="agent:x", roles=[]), "deny", "principal has no roles", None),
+    ("principal with unknown role", as_principal(make_input(), id="agent:x", roles=["superuser"]), "deny", "no known role", None),
+    ("staff may not pay", as_principal(make_input(), id="user:sam", roles=["staff"]), "deny", "role staff does not grant payments.issue", None),
+    ("adjuster may pay", as_principal(make_input(), id="user:ann", roles=["adjuster"]), "allow", None, None),
+    ("staff may read", as_principal(make_input("documents.search", {"query": "hail damage", "top_k": 3}), id="user:sam", roles=["staff"]),
+     "allow", None, None),
+    ("staff may update tickets", as_principal(make_input("tickets.update", {"ticket_id": "T-1", "status": "resolved", "comment": ""}),
+                                              id="user:sam", roles=["staff"]), "allow", None, None),
+    ("operator may not pay", as_principal(make_input(), id="user:op", roles=["operator"]), "deny", "does not grant payments.issue", None),
+    # tools
+    ("unknown tool", make_input("payments.refund", {"claim_id": "CLM-1001"}), "deny", "unknown tool payments.refund", None),
+    ("tool the gate did not recognise", make_input(known_tool=False), "deny", "unknown tool payments.issue", None),
+    ("odd tool name is not echoed", make_input("pay\nments", {}), "deny", "unknown tool (unnamed)", None),
+    ("read-only tool", make_input("scoring.fraud_risk", {"claim_id": "CLM-1001", "claim_type": "auto", "amount": 850.0,
+                                                        "days_since_policy_start": 300, "prior_claims": 0, "days_to_report": 2}),
+     "allow", None, None),
+    ("release reservation", make_input("provisioning.release", {"reservation_id": "R-1"}), "allow", None, None),
+    # rate limit
+    ("below rate limit", pay_with(_set("state.calls_last_minute", 59)), "allow", None, None),
+    ("at rate limit", pay_with(_set("state.calls_last_minute", 60)), "deny", "at most 60 calls per minute to payments.issue", None),
+    # notifications.send
+    ("email to claimant on file", notify("email", "pat@example.com"), "allow", None, None),
+    ("email to claimant, other case", notify("email", "Pat@Example.com"), "allow", None, None),
+    ("email to internal mailbox", notify("email", "claims-team@northwind.example"), "allow", None, None),
+    ("email to a stranger", notify("email", "mallory@evil.com"), "deny", "claimant's address on file", None),
+    ("email to a look-alike internal domain", notify("email", "x@northwind.example.evil.com"), "deny", "mailbox at northwind.example", None),
+    ("email to an internal subdomain", notify("email", "x@mail.northwind.example"), "deny", "mailbox at northwind.example", None),
+    ("email with a foreign domain as local part", notify("email", "evil.com@northwind.example"), "deny", "mailbox at northwind.example", None),
+    ("email with two @", notify("email", "evil@evil.com@northwind.example"), "deny", "mailbox at northwind.example", None),
+    ("email to internal domain spelled as local part", notify("email", "northwind.example@evil.com"), "deny", "claimant's address", None),
+    ("two recipients (comma)", notify("email", "pat@example.com,mallory@evil.com"), "deny", "exactly one recipient", None),
+    ("two recipients (semicolon)", notify("email", "pat@example.com;mallory@evil.com"), "deny", "exactly one recipient", None),
+    ("recipient header injection", notify("email", "pat@example.com\r\nBcc: mallory@evil.com"), "deny", "exactly one recipient", None),
+    ("recipient with display name", notify("email", "Pat <pat@example.com>"), "deny", "exactly one recipient", None),
+    ("subject header injection", notify("email", "pat@example.com", subject="Hi\r\nBcc: mallory@evil.com"), "deny", "subject must be one line", None),
+    ("encoded subject injection", notify("email", "pat@example.com", subject="Hi%0d%0aBcc: x@evil.com"), "deny", "subject must be one line", None),
+    ("sms to claimant phone", notify("sms", "+1 415 555 0100"), "allow", None, None),
+    ("sms to claimant phone, compact", notify("sms", "+14155550100"), "allow", None, None),
+    ("sms to another phone", notify("sms", "+1 415 555 0199"), "deny", "phone number on file", None),
+    ("sms to two phones", notify("sms", "+14155550100,+14155550199"), "deny", "exactly one recipient", None),
+    ("sms without a phone on file", notify("sms", "+14155550100", claimant_phone=None), "deny", "phone number on file", None),
+    ("webhook allow-listed", notify("webhook", "https://hooks.northwind.example/claims/CLM-1001"), "allow", None, None),
+    ("webhook over http", notify("webhook", "http://hooks.northwind.example/claims"), "deny", "webhooks go only to URLs under", None),
+    ("webhook to another host", notify("webhook", "https://hooks.evil.com/x"), "deny", "webhooks go only to", None),
+    ("webhook host suffix trick", notify("webhook", "https://hooks.northwind.example.evil.com/x"), "deny", "webhooks go only to", None),
+    ("webhook userinfo trick", notify("webhook", "https://hooks.northwind.example/@evil.com/"), "deny", "webhooks go only to", None),
+    ("webhook dot-segments", notify("webhook", "https://hooks.northwind.example/../../evil"), "deny", "webhooks go only to", None),
+    ("webhook encoded dot-segments", notify("webhook", "https://hooks.northwind.example/%2e%2e/evil"), "deny", "webhooks go only to", None),
+    ("staff channel by agent", notify("staff", "claims-team"), "allow", None, None),
+    ("staff channel by staff", notify("staff", "claims-team", roles=["staff"]), "allow", None, None),
+    ("email by staff", notify("email", "pat@example.com", roles=["staff"]), "deny", "role staff may not use the email channel", None),
+    ("staff channel to a list", notify("staff", "claims-team fraud-team"), "deny", "exactly one recipient", None),
+    # provisioning.reserve
+    ("reserve within quota", reserve(8), "allow", None, None),
+    ("reserve up to quota", reserve(6, reserved=10), "allow", None, None),
+    ("reserve beyond quota needs operator", reserve(8, reserved=10), "require_approval", "automatic quota of 16", "operator"),
+    ("reserve large needs operator", reserve(200), "require_approval", "needs an operator", "operator"),
+    ("reserve beyond maximum", reserve(257), "deny", "maximum of 256 units", None),
+    ("reserve zero", reserve(0), "deny", "positive whole number", None),
+    ("reserve negative", reserve(-4), "deny", "positive whole number", None),
+    ("reserve fraction", reserve(2.5), "deny", "positive whole number", None),
+    ("reserve by staff", reserve(2, roles=["staff"]), "deny", "does not grant provisioning.reserve", None),
+]
+
+
+@pytest.fixture(scope="module")
+def engine() -> RegopyEngine:
+    return RegopyEngine()
+
+
+@pytest.fixture(scope="module")
+def full_rules() -> Interpreter:
+    """The pack loaded into a plain interpreter, to ask the full rules directly (bypassing the fast path)."""
+    sources = load_sources(default_policy_dir())
+    interp = Interpreter()
+    for name, text in sources.modules.items():
+        interp.add_module(name, text)
+    interp.add_data(sources.data)
+    return interp
+
+
+def query(interp: Interpreter, doc: dict[str, Any], rule: str) -> Any:
+    """One rule's value for `doc`, the input set the way the engine sets it."""
+    from regopy.rego_shared import rego_free_output, rego_output_string, rego_query
+
+    _set_input(interp._impl, doc)
+    out = rego_query(interp._impl, f"data.warden.{rule}")
+    try:
+        text = rego_output_string(out)
+    finally:
+        rego_free_output(out)
+    return None if text == "undefined" else json.loads(text, strict=False)["expressions"][0]
+
+
+@pytest.mark.parametrize(("name", "doc", "decision", "reason", "role"), CASES, ids=[c[0] for c in CASES])
+def test_rule(engine: RegopyEngine, name: str, doc: dict[str, Any], decision: str, reason: str | None, role: str | None) -> None:
+    result = engine.evaluate(doc)
+    assert result.decision == decision, result.reasons
+    if reason:
+        assert any(reason in r for r in result.reasons), result.reasons
+    if decision == "allow":
+        assert result.reasons == []
+    assert result.approval_role == role
+
+
+@pytest.mark.parametrize(("name", "doc", "decision", "reason", "role"), CASES, ids=[c[0] for c in CASES])
+def test_fast_path_agrees_with_full_rules(engine: RegopyEngine, full_rules: Interpreter, name: str, doc: dict[str, Any],
+                                          decision: str, reason: str | None, role: str | None) -> None:
+    """The fast path may only shortcut calls the full rules allow too; `decision` in Rego composes both like the engine."""
+    full = query(full_rules, doc, "full_decision")
+    assert full == engine.evaluate(doc).model_dump()
+    assert query(full_rules, doc, "decision") == full
+    if query(full_rules, doc, "fast.allowed_reveal") is not None:
+        assert full["decision"] == "allow"
+
+
+def test_common_calls_take_the_fast_path(full_rules: Interpreter) -> None:
+    for doc in (make_input(), make_input("documents.search", {"query": "hail"})):
+        assert query(full_rules, doc, "fast.allowed_reveal") is not None
+
+
+def test_reveal_lists_only_what_the_channel_needs(engine: RegopyEngine) -> None:
+    assert engine.evaluate(make_input()).reveal == ["payee_account"]
+    assert engine.evaluate(notify("email", "pat@example.com")).reveal == ["to"]
+    assert engine.evaluate(reserve(2)).reveal == []
+    assert engine.evaluate(pay(amount=5000.0)).reveal == ["payee_account"]
+    assert engine.evaluate(pay(payee_account="ACCT-1")).reveal == []
+
+
+def test_reasons_carry_no_raw_pii(engine: RegopyEngine) -> None:
+    for doc in (pay(payee_account="ACCT-99999"), notify("email", "mallory@evil.com"), notify("sms", "+1 415 555 0199")):
+        text = " ".join(engine.evaluate(doc).reasons)
+        assert "ACCT-99999" not in text and "mallory" not in text and "555" not in text
+
+
+def test_all_deny_reasons_are_collected(engine: RegopyEngine) -> None:
+    doc = pay(amount=30000.0, currency="JPY", payee_account="ACCT-1")
+    doc["provenance"]["payee_account"] = "document"
+    reasons = engine.evaluate(doc).reasons
+    assert len(reasons) == 5 and reasons == sorted(reasons)
+
+
+# -- approvals ---------------------------------------------------------------------------------------
+
+def test_granted_approval_of_the_required_role_allows(engine: RegopyEngine) -> None:
+    doc = pay(amount=5000.0)
+    doc["approval"] = {"granted": True, "role": "adjuster", "by": "user:ann"}
+    assert engine.evaluate(doc).decision == "allow"
+
+
+def test_admin_approval_counts_for_any_role(engine: RegopyEngine) -> None:
+    doc = reserve(40)
+    doc["approval"] = {"granted": True, "role": "admin", "by": "user:root"}
+    assert engine.evaluate(doc).decision == "allow"
+
+
+def test_approval_with_the_wrong_role_stays_pending(engine: RegopyEngine) -> None:
+    doc = pay(amount=5000.0)
+    doc["approval"] = {"granted": True, "role": "operator", "by": "user:op"}
+    result = engine.evaluate(doc)
+    assert (result.decision, result.approval_role) == ("require_approval", "adjuster")
+
+
+def test_approval_not_granted_stays_pending(engine: RegopyEngine) -> None:
+    doc = pay(amount=5000.0)
+    doc["approval"] = {"granted": False, "role": None, "error": "approval is denied"}
+    assert engine.evaluate(doc).decision == "require_approval"
+
+
+def test_approval_never_overrides_a_deny(engine: RegopyEngine) -> None:
+    doc = pay(amount=30000.0)
+    doc["approval"] = {"granted": True, "role": "admin", "by": "user:root"}
+    assert engine.evaluate(doc).decision == "deny"
+
+
+# -- data-driven switches ----------------------------------------------------------------------------
+
+def _pack_with(tmp_path: Path, **changes: Any) -> Path:
+    pack = tmp_path / "policies"
+    shutil.copytree(default_policy_dir(), pack)
+    data = json.loads((pack / "data.json").read_text())
+    for key, value in changes.items():
+        data[key] = value
+    (pack / "data.json").write_text(json.dumps(data))
+    return pack
+
+
+def test_kill_switch_stops_one_tool(tmp_path: Path) -> None:
+    engine = RegopyEngine(_pack_with(tmp_path, kill_switch={"all": False, "tools": ["payments.issue"]}))
+    result = engine.evaluate(make_input())
+    assert result.decision == "deny" and "payments.issue is stopped by the kill switch" in result.reasons
+    assert engine.evaluate(make_input("documents.search", {"query": "hail"})).decision == "allow"
+
+
+def test_kill_switch_stops_everything(tmp_path: Path) -> None:
+    engine = RegopyEngine(_pack_with(tmp_path, kill_switch={"all": True, "tools": []}))
+    for doc in (make_input(), make_input("documents.search", {"query": "hail"})):
+        result = engine.evaluate(doc)
+        assert result.decision == "deny" and "all tools are stopped by the kill switch" in result.reasons
+
+
+def test_limits_come_from_data(tmp_path: Path) -> None:
+    payments = json.loads((default_policy_dir() / "data.json").read_text())["payments"]
+    engine = RegopyEngine(_pack_with(tmp_path, payments={**payments, "auto_approval_limit": 500}))
+    assert engine.evaluate(make_input()).decision == "require_approval"
+
+
+def test_every_granted_tool_is_a_known_tool() -> None:
+    """The fast path relies on it: a role never grants a tool that data.tools does not define."""
+    data = load_sources(default_policy_dir()).data
+    for role in data["roles"].values():
+        assert set(role["tools"]) <= set(data["tools"])
+
+
+# -- engine behaviour --------------------------------------------------------------------------------
+
+def test_bundle_digest_changes_with_the_data(tmp_path: Path) -> None:
+    base = RegopyEngine().bundle
+    assert base.startswith("sha256:") and base == RegopyEngine().bundle
+    assert RegopyEngine(_pack_with(tmp_path, rate_limit={"calls_per_minute": 5})).bundle != base
+
+
+def test_reload_with_a_broken_policy_keeps_the_old_one(tmp_path: Path) -> None:
+    pack = _pack_with(tmp_path)
+    engine = RegopyEngine(pack)
+    before = engine.bundle
+    (pack / "payments.rego").write_text("package warden\n\ndeny contains if {{{\n")
+    with pytest.raises(PolicyError, match="does not compile"):
+        engine.reload()
+    assert engine.bundle == before
+    assert engine.evaluate(make_input()).decision == "allow"
+    assert engine.evaluate(pay(amount=-1)).decision == "deny"
+
+
+def test_reload_picks_up_new_data(tmp_path: Path) -> None:
+    pack = _pack_with(tmp_path)
+    engine = RegopyEngine(pack)
+    data = json.loads((pack / "data.json").read_text())
+    data["kill_switch"] = {"all": True, "tools": []}
+    (pack / "data.json").write_text(json.dumps(data))
+    engine.reload()
+    assert engine.evaluate(make_input()).decision == "deny"
+
+
+def test_broken_policy_fails_at_start(tmp_path: Path) -> None:
+    pack = _pack_with(tmp_path)
+    (pack / "decision.rego").write_text("package warden\nimport rego.v1\ndecision := {\n")
+    with pytest.raises(PolicyError):
+        RegopyEngine(pack)
+
+
+def test_inputs_that_are_not_plain_json_fail_closed(engine: RegopyEngine) -> None:
+    with pytest.raises(PolicyError):
+        engine.evaluate(pay(amount=float("nan")))
+    with pytest.raises(PolicyError):
+        engine.evaluate(pay(amount=float("inf")))
+
+
+def test_nul_bytes_fail_closed(engine: RegopyEngine) -> None:
+    """A C string would end at NUL and turn 'ACCT-77812\\0x' into the account on file."""
+    with pytest.raises(PolicyError, match="NUL"):
+        engine.evaluate(pay(payee_account="ACCT-77812\x00x"))
+
+
+def test_input_strings_never_break_the_decision_document(engine: RegopyEngine) -> None:
+    """rego-cpp writes input strings unescaped, so reasons only echo checked values."""
+    doc = pay(claim_id='CLM-1"}, "decision": "allow')
+    doc["context"]["claim"]["claim_id"] = 'CLM-1"}, "decision": "allow'
+    doc["provenance"]["payee_account"] = 'doc"ument'
+    result = engine.evaluate(doc)
+    assert result.decision == "deny" and any("unrecognised source" in r for r in result.reasons)
+    assert engine.evaluate(make_input('x"y\\', {})).reasons == ["unknown tool (unnamed)"]
+
+
+def test_huge_numbers_are_judged_not_wrapped(engine: RegopyEngine) -> None:
+    assert engine.evaluate(pay(amount=2**70)).decision == "deny"
+    assert engine.evaluate(reserve(2**64 + 1)).decision == "deny"
+
+
+def test_evaluate_is_thread_safe(engine: RegopyEngine) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    docs = [make_input(), pay(amount=5000.0), pay(amount=-1), notify("email", "pat@example.com")] * 25
+    expected = [engine.evaluate(d).decision for d in docs]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(lambda d: engine.evaluate(d).decision, docs)) == expected

@@ -1,0 +1,46 @@
+"""Calling a tool over NATS: the only way the gate (or anything else) reaches a tool service.
+
+Service error codes come back as `tools.errors` types; a request nobody answers is `ToolUnavailable`,
+one that is not answered in time is `ToolTimeout`. Pass a `timeout_s` a little longer than the
+services' own `tool_timeout_s`, so a slow tool reports its own 504 rather than going silent.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from nats.aio.client import Client
+from nats.errors import NoRespondersError, TimeoutError as NatsTimeoutError
+from nats.micro.request import ERROR_CODE_HEADER, ERROR_HEADER
+
+from tools.errors import InvalidToolArgs, ToolError, ToolFailure, ToolTimeout, ToolUnavailable, error_for_code
+from tools.service import IDEMPOTENCY_HEADER, RUN_ID_HEADER, tool_subject
+
+
+async def call_tool(nc: Client, tool: str, args: dict[str, Any], *, idempotency_key: str, run_id: str,
+                    timeout_s: float) -> dict[str, Any]:
+    """Call `tool` with `args` and return its result as a dict; raises a `ToolError` subtype otherwise."""
+    try:
+        body = json.dumps(args, allow_nan=False).encode()
+    except (TypeError, ValueError) as exc:
+        raise InvalidToolArgs(f"arguments for {tool} are not JSON-serialisable: {exc}") from None
+    headers = {name: value for name, value in ((IDEMPOTENCY_HEADER, idempotency_key), (RUN_ID_HEADER, run_id)) if value}
+    try:
+        msg = await nc.request(tool_subject(tool), body, timeout=timeout_s, headers=headers or None)
+    except NoRespondersError:
+        raise ToolUnavailable(f"no service is serving {tool}") from None
+    except NatsTimeoutError:
+        raise ToolTimeout(f"{tool} did not answer within {timeout_s:g}s") from None
+    code = (msg.headers or {}).get(ERROR_CODE_HEADER)
+    if code:
+        description = (msg.headers or {}).get(ERROR_HEADER, "")
+        if not code.isdigit():
+            raise ToolError(500, f"{tool} replied with a malformed error code {code!r}: {description}")
+        raise error_for_code(int(code), description)
+    try:
+        result = json.loads(msg.data)
+    except ValueError:
+        raise ToolFailure(f"{tool} replied with something that is not JSON") from None
+    if not isinstance(result, dict):
+        raise ToolFailure(f"{tool} replied with JSON that is not an object")
+    return result

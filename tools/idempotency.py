@@ -1,0 +1,108 @@
+"""At-most-once effects in SQLite: an effect and the record of its idempotency key commit in one transaction.
+
+`BEGIN IMMEDIATE` takes SQLite's write lock before the key is looked up, so two callers racing with
+the same key (in this process or in another service instance on the same file) cannot both apply
+the effect: the second one waits, then finds the first one's record.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+from pydantic import BaseModel
+
+from tools.errors import IdempotencyConflict, ToolFailure
+from tools.service import CallContext
+
+T = TypeVar("T")
+
+_CALLS_DDL = """
+CREATE TABLE IF NOT EXISTS tool_calls (
+    tool TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    args_sha256 TEXT NOT NULL,
+    result TEXT NOT NULL,
+    run_id TEXT,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (tool, idempotency_key)
+);
+"""
+
+
+def args_digest(args: BaseModel) -> str:
+    """A stable fingerprint of validated arguments (field order is the schema's, so it is canonical)."""
+    return hashlib.sha256(args.model_dump_json().encode()).hexdigest()
+
+
+def open_db(path: Path, schema: str = "") -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL journal, waiting up to 5 s for locks."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=5.0, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.executescript(_CALLS_DDL + schema)
+    return conn
+
+
+class EffectStore:
+    """One tool family's SQLite database: its own tables plus the record of every effectful call."""
+
+    def __init__(self, path: Path, schema: str) -> None:
+        self.path = path
+        self._conn = open_db(path, schema)
+        self._lock = threading.Lock()  # one connection, used from worker threads one at a time
+
+    async def once(self, ctx: CallContext, args: BaseModel,
+                   effect: Callable[[sqlite3.Connection], dict[str, Any]]) -> tuple[dict[str, Any], bool]:
+        """Apply `effect` unless this key already did: returns (result, was_duplicate).
+
+        The effect runs inside the transaction and must only touch the database; if it raises, nothing is
+        recorded, so a corrected retry with the same key can still succeed.
+        """
+        if not ctx.idempotency_key:
+            raise ToolFailure(f"{ctx.tool} was called without an idempotency key")
+        return await asyncio.to_thread(self._once, ctx, args_digest(args), effect)
+
+    async def read(self, query: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a read (or a small write outside any idempotency record) off the event loop."""
+        return await asyncio.to_thread(self._locked, query)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def _locked(self, query: Callable[[sqlite3.Connection], T]) -> T:
+        with self._lock:
+            return query(self._conn)
+
+    def _once(self, ctx: CallContext, digest: str,
+              effect: Callable[[sqlite3.Connection], dict[str, Any]]) -> tuple[dict[str, Any], bool]:
+        with self._lock:
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = conn.execute("SELECT args_sha256, result FROM tool_calls WHERE tool = ? AND idempotency_key = ?",
+                                   (ctx.tool, ctx.idempotency_key)).fetchone()
+                if row is not None:
+                    conn.execute("ROLLBACK")
+                    if row["args_sha256"] != digest:
+                        raise IdempotencyConflict(f"idempotency key {ctx.idempotency_key!r} was already used for "
+                                                  f"{ctx.tool} with different arguments")
+                    return json.loads(row["result"]), True
+                result = effect(conn)
+                conn.execute("INSERT INTO tool_calls (tool, idempotency_key, args_sha256, result, run_id, created_at) "
+                             "VALUES (?, ?, ?, ?, ?, ?)",
+                             (ctx.tool, ctx.idempotency_key, digest, json.dumps(result), ctx.run_id, time.time()))
+                conn.execute("COMMIT")
+                return result, False
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise

@@ -1,0 +1,81 @@
+"""`payments.issue`: pays a claim into the SQLite ledger, at most once per idempotency key.
+
+The ledger's UNIQUE idempotency_key is a second lock on the door: even if the call record were
+lost, the same key could not produce a second payment row.
+"""
+from __future__ import annotations
+
+import math
+import sqlite3
+import time
+import uuid
+
+from nats.aio.client import Client
+
+from agents.settings import Settings
+from tools.errors import InvalidToolArgs
+from tools.idempotency import EffectStore
+from tools.schemas import PaymentArgs, PaymentResult
+from tools.service import CallContext, ToolService, ToolSpec
+
+TOOL = "payments.issue"
+DB_NAME = "payments.db"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS payments (
+    payment_id TEXT PRIMARY KEY,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    claim_id TEXT NOT NULL,
+    amount REAL NOT NULL,
+    currency TEXT NOT NULL,
+    payee_account TEXT NOT NULL,
+    run_id TEXT,
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS payments_by_claim ON payments (claim_id);
+"""
+
+
+class PaymentsLedger:
+    """The payments ledger: every payment ever issued, one row per idempotency key."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.store = EffectStore(settings.path(DB_NAME), SCHEMA)
+
+    async def issue(self, args: PaymentArgs, ctx: CallContext) -> PaymentResult:
+        if not math.isfinite(args.amount) or args.amount <= 0:
+            raise InvalidToolArgs(f"invalid arguments for {TOOL}: amount: must be a positive number")
+        if not (args.currency.isascii() and args.currency.isalpha()):
+            raise InvalidToolArgs(f"invalid arguments for {TOOL}: currency: must be a 3-letter ISO 4217 code")
+        currency = args.currency.upper()
+
+        def pay(conn: sqlite3.Connection) -> dict:
+            payment_id = f"PAY-{uuid.uuid4().hex[:16].upper()}"
+            conn.execute("INSERT INTO payments (payment_id, idempotency_key, claim_id, amount, currency, payee_account, "
+                         "run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         (payment_id, ctx.idempotency_key, args.claim_id, args.amount, currency, args.payee_account,
+                          ctx.run_id, time.time()))
+            return {"payment_id": payment_id, "status": "paid", "amount": args.amount, "currency": currency}
+
+        result, duplicate = await self.store.once(ctx, args, pay)
+        return PaymentResult(**{**result, "status": "duplicate" if duplicate else result["status"]})
+
+    async def total_paid(self, claim_id: str) -> float:
+        """Everything paid on one claim so far (policy limits the total per claim, not only each payment)."""
+        row = await self.store.read(lambda c: c.execute("SELECT COALESCE(SUM(amount), 0) AS total FROM payments "
+                                                        "WHERE claim_id = ?", (claim_id,)).fetchone())
+        return float(row["total"])
+
+    async def count(self) -> int:
+        row = await self.store.read(lambda c: c.execute("SELECT COUNT(*) AS n FROM payments").fetchone())
+        return int(row["n"])
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def create_service(nc: Client, settings: Settings) -> ToolService:
+    """The `payments` micro service (not yet started)."""
+    ledger = PaymentsLedger(settings)
+    return ToolService(nc, "payments", [ToolSpec(TOOL, PaymentArgs, ledger.issue, effectful=True)],
+                       timeout_s=settings.tool_timeout_s, description="Claim payments ledger", on_stop=ledger.close)

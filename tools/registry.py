@@ -1,0 +1,56 @@
+"""Starting every tool service, and the subject each tool is served on."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from nats.aio.client import Client
+
+from agents.settings import Settings
+from tools import notifications, payments, provisioning, tickets
+from tools.fraud import service as fraud_service
+from tools.service import ToolService, tool_subject
+
+log = logging.getLogger(__name__)
+
+SERVED_TOOLS = ("scoring.fraud_risk", "payments.issue", "notifications.send", "provisioning.reserve",
+                "provisioning.release", "tickets.update")
+TOOL_SUBJECTS: dict[str, str] = {tool: tool_subject(tool) for tool in SERVED_TOOLS}
+"""Tool name -> NATS subject, for every tool `start_tool_services` serves."""
+
+
+@dataclass
+class ToolServices:
+    """The running tool services of this process."""
+
+    services: list[ToolService] = field(default_factory=list)
+
+    def stats(self) -> dict[str, Any]:
+        """micro stats per service family, as the JSON `$SRV.STATS` would return."""
+        return {s.family: s.stats().to_dict() for s in self.services}
+
+    async def stop(self) -> None:
+        """Stop serving (in reverse start order) and close the databases."""
+        while self.services:
+            service = self.services.pop()
+            try:
+                await service.stop()
+            except Exception:  # keep stopping the others
+                log.exception("stopping tool service %s failed", service.family)
+
+
+async def start_tool_services(nc: Client, settings: Settings) -> ToolServices:
+    """Start the scoring, payments, notifications, provisioning and tickets services on `nc` (role "tools")."""
+    running = ToolServices()
+    try:
+        running.services.append(await fraud_service.create_service(nc, settings))
+        await running.services[-1].start()
+        for build in (payments.create_service, notifications.create_service, provisioning.create_service,
+                      tickets.create_service):
+            running.services.append(build(nc, settings))
+            await running.services[-1].start()
+    except BaseException:
+        await running.stop()
+        raise
+    return running
