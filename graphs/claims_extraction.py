@@ -89,21 +89,43 @@ def _parse_date(text: str) -> date | None:
     return None
 
 
+def _amounts(document: str) -> list[tuple[float, str]]:
+    found = []
+    for m in _MONEY.finditer(document):
+        raw = (m.group("a") or m.group("b")).replace(",", "")
+        unit = (m.group("pre") or m.group("post") or "").lower()
+        found.append((float(raw), _CURRENCY.get(unit, "USD")))
+    return found
+
+
+def _dates(document: str) -> list[date]:
+    found = []
+    for pattern, _ in _DATES:
+        for m in pattern.finditer(document):
+            if parsed := _parse_date(m.group(1)):
+                found.append(parsed)
+    return found
+
+
+def grounded(name: str, value: Any, document: str) -> bool:
+    """A model's amount or date must appear in the document: a weak model may not invent money."""
+    if name == "amount":
+        return any(abs(value - a) < 0.005 for a, _ in _amounts(document))
+    if name == "currency":
+        return value in {c for _, c in _amounts(document)} or not _amounts(document)
+    if name == "incident_date":
+        return value in _dates(document)
+    return True
+
+
 def deterministic_extract(document: str, claim_type_hint: str | None = None) -> ClaimFields:
     """Regex extraction that never follows instructions in the text: the safe fallback.
 
     It deliberately never proposes a payee or a contact: those come from the claim record only.
     """
-    amounts = []
-    for m in _MONEY.finditer(document):
-        raw = (m.group("a") or m.group("b")).replace(",", "")
-        unit = (m.group("pre") or m.group("post") or "").lower()
-        amounts.append((float(raw), _CURRENCY.get(unit, "USD")))
-    incident = None
-    for pattern, _ in _DATES:
-        m = pattern.search(document)
-        if m and (incident := _parse_date(m.group(1))):
-            break
+    amounts = _amounts(document)
+    dates = _dates(document)
+    incident = dates[0] if dates else None
     lowered = document.lower()
     scores = {t: sum(lowered.count(w) for w in words) for t, words in _TYPE_WORDS.items()}
     guessed = max(scores, key=scores.get) if max(scores.values()) else None
@@ -144,9 +166,11 @@ async def extract_fields(model: Model, document: str, *, claim_type_hint: str | 
         if proposed.get(name) in (None, ""):
             continue
         try:
-            valid[name] = getattr(ClaimFields.model_validate({name: proposed[name]}), name)
+            value = getattr(ClaimFields.model_validate({name: proposed[name]}), name)
         except ValidationError:
             continue
+        if grounded(name, value, document):
+            valid[name] = value
     merged: dict[str, Any] = {}
     sources: dict[str, Any] = {}
     for name in FIELDS:

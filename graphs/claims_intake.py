@@ -1,6 +1,7 @@
 """The claim event as it arrives, and its redaction before anything enters graph state or a checkpoint."""
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -47,5 +48,21 @@ def redact_claim(event: ClaimEvent, run_vault: Any, redactor: Any) -> tuple[dict
     record["claimant"] = claimant
     record["policy_number"] = run_vault.tokenize("POLICY_NUMBER", event.policy_number)
     record["payee_account_on_file"] = run_vault.tokenize("BANK_ACCOUNT", event.payee_account_on_file)
-    redacted = redactor.redact_text(event.document, vault=run_vault)
-    return record, redacted.text, count + 2 + len(redacted.entities)
+    document, known = _replace_known(event, run_vault)
+    redacted = redactor.redact_text(document, vault=run_vault)
+    return record, redacted.text, count + 2 + known + len(redacted.entities)
+
+
+def _replace_known(event: ClaimEvent, run_vault: Any) -> tuple[str, int]:
+    """Values the claims system already knows are PII wherever they appear, whatever NER thinks of them."""
+    c = event.claimant
+    known: list[tuple[str, str]] = [(v, t) for v, t in ((c.name, "PERSON"), (c.email, "EMAIL_ADDRESS"), (c.phone, "PHONE_NUMBER"),
+                                    (c.address, "LOCATION"), (c.date_of_birth, "DATE_OF_BIRTH"),
+                                    (event.policy_number, "POLICY_NUMBER"), (event.payee_account_on_file, "BANK_ACCOUNT")) if v]
+    known += [(part, "PERSON") for part in c.name.split() if len(part) >= 3 and part[0].isupper()]
+    text, count = event.document, 0
+    for value, entity in sorted(known, key=lambda vt: -len(vt[0])):  # longest first: full name before its parts
+        pattern = re.compile(r"(?<!\w)" + re.escape(value) + r"(?!\w)")
+        text, n = pattern.subn(lambda _m, v=value, e=entity: run_vault.tokenize(e, v), text)
+        count += n
+    return text, count

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass, field
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,6 +25,15 @@ tracer = trace.get_tracer("warden.gate")
 
 ToolCaller = Callable[[str, dict[str, Any], str, str], Awaitable[dict[str, Any]]]
 """(tool, args, idempotency_key, run_id) -> result; raises tools.errors.ToolError subclasses."""
+
+
+@dataclass
+class Judgement:
+    """A decision plus the two forms of the arguments: real (for dispatch) and redacted (for the record)."""
+
+    decision: Decision
+    real_args: dict[str, Any] = field(default_factory=dict)
+    redacted_args: dict[str, Any] = field(default_factory=dict)
 
 
 class GateReply(BaseModel):
@@ -57,25 +67,26 @@ class Gate:
 
     # -- judging -------------------------------------------------------------------------------------
     def check(self, raw: dict[str, Any] | ToolCallRequest, *, state: dict[str, Any] | None = None,
-              count_call: bool = False) -> tuple[Decision, dict[str, Any]]:
-        """Decide without executing. Returns the decision and the resolved (real) args for dispatch."""
+              count_call: bool = False) -> Judgement:
+        """Decide without executing."""
         try:
             request = raw if isinstance(raw, ToolCallRequest) else ToolCallRequest.model_validate(raw)
         except ValidationError as exc:
-            return Decision(decision="deny", reasons=[f"malformed request: {_first_error(exc)}"], policy=self._policy_ref()), {}
+            return self._deny(f"malformed request: {_first_error(exc)}")
         if request.tool not in TOOL_ARGS:
-            return Decision(decision="deny", reasons=[f"unknown tool {request.tool!r}"], policy=self._policy_ref()), {}
+            return self._deny(f"unknown tool {request.tool!r}")
         try:
             return self._judge(request, state, count_call)
         except ValidationError as exc:
-            return Decision(decision="deny", reasons=[f"invalid arguments for {request.tool}: {_first_error(exc)}"],
-                            policy=self._policy_ref()), {}
+            return self._deny(f"invalid arguments for {request.tool}: {_first_error(exc)}")
         except Exception as exc:  # fail closed: a broken redactor or policy never lets a call through
             log.error("gate failed closed on %s: %s", request.tool, type(exc).__name__)
-            return Decision(decision="deny", reasons=[f"gate could not evaluate the call ({type(exc).__name__}); denied"],
-                            policy=self._policy_ref()), {}
+            return self._deny(f"gate could not evaluate the call ({type(exc).__name__}); denied")
 
-    def _judge(self, request: ToolCallRequest, state: dict[str, Any] | None, count_call: bool) -> tuple[Decision, dict[str, Any]]:
+    def _deny(self, reason: str) -> Judgement:
+        return Judgement(Decision(decision="deny", reasons=[reason], policy=self._policy_ref()))
+
+    def _judge(self, request: ToolCallRequest, state: dict[str, Any] | None, count_call: bool) -> Judgement:
         vault = self.vault.for_run(request.run.id)
         args = vault.resolve_obj(request.args)
         TOOL_ARGS[request.tool].model_validate(args)
@@ -107,7 +118,7 @@ class Gate:
             approval=ApprovalRef(role=result.approval_role or "", reason="; ".join(reasons)) if result.decision == "require_approval" else None,
             policy=self._policy_ref(),
         )
-        return decision, forwarded
+        return Judgement(decision, args, redacted)
 
     def _approval_input(self, request: ToolCallRequest, args: dict[str, Any]) -> dict[str, Any] | None:
         if not request.approval_id:
@@ -146,14 +157,15 @@ class Gate:
                 request: ToolCallRequest | None = ToolCallRequest.model_validate(raw)
             except ValidationError:
                 request = None
-            decision, real_args = await asyncio.to_thread(self.check, request or raw, count_call=True)
+            judgement = await asyncio.to_thread(self.check, request or raw, count_call=True)
+            decision, real_args = judgement.decision, judgement.real_args
             judged = time.perf_counter()
             span.set_attribute("warden.tool", str(raw.get("tool", ""))[:100])
             span.set_attribute("warden.decision", decision.decision)
             reply = GateReply(decision=decision)
             status = "not_executed"
             if decision.decision == "require_approval" and request is not None and decision.approval:
-                decision.approval.id = self._open_approval(request, decision, real_args)
+                decision.approval.id = self._open_approval(request, decision, real_args, judgement.redacted_args)
             if decision.allowed and request is not None:
                 status = await self._execute(request, decision, reply)
             trace_id = format(span.get_span_context().trace_id, "032x")
@@ -161,7 +173,7 @@ class Gate:
             tool=str(raw.get("tool", ""))[:200], run_id=request.run.id if request else "",
             graph=request.run.graph if request else "", step=request.run.step if request else 0,
             principal=request.principal.id if request else "", decision=decision.decision, reasons=decision.reasons,
-            args=decision.args, redactions=[r.model_dump() for r in decision.redactions],
+            args=judgement.redacted_args, redactions=[r.model_dump() for r in decision.redactions],
             policy_engine=decision.policy.engine if decision.policy else "", policy_bundle=decision.policy.bundle if decision.policy else "",
             result_status=status, approval_id=decision.approval.id if decision.approval else (request.approval_id if request else None),
             idempotency_key=request.idempotency_key() if request else "",
@@ -177,10 +189,11 @@ class Gate:
                 log.warning("audit publish failed: %s", exc)
         return reply
 
-    def _open_approval(self, request: ToolCallRequest, decision: Decision, real_args: dict[str, Any]) -> str:
+    def _open_approval(self, request: ToolCallRequest, decision: Decision, real_args: dict[str, Any],
+                       redacted_args: dict[str, Any]) -> str:
         approval = self.approvals.create(run_id=request.run.id, graph=request.run.graph, tool=request.tool,
                                          role=decision.approval.role if decision.approval else "admin",
-                                         reason="; ".join(decision.reasons), redacted_args=decision.args,
+                                         reason="; ".join(decision.reasons), redacted_args=redacted_args,
                                          hash_=args_hash(request.tool, real_args), policy_bundle=decision.policy.bundle if decision.policy else "")
         return approval.id
 

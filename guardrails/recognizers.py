@@ -54,11 +54,16 @@ class Span:
 _TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
+_ALPHA_TLD = re.compile(r"@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,24}$")
+
+
 class _OfflineEmailRecognizer(EmailRecognizer):
     """Presidio's email recognizer, validated against the bundled suffix list (no network at runtime)."""
 
     def validate_result(self, pattern_text: str) -> bool:
-        return _TLD(pattern_text).fqdn != ""
+        # An address on a private or reserved TLD (`.example`, `.internal`) is still somebody's address:
+        # accept a known suffix, or any alphabetic top-level label, so exfiltration targets get redacted too.
+        return _TLD(pattern_text).fqdn != "" or bool(_ALPHA_TLD.search(pattern_text))
 
 
 _TRUNK_REGIONS = ("GB", "DE", "FR", "IN", "AU", "IE", "NL")

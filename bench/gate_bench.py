@@ -1,0 +1,194 @@
+"""Tool-call latency through the gate against the same tool called directly, on a real bus, same run.
+
+The gated path is what a graph does: `gate.<tool>` request from the runtime's NATS user; the gate validates,
+redacts, asks policy, calls `tools.<tool>`, redacts the result and audits. The direct path is the gate's own
+user calling `tools.<tool>`. Calls alternate gated/direct so machine noise hits both alike, and every call is a
+new effect (a new payment, a new message): nothing is answered from an idempotency record.
+The policy's rate limit (60 calls per minute per principal and tool) is respected by spreading the calls over
+several agent principals, each holding the shipped `agent` role.
+`python -m bench.gate_bench` prints the figures as JSON.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
+from agents.bus import connect, ensure_streams  # noqa: E402
+from agents.gate_client import NatsToolGateway  # noqa: E402
+from agents.nats_server import EmbeddedNats  # noqa: E402
+from agents.settings import Settings  # noqa: E402
+from guardrails.contracts import Principal  # noqa: E402
+from tools.client import call_tool  # noqa: E402
+
+RATE_LIMIT_PER_MINUTE = 60  # CONTRACTS.md default; each principal stays well under it
+GRAPH = "claims_triage"
+
+CLAIM_TEMPLATE: dict[str, Any] = {
+    "claim_id": "CLM-1001", "policy_number": "POL-20418836", "claim_type": "auto", "status": "approved",
+    "payee_account_on_file": "ACCT-4410327", "claimant_email": "marcus.delgado@example.com",
+    "claimant_phone": "+1 217 555 0101", "policy_start": "2022-05-01", "submitted_at": "2026-11-05",
+    "incident_date": "2026-11-02", "amount_claimed": 850.0, "prior_claims": 0, "fraud_score": 0.08,
+    "fraud_band": "low", "has_police_report": True, "has_receipts": True, "adjuster_queue": "claims-auto",
+    "currency": "USD", "region": "US-IL", "channel": "web",
+}
+"""Trusted facts the runtime attaches as context: short typed fields, about 1 KB on the wire with the rest."""
+
+PAYMENT_PROVENANCE = {"claim_id": "system", "amount": "system", "currency": "system", "payee_account": "system"}
+NOTIFY_PROVENANCE = {"channel": "system", "to": "system", "subject": "system", "body": "system"}
+
+BODY_300C = (
+    "Dear Marcus Delgado, your claim about the rear-end collision on Monroe Street has been reviewed and approved. "
+    "We will pay the towing and repair costs to the account we hold on file within three business days. "
+    "If anything looks wrong, please reply to this message and an adjuster will phone you today."
+)
+assert len(BODY_300C) == 300, len(BODY_300C)
+
+
+def _claim(i: int) -> dict[str, Any]:
+    return {**CLAIM_TEMPLATE, "claim_id": f"CLM-G{i:05d}"}
+
+
+def _payment_args(claim: dict[str, Any]) -> dict[str, Any]:
+    return {"claim_id": claim["claim_id"], "amount": 10.0, "currency": "USD", "payee_account": claim["payee_account_on_file"]}
+
+
+def _notify_args(claim: dict[str, Any]) -> dict[str, Any]:
+    return {"channel": "email", "to": claim["claimant_email"], "subject": f"Claim {claim['claim_id']} approved",
+            "body": BODY_300C}
+
+
+def _pct_ms(values: list[float], q: float) -> float:
+    """Nearest-rank percentile, in ms (values are seconds)."""
+    ordered = sorted(values)
+    idx = min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))
+    return round(ordered[idx] * 1000, 3)
+
+
+class GateBenchError(RuntimeError):
+    """A benchmark call did not do what it was meant to (denied, failed): the figures would be meaningless."""
+
+
+async def _gated(gw: NatsToolGateway, tool: str, args: dict[str, Any], claim: dict[str, Any], run_id: str,
+                 step: int, provenance: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    outcome = await gw.call(tool, args, run_id=run_id, graph=GRAPH, step=step, provenance=provenance,
+                            context={"claim": claim})
+    elapsed = time.perf_counter() - t0
+    if outcome.decision != "allow" or outcome.result is None:
+        raise GateBenchError(f"gated {tool} was not executed: decision={outcome.decision} reasons={outcome.reasons} "
+                             f"error={outcome.error}")
+    return elapsed
+
+
+async def _direct(nc, tool: str, args: dict[str, Any], run_id: str, step: int) -> float:
+    t0 = time.perf_counter()
+    result = await call_tool(nc, tool, args, idempotency_key=f"{run_id}:{step}:0:{tool}", run_id=run_id, timeout_s=5.0)
+    elapsed = time.perf_counter() - t0
+    if result.get("status") not in ("paid", "queued"):
+        raise GateBenchError(f"direct {tool} did not take effect: {result}")
+    return elapsed
+
+
+async def _measure(nc_runtime, nc_gate, tool: str, n: int, warmup: int, make_args, provenance) -> dict[str, list[float]]:
+    """Alternate gated and direct calls of `tool`; returns their latencies (s), warm-up dropped."""
+    per_principal = RATE_LIMIT_PER_MINUTE - 10
+    k = math.ceil((n + warmup) / per_principal)
+    gateways = [NatsToolGateway(nc_runtime, Principal(id=f"agent:bench-{j}", roles=["agent"]), timeout_s=10.0)
+                for j in range(k)]
+    gated: list[float] = []
+    direct: list[float] = []
+    tag = tool.split(".")[0]
+    for i in range(n + warmup):
+        claim = _claim(i)
+        args = make_args(claim)
+        g = await _gated(gateways[i % k], tool, args, claim, f"bench-{tag}-g{i}", i, provenance)
+        d = await _direct(nc_gate, tool, make_args({**claim, "claim_id": f"CLM-D{i:05d}"}), f"bench-{tag}-d{i}", i)
+        if i >= warmup:
+            gated.append(g)
+            direct.append(d)
+    return {"gated": gated, "direct": direct}
+
+
+def _judge_p50(records: list[dict[str, Any]], tool: str) -> float | None:
+    """Median of the gate's own judge time (validate, redact, policy) from its audit records."""
+    values = [r["timing_ms"]["judge"] for r in records if r.get("tool") == tool and "judge" in (r.get("timing_ms") or {})]
+    return round(statistics.median(values), 3) if values else None
+
+
+def _request_bytes() -> int:
+    claim = _claim(0)
+    gw_req = {"tool": "payments.issue", "args": _payment_args(claim),
+              "principal": {"id": "agent:bench-0", "roles": ["agent"], "on_behalf_of": None},
+              "run": {"id": "bench-payments-g0", "graph": GRAPH, "step": 0, "call": 0},
+              "provenance": PAYMENT_PROVENANCE, "context": {"claim": claim}, "approval_id": None}
+    return len(json.dumps(gw_req).encode())
+
+
+async def bench_gate(n: int = 300, warmup: int = 30) -> dict[str, Any]:
+    """Gated vs direct p50/p99 (ms) for a structured payment and a 300-character email, on one embedded bus."""
+    from guardrails.gate_service import GateService, build_gate
+    from tools.registry import start_tool_services
+
+    with tempfile.TemporaryDirectory(prefix="warden-gate-bench-") as tmp:
+        settings = Settings(data_dir=Path(tmp))
+        server = EmbeddedNats(Path(tmp) / "nats")
+        creds = server.start()
+        conns, services, service = [], None, None
+        try:
+            admin = await connect(creds, "admin")
+            conns.append(admin)
+            await ensure_streams(admin)
+            nc_tools = await connect(creds, "tools")
+            conns.append(nc_tools)
+            services = await start_tool_services(nc_tools, settings)
+            nc_gate = await connect(creds, "gate")
+            conns.append(nc_gate)
+            gate = build_gate(settings)
+            service = GateService(nc_gate, gate, tool_timeout_s=settings.tool_timeout_s)
+            await service.start()
+            nc_runtime = await connect(creds, "runtime")
+            conns.append(nc_runtime)
+
+            pay = await _measure(nc_runtime, nc_gate, "payments.issue", n, warmup, _payment_args, PAYMENT_PROVENANCE)
+            text = await _measure(nc_runtime, nc_gate, "notifications.send", n, warmup, _notify_args, NOTIFY_PROVENANCE)
+            records = gate.audit.records()
+        finally:
+            if service:
+                await service.stop()
+            if services:
+                await services.stop()
+            for nc in reversed(conns):
+                await nc.drain()
+            server.stop()
+
+    figures = {
+        "gate_call_p50_ms": _pct_ms(pay["gated"], 0.50),
+        "gate_call_p99_ms": _pct_ms(pay["gated"], 0.99),
+        "direct_call_p50_ms": _pct_ms(pay["direct"], 0.50),
+        "direct_call_p99_ms": _pct_ms(pay["direct"], 0.99),
+        "gate_call_text300_p50_ms": _pct_ms(text["gated"], 0.50),
+        "gate_call_text300_p99_ms": _pct_ms(text["gated"], 0.99),
+        "direct_call_text300_p50_ms": _pct_ms(text["direct"], 0.50),
+        "direct_call_text300_p99_ms": _pct_ms(text["direct"], 0.99),
+        "gate_judge_p50_ms": _judge_p50(records, "payments.issue"),
+        "gate_judge_text300_p50_ms": _judge_p50(records, "notifications.send"),
+        "gate_request_bytes": _request_bytes(),
+        "gate_calls_measured": n,
+    }
+    figures["gate_overhead_p50_ms"] = round(figures["gate_call_p50_ms"] - figures["direct_call_p50_ms"], 3)
+    figures["gate_overhead_p99_ms"] = round(figures["gate_call_p99_ms"] - figures["direct_call_p99_ms"], 3)
+    figures["gate_overhead_text300_p50_ms"] = round(figures["gate_call_text300_p50_ms"] - figures["direct_call_text300_p50_ms"], 3)
+    return figures
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(bench_gate()), indent=2))
