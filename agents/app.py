@@ -88,7 +88,8 @@ class Warden:
             self.actors[name] = actor
             handlers[name] = actor
         self.runtime = NatsRuntime(nc, handlers, max_concurrent=s.max_concurrent_actors, mailbox_size=s.mailbox_size,
-                                   idle_s=s.actor_idle_s, supervisor=Supervisor(max_deliveries=s.max_deliveries))
+                                   idle_s=s.actor_idle_s, supervisor=Supervisor(max_deliveries=s.max_deliveries),
+                                   resumable=tuple(self.actors))
         await self.runtime.start()
         self._stack.push_async_callback(self.runtime.stop)
 

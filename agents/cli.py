@@ -152,11 +152,36 @@ def approvals_list(all_: bool = typer.Option(False, "--all", help="include decid
 def _decide(approval_id: str, approve: bool, by: str) -> None:
     from guardrails.approvals import ApprovalError, ApprovalStore
 
+    settings = Settings()
     try:
-        a = ApprovalStore(Settings().path("approvals.db")).decide(approval_id, approve=approve, by=by)
+        a = ApprovalStore(settings.path("approvals.db")).decide(approval_id, approve=approve, by=by)
     except ApprovalError as exc:
         fail(str(exc), 1)
-    typer.echo(json.dumps({"id": a.id, "status": a.status, "by": a.decided_by}))
+    announced = asyncio.run(_announce(settings, a))
+    typer.echo(json.dumps({"id": a.id, "status": a.status, "by": a.decided_by, "run_resumed": announced}))
+
+
+async def _announce(settings: Settings, approval) -> bool:
+    """Wake the waiting run over the bus; False when no Warden bus is reachable (the decision still stands)."""
+    from agents.bus import connect
+    from agents.nats_server import NatsCredentials, credentials_from_env
+    from guardrails.approval_events import announce
+
+    creds_file = settings.data_dir / "nats" / "credentials.json"
+    creds = credentials_from_env(settings.nats_url) if settings.nats_url else (
+        NatsCredentials.load(creds_file) if creds_file.exists() else None)
+    if creds is None:
+        return False
+    try:
+        nc = await asyncio.wait_for(connect(creds, "admin"), timeout=3)
+    except Exception:
+        typer.echo("warden: no bus reachable; the run resumes when it next receives the decision", err=True)
+        return False
+    try:
+        await announce(nc.jetstream(), approval)
+    finally:
+        await nc.drain()
+    return True
 
 
 @approvals_app.command("approve")

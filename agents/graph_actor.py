@@ -28,6 +28,8 @@ class GraphActor:
         self.prepare = prepare
 
     async def __call__(self, envelope: Envelope) -> RunOutcome:
+        if "resume" in envelope.payload:
+            return await self._resume_message(envelope)
         run_id = run_id_for(self.graph_type, envelope.msg_id)
         config = {"configurable": {"thread_id": run_id}}
         snapshot = await self.graph.aget_state(config)
@@ -43,6 +45,20 @@ class GraphActor:
         elif not snapshot.interrupts:  # crashed mid-run: continue from the last checkpoint
             await self.graph.ainvoke(None, config)
         return await self.settle(run_id, envelope.agent.key)
+
+    async def _resume_message(self, envelope: Envelope) -> RunOutcome:
+        run_id = str(envelope.payload.get("run_id", ""))
+        snapshot = await self.graph.aget_state({"configurable": {"thread_id": run_id}})
+        if not snapshot.interrupts:  # not waiting (already resumed, or unknown): nothing to do
+            return RunOutcome(run_id=run_id, graph=self.graph_type, key=envelope.agent.key, status="skipped",
+                              decision=(snapshot.values or {}).get("decision"))
+        pending = (snapshot.values or {}).get("pending") or {}
+        answer = envelope.payload["resume"]
+        if pending.get("approval_id") and answer.get("approval_id") != pending.get("approval_id"):
+            return RunOutcome(run_id=run_id, graph=self.graph_type, key=envelope.agent.key, status="skipped",
+                              decision="awaiting_approval", detail={"error": "answer is for another approval"})
+        outcome = await self.resume(run_id, envelope.agent.key, answer)
+        return outcome.model_copy(update={"key": (snapshot.values.get("claim") or {}).get("claim_id", envelope.agent.key)})
 
     async def resume(self, run_id: str, key: str, answer: dict[str, Any]) -> RunOutcome:
         """Continue a run waiting in `interrupt()` with a human's answer."""

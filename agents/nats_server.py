@@ -32,7 +32,7 @@ PERMISSIONS: dict[str, dict] = {
         "subscribe": {"allow": ["_INBOX.>", "events.>", "runs.>", "approvals.>", "notifications.>"], "deny": ["tools.>", "gate.>"]},
     },
     "gate": {
-        "publish": {"allow": ["tools.>", "audit.>", "approvals.>", "runs.>", "$JS.API.INFO", "$JS.API.STREAM.INFO.>", "$SRV.>", "_INBOX.>"]},
+        "publish": {"allow": ["tools.>", "audit.>", "approvals.>", "events.approvals.decided.>", "runs.>", "$JS.API.INFO", "$JS.API.STREAM.INFO.>", "$SRV.>", "_INBOX.>"]},
         "subscribe": {"allow": ["gate.>", "_INBOX.>", "$SRV.>", "approvals.>"]},
         "allow_responses": True,
     },

@@ -16,7 +16,7 @@ from agents.agent_id import AgentId
 from agents.bus import EVENTS_STREAM
 from agents.envelope import Envelope, RunOutcome
 from agents.supervisor import Supervisor
-from agents.triggers import DEADLETTER_SUBJECT, RUNS_COMPLETED_SUBJECT, TRIGGERS, InvalidEvent, Trigger
+from agents.triggers import DEADLETTER_SUBJECT, RUNS_COMPLETED_SUBJECT, TRIGGERS, InvalidEvent, Trigger, resume_trigger
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +26,12 @@ class NatsRuntime:
 
     def __init__(self, nc: Client, handlers: dict[str, Handler], *, triggers: tuple[Trigger, ...] = TRIGGERS,
                  max_concurrent: int = 16, mailbox_size: int = 64, idle_s: float = 30.0,
-                 supervisor: Supervisor | None = None, ack_wait_s: float = 60.0, fetch_batch: int = 16) -> None:
+                 supervisor: Supervisor | None = None, ack_wait_s: float = 60.0, fetch_batch: int = 16,
+                 resumable: tuple[str, ...] = ()) -> None:
         self.nc = nc
         self.js = nc.jetstream()
         self.triggers = tuple(t for t in triggers if t.actor_type in handlers)
+        self.triggers += tuple(resume_trigger(name) for name in resumable if name in handlers)
         self.host = ActorHost(handlers, max_concurrent=max_concurrent, mailbox_size=mailbox_size, idle_s=idle_s,
                               supervisor=supervisor, on_deadletter=self._deadletter, on_outcome=self._announce)
         self.ack_wait_s = ack_wait_s
@@ -58,7 +60,7 @@ class NatsRuntime:
 
     async def send(self, agent: AgentId, payload: dict[str, Any], *, msg_id: str | None = None) -> None:
         """Publish an event for an actor; JetStream drops a repeat of the same msg_id."""
-        trigger = next((t for t in self.triggers if t.actor_type == agent.type), None)
+        trigger = next((t for t in self.triggers if t.actor_type == agent.type and not t.is_resume), None)
         if trigger is None:
             raise KeyError(f"no trigger subject for actor type {agent.type!r}")
         await self.js.publish(trigger.subject, json.dumps(payload).encode(),

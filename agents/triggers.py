@@ -5,6 +5,9 @@ from dataclasses import dataclass
 from typing import Any
 
 
+RESUME_PREFIX = "events.approvals.decided"
+
+
 class InvalidEvent(ValueError):
     """An event that cannot be routed to an actor (missing or bad key)."""
 
@@ -14,6 +17,7 @@ class Trigger:
     subject: str
     actor_type: str
     key_field: str
+    durable_name: str | None = None
 
     def key_of(self, payload: dict[str, Any]) -> str:
         value = payload.get(self.key_field)
@@ -24,7 +28,11 @@ class Trigger:
     @property
     def durable(self) -> str:
         """One durable consumer per graph: every runtime process pulling from it shares the work."""
-        return f"graph-{self.actor_type}"
+        return self.durable_name or f"graph-{self.actor_type}"
+
+    @property
+    def is_resume(self) -> bool:
+        return self.subject.startswith(RESUME_PREFIX)
 
 
 TRIGGERS: tuple[Trigger, ...] = (
@@ -33,5 +41,10 @@ TRIGGERS: tuple[Trigger, ...] = (
     Trigger("events.inventory.snapshot", "demand_forecast", "sku"),
     Trigger("events.capacity.metrics", "capacity_provisioning", "resource"),
 )
+def resume_trigger(actor_type: str) -> Trigger:
+    """Human answers to a run's interrupt come back as events, keyed by run id, durable like any trigger."""
+    return Trigger(f"{RESUME_PREFIX}.{actor_type}", actor_type, "run_id", durable_name=f"resume-{actor_type}")
+
+
 DEADLETTER_SUBJECT = "events.deadletter"
 RUNS_COMPLETED_SUBJECT = "runs.completed"

@@ -84,6 +84,20 @@ class ApprovalStore:
                 items.append(a)
         return sorted(items, key=lambda a: a.created_at)
 
+    def expire_due(self, now: float | None = None) -> list[Approval]:
+        """Mark pending approvals past their deadline as expired (a denial) and return them."""
+        now = now or time.time()
+        expired = []
+        with self._lock:
+            rows = self._db.execute("SELECT body FROM approvals").fetchall()
+            for (body,) in rows:
+                approval = Approval.model_validate_json(body)
+                if approval.status == "pending" and now > approval.expires_at:
+                    approval.status = "expired"
+                    self._db.execute("UPDATE approvals SET body = ? WHERE id = ?", (approval.model_dump_json(), approval.id))
+                    expired.append(approval)
+        return expired
+
     def decide(self, approval_id: str, *, approve: bool, by: str) -> Approval:
         approval = self.get(approval_id)
         if approval.status != "pending":

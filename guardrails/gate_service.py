@@ -9,6 +9,7 @@ from typing import Any
 from nats.aio.client import Client
 
 from agents.settings import Settings
+from guardrails.approval_events import announce
 from guardrails.approvals import ApprovalStore
 from guardrails.audit import AuditLog
 from guardrails.gate import Gate, GateReply
@@ -40,18 +41,37 @@ class GateService:
         self.gate = gate
         self.tool_timeout_s = tool_timeout_s
         self._sub = None
+        self._sweeper: asyncio.Task | None = None
         if gate.call_tool is None:
             gate.call_tool = self._call_tool
         if gate.publish_audit is None:
             gate.publish_audit = self._publish_audit
         self._js = nc.jetstream()
 
-    async def start(self) -> None:
+    async def start(self, expiry_interval_s: float = 30.0) -> None:
         self._sub = await self.nc.subscribe(GATE_SUBJECTS, queue="gate", cb=self._on_request)
+        self._sweeper = asyncio.create_task(self._expire_loop(expiry_interval_s))
 
     async def stop(self) -> None:
+        if self._sweeper:
+            self._sweeper.cancel()
         if self._sub:
             await self._sub.unsubscribe()
+
+    async def expire_approvals(self) -> int:
+        """Deny approvals nobody answered in time, and wake their runs so they can end."""
+        expired = await asyncio.to_thread(self.gate.approvals.expire_due)
+        for approval in expired:
+            await announce(self._js, approval)
+        return len(expired)
+
+    async def _expire_loop(self, interval_s: float) -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                await self.expire_approvals()
+            except Exception as exc:  # keep sweeping; the next round retries
+                log.warning("approval expiry failed: %s", exc)
 
     async def _on_request(self, msg) -> None:
         tool = msg.subject.removeprefix("gate.")

@@ -1,0 +1,58 @@
+"""Human in the loop, end to end on the bus: a claim above the auto limit waits; an adjuster's answer resumes it."""
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+
+from agents.app import Warden
+from agents.bus import connect
+from agents.settings import Settings
+from graphs.claims_scripted import hostile_claims_script
+from guardrails.approval_events import announce
+from serving.scripted import ScriptedModel
+
+CLAIMS = {c["claim_id"]: c for c in (json.loads(l) for l in (Path(__file__).parents[2] / "graphs/data/claims.jsonl").read_text().splitlines() if l.strip())}
+
+
+async def test_an_approved_payment_resumes_the_run_and_a_declined_one_ends_it(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "warden", llm="scripted")
+    async with Warden(settings, model=ScriptedModel(hostile_claims_script)) as warden:
+        nc = await connect(warden.creds, "runtime")
+        seen: dict[str, list[dict]] = {}
+
+        async def on_completed(msg) -> None:
+            data = json.loads(msg.data)
+            seen.setdefault(data["key"], []).append(data)
+
+        await nc.subscribe("runs.completed", cb=on_completed)
+        admin = await connect(warden.creds, "admin")
+        js = admin.jetstream()
+        for claim_id in ("CLM-1005", "CLM-1006"):  # both above the 1,000 auto-approval limit
+            await js.publish("events.claims.submitted", json.dumps(CLAIMS[claim_id]).encode(), headers={"Nats-Msg-Id": claim_id})
+
+        async def wait_for(claim_id: str, decision: str) -> None:
+            for _ in range(400):
+                if any(o["decision"] == decision for o in seen.get(claim_id, [])):
+                    return
+                await asyncio.sleep(0.05)
+            raise AssertionError(f"{claim_id} never reached {decision}: {seen.get(claim_id)}")
+
+        await wait_for("CLM-1005", "awaiting_approval")
+        await wait_for("CLM-1006", "awaiting_approval")
+        pending = {a.args["claim_id"]: a for a in warden.gate.approvals.list("pending")}
+        assert pending["CLM-1005"].role == "adjuster"
+
+        approved = warden.gate.approvals.decide(pending["CLM-1005"].id, approve=True, by="user:ann")
+        declined = warden.gate.approvals.decide(pending["CLM-1006"].id, approve=False, by="user:bo")
+        await announce(js, approved)
+        await announce(js, declined)
+        await announce(js, approved)  # a repeated answer is dropped, never a second payment
+        await wait_for("CLM-1005", "paid")
+        await wait_for("CLM-1006", "denied_by_adjuster")
+        await nc.close()
+        await admin.close()
+    with sqlite3.connect(settings.data_dir / "payments.db") as db:
+        rows = db.execute("SELECT claim_id, payee_account FROM payments").fetchall()
+    assert rows == [("CLM-1005", CLAIMS["CLM-1005"]["payee_account_on_file"])]

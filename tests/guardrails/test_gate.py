@@ -1,0 +1,154 @@
+"""The gate with its real parts (Presidio redactor, vault, regopy policy, SQLite stores): the rules that need
+state or approvals, fail-closed behaviour, and the tamper-evident audit trail."""
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from guardrails.approvals import ApprovalStore
+from guardrails.audit import AuditLog, ChainBroken
+from guardrails.gate import Gate
+from guardrails.gate_store import GateStore
+from guardrails.policy import RegopyEngine, default_policy_dir
+from guardrails.redaction import get_redactor
+from guardrails.vault import Vault
+
+ON_FILE = "ACCT-77812"
+
+
+def payment(amount: float = 850.0, payee: str = ON_FILE, *, step: int = 4, approval_id: str | None = None,
+            payee_from: str = "system") -> dict:
+    return {"tool": "payments.issue",
+            "args": {"claim_id": "CLM-1001", "amount": amount, "currency": "USD", "payee_account": payee},
+            "principal": {"id": "agent:claims_triage", "roles": ["agent"]},
+            "run": {"id": "run-1", "graph": "claims_triage", "step": step},
+            "provenance": {"claim_id": "system", "payee_account": payee_from, "amount": "model"},
+            "context": {"claim": {"claim_id": "CLM-1001", "payee_account_on_file": ON_FILE,
+                                  "claimant_email": "pat@example.com", "claimant_phone": "+1 415 555 0100"}},
+            "approval_id": approval_id}
+
+
+def make_gate(tmp_path: Path, engine=None, call_tool=None) -> Gate:
+    return Gate(redactor=get_redactor(), vault=Vault(tmp_path / "vault.db", _key()),
+                engine=engine or RegopyEngine(), store=GateStore(tmp_path / "gate.db"), audit=AuditLog(tmp_path / "audit.db"),
+                approvals=ApprovalStore(tmp_path / "approvals.db"), call_tool=call_tool)
+
+
+def _key() -> bytes:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key()
+
+
+@pytest.fixture
+def gate(tmp_path: Path) -> Gate:
+    async def fake_transport(tool, args, key, run_id):  # the tool service is tested in tests/tools
+        return {"payment_id": "pay-" + key[-6:], "status": "paid", "amount": args["amount"], "currency": args["currency"]}
+
+    return make_gate(tmp_path, call_tool=fake_transport)
+
+
+def test_an_allowed_call_reveals_only_what_policy_grants(gate: Gate) -> None:
+    judgement = gate.check(payment())
+    assert judgement.decision.decision == "allow"
+    assert judgement.decision.args["payee_account"] == ON_FILE  # revealed for the tool
+    assert judgement.redacted_args["payee_account"].startswith("<BANK_ACCOUNT_")  # what the record keeps
+
+
+def test_malformed_unknown_and_invalid_requests_are_denied(gate: Gate) -> None:
+    assert gate.check({"tool": "payments.issue"}).decision.decision == "deny"
+    assert "unknown tool" in gate.check(payment() | {"tool": "payments.refund_all"}).decision.reasons[0]
+    bad = payment()
+    bad["args"]["extra"] = "x"
+    assert "invalid arguments" in gate.check(bad).decision.reasons[0]
+
+
+def test_the_gate_fails_closed_when_policy_cannot_run(tmp_path: Path) -> None:
+    class Broken:
+        name, bundle = "broken", "sha256:0"
+
+        def evaluate(self, _input):
+            raise RuntimeError("engine down")
+
+    decision = make_gate(tmp_path, engine=Broken()).check(payment()).decision
+    assert decision.decision == "deny" and "could not evaluate" in decision.reasons[0]
+
+
+def test_kill_switch_stops_one_tool(tmp_path: Path) -> None:
+    policy_dir = tmp_path / "policies"
+    shutil.copytree(default_policy_dir(), policy_dir)
+    data = json.loads((policy_dir / "data.json").read_text())
+    data["kill_switch"]["tools"] = ["payments.issue"]
+    (policy_dir / "data.json").write_text(json.dumps(data))
+    gate = make_gate(tmp_path, engine=RegopyEngine(policy_dir))
+    decision = gate.check(payment()).decision
+    assert decision.decision == "deny" and any("kill switch" in r for r in decision.reasons)
+
+
+def test_rate_limit_counts_calls_per_principal_and_tool(gate: Gate) -> None:
+    decisions = [gate.check(payment(10.0, step=i), count_call=True).decision.decision for i in range(61)]
+    assert decisions[:60] == ["allow"] * 60
+    assert decisions[60] == "deny"
+
+
+async def test_split_payments_are_limited_by_the_total_per_claim(gate: Gate) -> None:
+    for step in range(24):  # 24 x 1000 = 24,000 paid
+        reply = await gate.handle(payment(1000.0, step=step))
+        assert reply.decision.decision == "allow", reply.decision.reasons
+    assert gate.store.claim_paid_total("CLM-1001") == 24000.0
+    over = gate.check(payment(1000.0, step=99)).decision  # would make 25,000 + ... stays within? 25,000 is the cap
+    assert over.decision == "allow"
+    await gate.handle(payment(1000.0, step=99))
+    beyond = gate.check(payment(1.0, step=100)).decision
+    assert beyond.decision == "deny" and any("total" in r for r in beyond.reasons)
+
+
+async def test_an_approval_is_bound_to_the_exact_arguments(gate: Gate) -> None:
+    first = await gate.handle(payment(1500.0))
+    assert first.decision.decision == "require_approval"
+    approval_id = first.decision.approval.id
+    assert gate.approvals.get(approval_id).args["payee_account"].startswith("<BANK_ACCOUNT_")  # approver sees tokens
+    gate.approvals.decide(approval_id, approve=True, by="user:ann")
+    changed = await gate.handle(payment(1900.0, approval_id=approval_id))
+    assert changed.decision.decision != "allow"
+    assert "arguments changed since they were approved" in changed.decision.reasons
+    same = await gate.handle(payment(1500.0, approval_id=approval_id))
+    assert same.decision.decision == "allow" and same.result["status"] == "paid"
+
+
+async def test_an_expired_approval_denies(gate: Gate) -> None:
+    first = await gate.handle(payment(1500.0))
+    approval_id = first.decision.approval.id
+    expired = gate.approvals.expire_due(now=gate.approvals.get(approval_id).expires_at + 1)
+    assert [a.id for a in expired] == [approval_id]
+    with pytest.raises(Exception):
+        gate.approvals.decide(approval_id, approve=True, by="user:late")
+    reply = await gate.handle(payment(1500.0, approval_id=approval_id))
+    assert reply.decision.decision != "allow"
+
+
+async def test_audit_records_carry_no_raw_pii_and_the_chain_detects_tampering(gate: Gate, tmp_path: Path) -> None:
+    for step in range(3):
+        await gate.handle(payment(100.0, step=step))
+    await gate.handle(payment(100.0, payee="ACCT-9000001", payee_from="document", step=9))
+    records = gate.audit.records()
+    assert len(records) == 4 and records[-1]["decision"] == "deny"
+    assert ON_FILE not in json.dumps(records) and "ACCT-9000001" not in json.dumps(records)
+    assert gate.audit.verify() == 4
+
+    db = sqlite3.connect(tmp_path / "audit.db")
+    body = db.execute("SELECT body FROM audit WHERE seq = 2").fetchone()[0]
+    db.execute("UPDATE audit SET body = ? WHERE seq = 2", (body.replace('"allow"', '"deny"'),))
+    db.commit()
+    with pytest.raises(ChainBroken, match="record 2: contents"):
+        gate.audit.verify()
+    db.execute("UPDATE audit SET body = ? WHERE seq = 2", (body,))
+    db.execute("DELETE FROM audit WHERE seq = 3")
+    db.commit()
+    with pytest.raises(ChainBroken, match="record 4"):
+        gate.audit.verify()
+    db.close()
