@@ -36,6 +36,7 @@ class Warden:
         self.creds: NatsCredentials | None = None
         self.runtime: NatsRuntime | None = None
         self.gate = None
+        self.policy_watcher = None
         self.actors: dict[str, GraphActor] = {}
         self._server: EmbeddedNats | None = None
         self._stack = AsyncExitStack()
@@ -62,6 +63,11 @@ class Warden:
             service = GateService(await self._connect("gate"), self.gate, tool_timeout_s=s.tool_timeout_s)
             await service.start()
             self._stack.push_async_callback(service.stop)
+            from guardrails.policy_watch import PolicyWatcher
+
+            self.policy_watcher = PolicyWatcher(self.gate.engine, self.gate.engine.policy_dir)
+            self.policy_watcher.start()
+            self._stack.push_async_callback(self.policy_watcher.stop)
         if "runtime" in self.roles:
             await self._start_runtime()
         return self

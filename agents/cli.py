@@ -25,6 +25,22 @@ audit_app = typer.Typer(no_args_is_help=True, help="The audit trail.")
 app.add_typer(gate_app, name="gate")
 app.add_typer(approvals_app, name="approvals")
 app.add_typer(audit_app, name="audit")
+policy_app = typer.Typer(no_args_is_help=True, help="The policy pack.")
+app.add_typer(policy_app, name="policy")
+
+
+@policy_app.command("check")
+def policy_check(policy_dir: Optional[Path] = typer.Argument(None, help="folder of .rego + data.json (default: shipped)")) -> None:
+    """Compile a policy folder; exit 1 with the compiler's message when it does not compile.
+
+    A running `warden up` watches its policy folder and applies a change that compiles without a restart."""
+    from guardrails.policy import PolicyError, RegopyEngine
+
+    try:
+        engine = RegopyEngine(policy_dir)
+    except PolicyError as exc:
+        fail(f"policy does not compile: {exc}", 1)
+    typer.echo(f"policy ok: {engine.bundle}")
 
 
 def fail(message: str, code: int = 2) -> None:
