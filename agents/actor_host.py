@@ -32,7 +32,9 @@ class ActorHost:
 
     def __init__(self, handlers: dict[str, Handler], *, max_concurrent: int = 16, mailbox_size: int = 64,
                  idle_s: float = 30.0, supervisor: Supervisor | None = None,
-                 on_deadletter: DeadLetter | None = None, on_outcome: OutcomeSink | None = None) -> None:
+                 on_deadletter: DeadLetter | None = None, on_outcome: OutcomeSink | None = None,
+                 heartbeat_s: float = 15.0) -> None:
+        self.heartbeat_s = heartbeat_s
         self.handlers = handlers
         self.mailbox_size = mailbox_size
         self.idle_s = idle_s
@@ -97,11 +99,18 @@ class ActorHost:
                 if self._pending == 0:
                     self._idle.set()
 
+    async def _heartbeat(self, envelope: Envelope) -> None:
+        """Tell the transport a long run is still being worked on, so it is not redelivered meanwhile."""
+        while True:
+            await asyncio.sleep(self.heartbeat_s)
+            await envelope.in_progress()
+
     async def _handle_supervised(self, envelope: Envelope) -> None:
         handler = self.handlers[envelope.agent.type]
         attempt = 0
         while True:
             attempt += 1
+            beat = asyncio.create_task(self._heartbeat(envelope))
             try:
                 outcome = await handler(envelope)
             except asyncio.CancelledError:
@@ -119,6 +128,8 @@ class ActorHost:
                     await self._on_deadletter(envelope, reason)
                 await envelope.ack()
                 return
+            finally:
+                beat.cancel()
             self.outcomes.append(outcome)
             del self.outcomes[:-10000]
             if self._on_outcome:

@@ -27,7 +27,8 @@ PERMISSIONS: dict[str, dict] = {
         "publish": {
             "allow": ["events.>", "gate.>", "runs.>", "approvals.>", "$JS.API.INFO", "$JS.API.STREAM.INFO.>",
                       "$JS.API.STREAM.NAMES", "$JS.API.CONSUMER.>", "$JS.ACK.>"],
-            "deny": ["tools.>", "audit.>", "$JS.API.STREAM.CREATE.>", "$JS.API.STREAM.UPDATE.>", "$JS.API.STREAM.DELETE.>"],
+            # Answers to approvals come only from the gate (expiry) and admins (people): never from an agent.
+            "deny": ["tools.>", "audit.>", "events.approvals.>", "$JS.API.STREAM.CREATE.>", "$JS.API.STREAM.UPDATE.>", "$JS.API.STREAM.DELETE.>"],
         },
         "subscribe": {"allow": ["_INBOX.>", "events.>", "runs.>", "approvals.>", "notifications.>"], "deny": ["tools.>", "gate.>"]},
     },

@@ -183,6 +183,9 @@ def _domain_recognizers() -> list[PatternRecognizer]:
             supported_entity="BANK_ACCOUNT",
             patterns=[
                 Pattern("account id", r"\bACCT-\d{5,12}\b", 1.0),
+                # Look-alike letters (Cyrillic/Greek А, С, Т) make a different account that reads the same:
+                # still an account number, so it is redacted too (the gate compares exact values).
+                Pattern("look-alike account id", r"(?<![\w])[AАΑ][CСϹ][CСϹ][TТΤ]-\d{5,12}\b", 0.95),
                 # A bare number right after "account number"/"acct no." is an account too.
                 Pattern(
                     "account after context",

@@ -128,5 +128,9 @@ async def test_the_runtime_connection_cannot_reach_tools(nats_creds) -> None:
     await asyncio.sleep(0.2)
     assert received == []
     assert any('permissions violation for publish to "tools.payments.issue"' in e.lower() for e in errors)
+    await nc.publish("events.approvals.decided.claims_triage", b'{"run_id": "r", "resume": {"approved": true}}')
+    await nc.flush()
+    await asyncio.sleep(0.2)
+    assert any("events.approvals.decided.claims_triage" in e for e in errors), "an agent must not answer its own approval"
     await nc.close()
     await tools_nc.close()

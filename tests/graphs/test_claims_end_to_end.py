@@ -97,6 +97,7 @@ def test_no_raw_pii_in_audit_records_checkpoints_or_prompts(finished_runs) -> No
         assert value.encode() not in checkpoints, f"{value!r} leaked into a checkpoint"
         assert value not in prompts, f"{value!r} reached a model prompt"
     assert "attacker@evil.example" not in prompts
+    assert "\u0410CCT-778120" not in prompts and "\u0410CCT-778120" not in audit_text  # the look-alike account too
 
 
 def test_the_audit_chain_verifies(finished_runs) -> None:
