@@ -56,18 +56,23 @@ class AuditLog:
                          " prev_hash TEXT NOT NULL, hash TEXT NOT NULL)")
         self._db.execute("CREATE INDEX IF NOT EXISTS audit_run ON audit(run_id)")
         self._lock = threading.Lock()
-        row = self._db.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-        self._head = row[0] if row else GENESIS
 
     def append(self, record: AuditRecord) -> dict[str, Any]:
         """Append one record; returns it as stored (with seq, prev_hash, hash) for publishing on `audit.>`."""
         body = record.model_dump_json()
         with self._lock:
-            prev = self._head
-            digest = _digest(prev, body)
-            cur = self._db.execute("INSERT INTO audit(run_id, body, prev_hash, hash) VALUES (?,?,?,?)",
-                                   (record.run_id, body, prev, digest))
-            self._head = digest
+            # Read the head inside a write transaction: several gate processes may share one trail.
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+                prev = row[0] if row else GENESIS
+                digest = _digest(prev, body)
+                cur = self._db.execute("INSERT INTO audit(run_id, body, prev_hash, hash) VALUES (?,?,?,?)",
+                                       (record.run_id, body, prev, digest))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
         return {"seq": cur.lastrowid, **json.loads(body), "prev_hash": prev, "hash": digest}
 
     def records(self, run_id: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:

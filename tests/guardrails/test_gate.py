@@ -152,3 +152,12 @@ async def test_audit_records_carry_no_raw_pii_and_the_chain_detects_tampering(ga
     with pytest.raises(ChainBroken, match="record 4"):
         gate.audit.verify()
     db.close()
+
+
+def test_two_writers_on_one_trail_keep_one_chain(tmp_path: Path) -> None:
+    from guardrails.audit import AuditRecord
+
+    a, b = AuditLog(tmp_path / "shared.db"), AuditLog(tmp_path / "shared.db")
+    for i in range(10):
+        (a if i % 2 else b).append(AuditRecord(tool="payments.issue", run_id=f"r{i}", decision="deny"))
+    assert a.verify() == 10
