@@ -39,6 +39,7 @@ class NatsRuntime:
         # Unacked messages per consumer stay bounded too, so a stalled runtime can't hoard the stream.
         self.max_ack_pending = mailbox_size * max_concurrent
         self._tasks: list[asyncio.Task] = []
+        self._subs: list = []
         self._running = False
 
     async def start(self) -> None:
@@ -48,6 +49,7 @@ class NatsRuntime:
                                     ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
                                     ack_wait=self.ack_wait_s, max_ack_pending=self.max_ack_pending)
             sub = await self.js.pull_subscribe(trigger.subject, durable=trigger.durable, stream=EVENTS_STREAM, config=config)
+            self._subs.append(sub)
             self._tasks.append(asyncio.create_task(self._pull(trigger, sub), name=f"pull:{trigger.durable}"))
 
     async def stop(self) -> None:
@@ -56,6 +58,12 @@ class NatsRuntime:
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        for sub in self._subs:  # unacked fetched messages would otherwise hold the connection's drain open
+            try:
+                await sub.unsubscribe()
+            except Exception:
+                pass
+        self._subs.clear()
         await self.host.stop()
 
     async def send(self, agent: AgentId, payload: dict[str, Any], *, msg_id: str | None = None) -> None:

@@ -23,6 +23,9 @@ from tools.schemas import TOOL_ARGS
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("warden.gate")
 
+# Results of these tools are ids, enums and numbers by schema (tools/schemas.py): nothing to redact.
+STRUCTURED_RESULTS = frozenset({"payments.issue", "scoring.fraud_risk", "provisioning.reserve", "provisioning.release"})
+
 ToolCaller = Callable[[str, dict[str, Any], str, str], Awaitable[dict[str, Any]]]
 """(tool, args, idempotency_key, run_id) -> result; raises tools.errors.ToolError subclasses."""
 
@@ -209,8 +212,11 @@ class Gate:
             reply.error = {"code": code, "message": str(exc)[:300]}
             return f"error:{code}"
         self._remember_effect(request, decision.args, result, key)
-        vault = self.vault.for_run(request.run.id)
-        reply.result, _ = await asyncio.to_thread(self.redactor.redact_args, result, vault=vault, path="result")
+        if request.tool in STRUCTURED_RESULTS:
+            reply.result = result
+        else:
+            vault = self.vault.for_run(request.run.id)
+            reply.result, _ = await asyncio.to_thread(self.redactor.redact_args, result, vault=vault, path="result")
         return str(result.get("status", "ok")) if isinstance(result, dict) else "ok"
 
     def _remember_effect(self, request: ToolCallRequest, args: dict[str, Any], result: Any, key: str) -> None:

@@ -100,4 +100,6 @@ class GateService:
         return await call_tool(self.nc, tool, args, idempotency_key=key, run_id=run_id, timeout_s=self.tool_timeout_s)
 
     async def _publish_audit(self, record: dict[str, Any]) -> None:
-        await self._js.publish(f"audit.{record.get('tool') or 'unknown'}", json.dumps(record).encode())
+        # A core publish: the AUDIT stream captures it without a round trip. SQLite holds the chain of
+        # record; the stream is a copy for subscribers, so the caller never waits on its acknowledgement.
+        await self.nc.publish(f"audit.{record.get('tool') or 'unknown'}", json.dumps(record).encode())
