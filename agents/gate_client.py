@@ -25,7 +25,23 @@ def _outcome(tool: str, reply: dict[str, Any]) -> ToolOutcome:
                        approval_role=approval.get("role"), redactions=len(decision.get("redactions", [])))
 
 
-class NatsToolGateway:
+class _Gateway:
+    """Builds the request from a graph's call; subclasses only say how it reaches the gate."""
+
+    principal: Principal
+
+    async def call(self, tool: str, args: dict[str, Any], *, run_id: str, graph: str, step: int, call: int = 0,
+                   provenance: dict[str, Provenance] | None = None, context: dict[str, Any] | None = None,
+                   approval_id: str | None = None) -> ToolOutcome:
+        req = _request(tool, args, self.principal, run_id=run_id, graph=graph, step=step, call=call,
+                       provenance=provenance, context=context, approval_id=approval_id)
+        return await self._send(req)
+
+    async def _send(self, req: ToolCallRequest) -> ToolOutcome:
+        raise NotImplementedError
+
+
+class NatsToolGateway(_Gateway):
     """Requests `gate.<tool>` on the bus. The runtime's NATS user cannot publish to `tools.>` at all."""
 
     def __init__(self, nc: Client, principal: Principal, *, timeout_s: float = 15.0) -> None:
@@ -33,30 +49,22 @@ class NatsToolGateway:
         self.principal = principal
         self.timeout_s = timeout_s
 
-    async def call(self, tool: str, args: dict[str, Any], *, run_id: str, graph: str, step: int, call: int = 0,
-                   provenance: dict[str, Provenance] | None = None, context: dict[str, Any] | None = None,
-                   approval_id: str | None = None) -> ToolOutcome:
-        req = _request(tool, args, self.principal, run_id=run_id, graph=graph, step=step, call=call,
-                       provenance=provenance, context=context, approval_id=approval_id)
+    async def _send(self, req: ToolCallRequest) -> ToolOutcome:
         try:
-            msg = await self.nc.request(f"gate.{tool}", req.model_dump_json().encode(), timeout=self.timeout_s)
+            msg = await self.nc.request(f"gate.{req.tool}", req.model_dump_json().encode(), timeout=self.timeout_s)
         except (NatsTimeout, NoRespondersError) as exc:
             # No verdict is a denial: the graph must not treat silence as permission.
-            return ToolOutcome(tool=tool, decision="deny", reasons=[f"gate unavailable ({type(exc).__name__})"])
-        return _outcome(tool, json.loads(msg.data))
+            return ToolOutcome(tool=req.tool, decision="deny", reasons=[f"gate unavailable ({type(exc).__name__})"])
+        return _outcome(req.tool, json.loads(msg.data))
 
 
-class LocalToolGateway:
+class LocalToolGateway(_Gateway):
     """Calls an in-process Gate directly: same requests, no bus (unit tests, `gate check`)."""
 
     def __init__(self, gate, principal: Principal) -> None:
         self.gate = gate
         self.principal = principal
 
-    async def call(self, tool: str, args: dict[str, Any], *, run_id: str, graph: str, step: int, call: int = 0,
-                   provenance: dict[str, Provenance] | None = None, context: dict[str, Any] | None = None,
-                   approval_id: str | None = None) -> ToolOutcome:
-        req = _request(tool, args, self.principal, run_id=run_id, graph=graph, step=step, call=call,
-                       provenance=provenance, context=context, approval_id=approval_id)
+    async def _send(self, req: ToolCallRequest) -> ToolOutcome:
         reply = await self.gate.handle(json.loads(req.model_dump_json()))
-        return _outcome(tool, json.loads(reply.model_dump_json()))
+        return _outcome(req.tool, json.loads(reply.model_dump_json()))

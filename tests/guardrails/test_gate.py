@@ -45,11 +45,22 @@ def _key() -> bytes:
 
 
 @pytest.fixture
-def gate(tmp_path: Path) -> Gate:
-    async def fake_transport(tool, args, key, run_id):  # the tool service is tested in tests/tools
-        return {"payment_id": "pay-" + key[-6:], "status": "paid", "amount": args["amount"], "currency": args["currency"]}
+async def gate(tmp_path: Path, nats_creds, settings):
+    """A gate whose allowed calls reach the real tool services over a real nats-server."""
+    from agents.bus import connect
+    from tools.client import call_tool
+    from tools.registry import start_tool_services
 
-    return make_gate(tmp_path, call_tool=fake_transport)
+    tools_nc, gate_nc = await connect(nats_creds, "tools"), await connect(nats_creds, "gate")
+    services = await start_tool_services(tools_nc, settings)
+
+    async def transport(tool, args, key, run_id):
+        return await call_tool(gate_nc, tool, args, idempotency_key=key, run_id=run_id, timeout_s=5)
+
+    yield make_gate(tmp_path, call_tool=transport)
+    await services.stop()
+    await tools_nc.close()
+    await gate_nc.close()
 
 
 def test_an_allowed_call_reveals_only_what_policy_grants(gate: Gate) -> None:

@@ -1,0 +1,59 @@
+"""The same claims graph on the in-memory runtime (no event bus), with the gate called in-process: the two
+runtimes are interchangeable behind one interface. Tools are still the real services."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from langgraph.checkpoint.memory import InMemorySaver
+
+from agents.agent_id import AgentId
+from agents.bus import connect
+from agents.gate_client import LocalToolGateway
+from agents.graph_actor import GraphActor
+from agents.runtime import InMemoryRuntime
+from graphs.ports import GraphDeps
+from graphs.registry import GRAPHS
+from guardrails.approvals import ApprovalStore
+from guardrails.audit import AuditLog
+from guardrails.contracts import Principal
+from guardrails.gate import Gate
+from guardrails.gate_store import GateStore
+from guardrails.policy import RegopyEngine
+from guardrails.redaction import get_redactor
+from guardrails.vault import Vault
+from graphs.claims_scripted import hostile_claims_script
+from serving.scripted import ScriptedModel
+from tools.client import call_tool
+from tools.registry import start_tool_services
+
+CLAIMS = [json.loads(l) for l in (Path(__file__).parents[2] / "graphs/data/claims.jsonl").read_text().splitlines() if l.strip()]
+
+
+async def test_claims_run_on_the_in_memory_runtime(tmp_path: Path, nats_creds, settings) -> None:
+    tools_nc, gate_nc = await connect(nats_creds, "tools"), await connect(nats_creds, "gate")
+    services = await start_tool_services(tools_nc, settings)
+    vault = Vault(tmp_path / "vault.db", Fernet.generate_key())
+
+    async def transport(tool, args, key, run_id):
+        return await call_tool(gate_nc, tool, args, idempotency_key=key, run_id=run_id, timeout_s=5)
+
+    gate = Gate(redactor=get_redactor(), vault=vault, engine=RegopyEngine(), store=GateStore(tmp_path / "g.db"),
+                audit=AuditLog(tmp_path / "a.db"), approvals=ApprovalStore(tmp_path / "ap.db"), call_tool=transport)
+    spec = GRAPHS["claims_triage"]
+    deps = GraphDeps(tools=LocalToolGateway(gate, Principal(id="agent:claims_triage", roles=["agent"])),
+                     model=ScriptedModel(hostile_claims_script))
+    actor = GraphActor("claims_triage", spec.build(deps).compile(checkpointer=InMemorySaver()),
+                       lambda run_id, payload: spec.prepare(run_id, payload, vault, get_redactor()))
+    runtime = InMemoryRuntime({"claims_triage": actor})
+    for claim in CLAIMS[:8]:
+        await runtime.send(AgentId("claims_triage", claim["claim_id"]), claim, msg_id=claim["claim_id"])
+    await runtime.host.drain()
+    decisions = {o.key: o.decision for o in runtime.outcomes}
+    assert decisions["CLM-1001"] == "paid"
+    assert decisions["CLM-1005"] == "awaiting_approval"
+    assert decisions["CLM-1007"] == "escalated"  # the injected payee, refused by the gate
+    await services.stop()
+    await tools_nc.close()
+    await gate_nc.close()
