@@ -15,6 +15,7 @@ from agents.nats_server import EmbeddedNats, NatsCredentials, credentials_from_e
 from agents.runtime_nats import NatsRuntime
 from agents.settings import Settings
 from agents.supervisor import Supervisor
+from agents.telemetry import setup_telemetry
 from graphs.ports import GraphDeps
 from graphs.registry import GRAPHS
 from guardrails.contracts import Principal
@@ -43,6 +44,7 @@ class Warden:
 
     async def start(self) -> "Warden":
         s = self.settings
+        setup_telemetry(s.otlp_endpoint)
         if s.nats_url:
             self.creds = credentials_from_env(s.nats_url)
         else:

@@ -58,7 +58,8 @@ class Gate:
     """Judges tool-call requests. Holds no model and imports no graph: it trusts only policy and its own store."""
 
     def __init__(self, *, redactor, vault, engine, store: GateStore, audit: AuditLog, approvals: ApprovalStore,
-                 call_tool: ToolCaller | None = None, publish_audit: Callable[[dict], Awaitable[None]] | None = None) -> None:
+                 call_tool: ToolCaller | None = None, publish_audit: Callable[[dict], Awaitable[None]] | None = None,
+                 publish_approval: Callable[[dict], Awaitable[None]] | None = None) -> None:
         self.redactor = redactor
         self.vault = vault
         self.engine = engine
@@ -67,6 +68,7 @@ class Gate:
         self.approvals = approvals
         self.call_tool = call_tool
         self.publish_audit = publish_audit
+        self.publish_approval = publish_approval
 
     # -- judging -------------------------------------------------------------------------------------
     def check(self, raw: dict[str, Any] | ToolCallRequest, *, state: dict[str, Any] | None = None,
@@ -185,6 +187,11 @@ class Gate:
         )
         stored = await asyncio.to_thread(self.audit.append, record)
         reply.audit_seq = stored["seq"]
+        if self.publish_approval and decision.approval and decision.approval.id:
+            try:
+                await self.publish_approval(self.approvals.get(decision.approval.id).model_dump(mode="json"))
+            except Exception as exc:  # the approval is recorded; announcing it is best effort
+                log.warning("approval announce failed: %s", exc)
         if self.publish_audit:
             try:
                 await self.publish_audit(stored)

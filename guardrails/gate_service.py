@@ -46,6 +46,8 @@ class GateService:
             gate.call_tool = self._call_tool
         if gate.publish_audit is None:
             gate.publish_audit = self._publish_audit
+        if gate.publish_approval is None:
+            gate.publish_approval = self._publish_approval
         self._js = nc.jetstream()
 
     async def start(self, expiry_interval_s: float = 30.0) -> None:
@@ -98,6 +100,10 @@ class GateService:
         from tools.client import call_tool
 
         return await call_tool(self.nc, tool, args, idempotency_key=key, run_id=run_id, timeout_s=self.tool_timeout_s)
+
+    async def _publish_approval(self, approval: dict[str, Any]) -> None:
+        """`approvals.pending`: who must approve what and why (arguments redacted)."""
+        await self.nc.publish("approvals.pending", json.dumps(approval).encode())
 
     async def _publish_audit(self, record: dict[str, Any]) -> None:
         # A core publish: the AUDIT stream captures it without a round trip. SQLite holds the chain of

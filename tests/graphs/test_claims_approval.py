@@ -27,6 +27,12 @@ async def test_an_approved_payment_resumes_the_run_and_a_declined_one_ends_it(tm
             seen.setdefault(data["key"], []).append(data)
 
         await nc.subscribe("runs.completed", cb=on_completed)
+        announced: list[dict] = []
+
+        async def on_pending(msg) -> None:
+            announced.append(json.loads(msg.data))
+
+        await nc.subscribe("approvals.pending", cb=on_pending)
         admin = await connect(warden.creds, "admin")
         js = admin.jetstream()
         for claim_id in ("CLM-1005", "CLM-1006"):  # both above the 1,000 auto-approval limit
@@ -43,6 +49,8 @@ async def test_an_approved_payment_resumes_the_run_and_a_declined_one_ends_it(tm
         await wait_for("CLM-1006", "awaiting_approval")
         pending = {a.args["claim_id"]: a for a in warden.gate.approvals.list("pending")}
         assert pending["CLM-1005"].role == "adjuster"
+        assert {a["id"] for a in announced} == {a.id for a in pending.values()}
+        assert all(a["args_hash"].startswith("sha256:") and a["args"]["payee_account"].startswith("<BANK_ACCOUNT_") for a in announced)
 
         approved = warden.gate.approvals.decide(pending["CLM-1005"].id, approve=True, by="user:ann")
         declined = warden.gate.approvals.decide(pending["CLM-1006"].id, approve=False, by="user:bo")
