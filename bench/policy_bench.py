@@ -7,20 +7,9 @@ import time
 from typing import Any
 
 from guardrails.policy import RegopyEngine
+from guardrails.policy_samples import SAMPLE_PAYMENT_INPUT
 
-PAYMENT_INPUT: dict[str, Any] = {
-    "tool": "payments.issue",
-    "known_tool": True,
-    "args": {"claim_id": "CLM-1001", "amount": 850.0, "currency": "USD", "payee_account": "ACCT-77812"},
-    "principal": {"id": "agent:claims_triage", "roles": ["agent"], "on_behalf_of": None},
-    "run": {"id": "run-0001", "graph": "claims_triage", "step": 4, "call": 0},
-    "provenance": {"claim_id": "system", "amount": "model", "currency": "model", "payee_account": "system"},
-    "context": {"claim": {"claim_id": "CLM-1001", "payee_account_on_file": "ACCT-77812",
-                          "claimant_email": "pat@example.com", "claimant_phone": "+1 415 555 0100"}},
-    "state": {"claim_paid_total": 0.0, "calls_last_minute": 3, "principal_reserved_total": 0},
-    "approval": None,
-}
-"""The policy input the gate builds for the CONTRACTS.md sample call (allowed automatically)."""
+PAYMENT_INPUT = SAMPLE_PAYMENT_INPUT
 
 
 def _percentile(sorted_values: list[float], q: float) -> float:
