@@ -139,7 +139,8 @@ def _is_single_json(text: str) -> bool:
 
 
 def _full_state(state: dict) -> dict:
-    return {"claim_paid_total": 0.0, "calls_last_minute": 0, "principal_reserved_total": 0} | state
+    return {"claim_paid_total": 0.0, "calls_last_minute": 0, "principal_reserved_total": 0,
+            "claim_fraud_band": "unscored"} | state
 
 
 @app.command()

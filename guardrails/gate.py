@@ -145,6 +145,7 @@ class Gate:
         calls = (self.store.count_call(request.principal.id, request.tool) if count_call else 0)
         return {
             "claim_paid_total": self.store.claim_paid_total(claim_id) if isinstance(claim_id, str) else 0.0,
+            "claim_fraud_band": self.store.fraud_band(claim_id) if isinstance(claim_id, str) else "unscored",
             "calls_last_minute": calls,
             "principal_reserved_total": self.store.principal_reserved_total(request.principal.id)
             if request.tool == "provisioning.reserve" else 0,
@@ -229,5 +230,7 @@ class Gate:
     def _remember_effect(self, request: ToolCallRequest, args: dict[str, Any], result: Any, key: str) -> None:
         if request.tool == "payments.issue":
             self.store.record_payment(key, str(args.get("claim_id")), float(args.get("amount", 0)))
+        elif request.tool == "scoring.fraud_risk" and isinstance(result, dict) and result.get("band"):
+            self.store.record_fraud(str(args.get("claim_id")), str(result["band"]), float(result.get("score", 0.0)))
         elif request.tool == "provisioning.reserve":
             self.store.record_reservation(key, request.principal.id, int(args.get("quantity", 0)))

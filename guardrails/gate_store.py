@@ -18,6 +18,7 @@ class GateStore:
         self._db.executescript(
             "CREATE TABLE IF NOT EXISTS paid (idempotency_key TEXT PRIMARY KEY, claim_id TEXT, amount REAL);"
             "CREATE INDEX IF NOT EXISTS paid_claim ON paid(claim_id);"
+            "CREATE TABLE IF NOT EXISTS fraud (claim_id TEXT PRIMARY KEY, band TEXT, score REAL);"
             "CREATE TABLE IF NOT EXISTS reserved (idempotency_key TEXT PRIMARY KEY, principal TEXT, quantity INTEGER);"
             "CREATE INDEX IF NOT EXISTS reserved_principal ON reserved(principal);"
         )
@@ -32,6 +33,16 @@ class GateStore:
     def record_payment(self, idempotency_key: str, claim_id: str, amount: float) -> None:
         with self._lock:
             self._db.execute("INSERT OR IGNORE INTO paid VALUES (?,?,?)", (idempotency_key, claim_id, amount))
+
+    def record_fraud(self, claim_id: str, band: str, score: float) -> None:
+        """The last score the gate itself saw for a claim; payments policy reads it."""
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO fraud VALUES (?,?,?)", (claim_id, band, score))
+
+    def fraud_band(self, claim_id: str) -> str:
+        with self._lock:
+            row = self._db.execute("SELECT band FROM fraud WHERE claim_id = ?", (claim_id,)).fetchone()
+        return row[0] if row else "unscored"
 
     def principal_reserved_total(self, principal: str) -> int:
         with self._lock:

@@ -38,6 +38,7 @@ allow if {
 	p.payee_account == c.payee_account_on_file
 	input.provenance.payee_account in cfg.trusted_payee_provenance
 	input.state.claim_paid_total + p.amount <= cfg.claim_total_limit
+	input.state.claim_fraud_band in {"low", "unscored"}
 }
 
 # access.rego as one conjunction. A role only grants tools listed in data.tools (a data test checks it).

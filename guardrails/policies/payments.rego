@@ -85,3 +85,18 @@ needs_approval contains {
 	positive_number(payment.amount)
 	payment.amount > data.payments.auto_approval_limit
 }
+
+# The fraud band comes from the gate's own record of the claim's last `scoring.fraud_risk` result
+# (state.claim_fraud_band), not from the agent: a runtime cannot talk a risky claim into an automatic payment.
+deny contains sprintf("claim %s scored high fraud risk and is not paid", [claim_label]) if {
+	paying
+	input.state.claim_fraud_band == "high"
+}
+
+needs_approval contains {
+	"role": data.payments.approver_role,
+	"reason": sprintf("claim scored medium fraud risk: an %s reviews the payment", [data.payments.approver_role]),
+} if {
+	paying
+	input.state.claim_fraud_band == "medium"
+}

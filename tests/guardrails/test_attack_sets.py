@@ -17,7 +17,7 @@ from guardrails.policy import RegopyEngine
 from tools.schemas import TOOL_ARGS
 
 SETS = Path(__file__).resolve().parents[2] / "evals" / "attacks"
-STATE_DEFAULTS = {"claim_paid_total": 0.0, "calls_last_minute": 0, "principal_reserved_total": 0}
+STATE_DEFAULTS = {"claim_paid_total": 0.0, "calls_last_minute": 0, "principal_reserved_total": 0, "claim_fraud_band": "unscored"}
 
 
 def _lines(name: str) -> list[dict[str, Any]]:
