@@ -172,3 +172,16 @@ def test_two_writers_on_one_trail_keep_one_chain(tmp_path: Path) -> None:
     for i in range(10):
         (a if i % 2 else b).append(AuditRecord(tool="payments.issue", run_id=f"r{i}", decision="deny"))
     assert a.verify() == 10
+
+
+async def test_the_fraud_band_the_gate_saw_governs_the_payment(gate: Gate) -> None:
+    score = {"tool": "scoring.fraud_risk",
+             "args": {"claim_id": "CLM-1001", "claim_type": "auto", "amount": 900.0, "days_since_policy_start": 3,
+                      "prior_claims": 5, "days_to_report": 90, "has_police_report": False, "has_receipts": False,
+                      "payee_matches_record": False},
+             "principal": {"id": "agent:claims_triage", "roles": ["agent"]},
+             "run": {"id": "run-1", "graph": "claims_triage", "step": 2}}
+    scored = await gate.handle(score)
+    assert scored.decision.decision == "allow" and scored.result["band"] == "high"
+    paid = await gate.handle(payment(100.0))  # the agent skips its own check: the gate does not
+    assert paid.decision.decision == "deny" and any("high fraud risk" in r for r in paid.decision.reasons)
