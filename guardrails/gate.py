@@ -96,7 +96,6 @@ class Gate:
         args = vault.resolve_obj(request.args)
         TOOL_ARGS[request.tool].model_validate(args)
         context = vault.resolve_obj(request.context)
-        redacted, found = self.redactor.redact_args(args, vault=vault)
         approval_input = self._approval_input(request, args)
         policy_input = {
             "tool": request.tool,
@@ -110,6 +109,7 @@ class Gate:
             "approval": approval_input,
         }
         result = self.engine.evaluate(policy_input)
+        redacted, found = self._redact(args, result.reveal, vault)
         reasons = list(result.reasons)
         if approval_input and approval_input.get("error"):
             reasons.append(approval_input["error"])
@@ -124,6 +124,17 @@ class Gate:
             policy=self._policy_ref(),
         )
         return Judgement(decision, args, redacted)
+
+    def _redact(self, args: dict[str, Any], reveal: list[str], vault) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """Tokenize what stays hidden; an argument the tool receives in clear gets a typed placeholder in the
+        record instead of a vault entry (it would only be resolved again)."""
+        shown = [name for name in reveal if name in args]
+        redacted, found = self.redactor.redact_args(args, vault=vault, exclude=[f"args.{name}" for name in shown])
+        if shown:
+            placeholders, more = self.redactor.redact_args({n: args[n] for n in shown})
+            redacted.update(placeholders)
+            found += more
+        return redacted, found
 
     def _approval_input(self, request: ToolCallRequest, args: dict[str, Any]) -> dict[str, Any] | None:
         if not request.approval_id:
