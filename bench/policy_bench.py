@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from typing import Any
 
 from guardrails.policy import RegopyEngine
 from guardrails.policy_samples import SAMPLE_PAYMENT_INPUT
