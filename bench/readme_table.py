@@ -1,0 +1,41 @@
+"""Renders the README's benchmark table from bench/results/latest.json (`python -m bench.readme_table`)."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def render(b: dict) -> str:
+    met = lambda ok: "met" if ok else "**missed**"  # noqa: E731
+    text_limit = b["redact_300c_p50_ms"] + 2
+    return f"""`make bench` writes `bench/results/latest.json`; every baseline is measured in the same run. Figures from one run
+on the 2-core development machine ({b['timestamp'][:16]}Z). This machine is a shared VM: between runs minutes apart
+the same code moved by up to 80% (policy p50 193–394 µs), so read ratios within a run, not absolutes across runs.
+
+| figure | value | baseline, same run | target |
+| --- | ---: | ---: | --- |
+| redaction, 300 characters, p50 | {b['redact_300c_p50_ms']:.2f} ms | Presidio stock config {b['presidio_default_300c_p50_ms']:.2f} ms (**{b['redact_speedup_x']:.1f}×**) | ≥ 3× — {met(b['redact_speedup_x'] >= 3)} |
+| policy evaluation p50 (regopy, in-process) | {b['policy_eval_p50_us']:.0f} µs | | ≤ 200 µs — {met(b['policy_eval_p50_us'] <= 200)} |
+| gated `payments.issue` (990 B JSON) p50 / p99 | {b['gate_call_p50_ms']:.2f} / {b['gate_call_p99_ms']:.2f} ms | direct {b['direct_call_p50_ms']:.2f} / {b['direct_call_p99_ms']:.2f} ms | overhead {b['gate_overhead_p50_ms']:.2f} / {b['gate_overhead_p99_ms']:.2f} ms (≤ 3 / ≤ 10) — {met(b['gate_overhead_p50_ms'] <= 3 and b['gate_overhead_p99_ms'] <= 10)} |
+| gated `notifications.send`, 300-char body, p50 | {b['gate_call_text300_p50_ms']:.2f} ms | direct {b['direct_call_text300_p50_ms']:.2f} ms | overhead {b['gate_overhead_text300_p50_ms']:.2f} ms (≤ redaction + 2 = {text_limit:.2f}) — {met(b['gate_overhead_text300_p50_ms'] <= text_limit)} |
+| claims runs, 16 in flight (scripted model) | {b['runs_per_s']:.1f} runs/s, p99 {b['run_p99_ms']:.0f} ms | one at a time: p50 {b['run_unloaded_p50_ms']:.0f} ms | |
+| staff chat p95 on the embedded model, 6 background clients | lanes on {b['chat_p95_ms_lanes_on']:.0f} ms | lanes off {b['chat_p95_ms_lanes_off']:.0f} ms; idle {b['chat_p95_ms_idle']:.0f} ms | lanes: **{b['chat_p95_ms_lanes_off'] / b['chat_p95_ms_lanes_on']:.1f}× lower** p95 |
+| embedded model throughput (Gemma 3 270M Q4_K_M, llama.cpp) | {b['embedded_tokens_per_s']:.0f} tokens/s | | |
+
+PII quality on the labelled set (`python -m evals.pii.scorer`, 600 sentences): typed recall 0.975 vs 0.747 for Presidio's
+stock configuration, non-PII kept 1.000 vs 0.457 (claim ids, amounts and incident dates survive)."""
+
+
+def main() -> None:
+    figures = json.loads((ROOT / "bench/results/latest.json").read_text())
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    section = re.compile(r"(## Benchmarks\n\n).*?(\n\n## Known limits)", re.S)
+    readme.write_text(section.sub(lambda m: m.group(1) + render(figures) + m.group(2), text))
+
+
+if __name__ == "__main__":
+    main()
