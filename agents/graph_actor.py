@@ -70,7 +70,6 @@ class GraphActor:
         status = "waiting" if snapshot.next else "completed"
         values = dict(snapshot.values)
         if status == "waiting":
-            values.setdefault("decision", "awaiting_approval")
             values["decision"] = "awaiting_approval"
         return RunOutcome(run_id=run_id, graph=self.graph_type, key=key, status=status,
                           decision=values.get("decision"), detail=_summary(values))

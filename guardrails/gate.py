@@ -14,7 +14,7 @@ from typing import Any
 from opentelemetry import trace
 from pydantic import BaseModel, ValidationError
 
-from guardrails.approvals import ApprovalError, ApprovalStore, args_hash
+from guardrails.approvals import Approval, ApprovalError, ApprovalStore, args_hash
 from guardrails.audit import AuditLog, AuditRecord
 from guardrails.contracts import ApprovalRef, Decision, PolicyRef, RedactionRecord, ToolCallRequest
 from guardrails.gate_store import GateStore
@@ -181,8 +181,10 @@ class Gate:
             span.set_attribute("warden.decision", decision.decision)
             reply = GateReply(decision=decision)
             status = "not_executed"
+            opened = None
             if decision.decision == "require_approval" and request is not None and decision.approval:
-                decision.approval.id = self._open_approval(request, decision, real_args, judgement.redacted_args)
+                opened = self._open_approval(request, decision, real_args, judgement.redacted_args)
+                decision.approval.id = opened.id
             if decision.allowed and request is not None:
                 status = await self._execute(request, decision, reply)
             trace_id = format(span.get_span_context().trace_id, "032x")
@@ -199,9 +201,9 @@ class Gate:
         )
         stored = await asyncio.to_thread(self.audit.append, record)
         reply.audit_seq = stored["seq"]
-        if self.publish_approval and decision.approval and decision.approval.id:
+        if self.publish_approval and opened is not None:
             try:
-                await self.publish_approval(self.approvals.get(decision.approval.id).model_dump(mode="json"))
+                await self.publish_approval(opened.model_dump(mode="json"))
             except Exception as exc:  # the approval is recorded; announcing it is best effort
                 log.warning("approval announce failed: %s", exc)
         if self.publish_audit:
@@ -212,12 +214,12 @@ class Gate:
         return reply
 
     def _open_approval(self, request: ToolCallRequest, decision: Decision, real_args: dict[str, Any],
-                       redacted_args: dict[str, Any]) -> str:
+                       redacted_args: dict[str, Any]) -> Approval:
         approval = self.approvals.create(run_id=request.run.id, graph=request.run.graph, tool=request.tool,
                                          role=decision.approval.role if decision.approval else "admin",
                                          reason="; ".join(decision.reasons), redacted_args=redacted_args,
                                          hash_=args_hash(request.tool, real_args), policy_bundle=decision.policy.bundle if decision.policy else "")
-        return approval.id
+        return approval
 
     async def _execute(self, request: ToolCallRequest, decision: Decision, reply: GateReply) -> str:
         if self.call_tool is None:
