@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer("warden.gate")
 
 # Results of these tools are ids, enums and numbers by schema (tools/schemas.py): nothing to redact.
-STRUCTURED_RESULTS = frozenset({"payments.issue", "scoring.fraud_risk", "provisioning.reserve", "provisioning.release"})
+STRUCTURED_RESULTS = frozenset({"payments.issue", "scoring.fraud_risk", "provisioning.reserve", "provisioning.release",
+                                "notifications.send", "tickets.update"})
 
 ToolCaller = Callable[[str, dict[str, Any], str, str], Awaitable[dict[str, Any]]]
 """(tool, args, idempotency_key, run_id) -> result; raises tools.errors.ToolError subclasses."""

@@ -176,7 +176,8 @@ class RegopyEngine:
 def _fast_view(input: dict[str, Any]) -> dict[str, Any]:
     """The part of the input that fast_path.rego reads (handing rego-cpp fewer nodes is most of the saving).
 
-    Safe by construction: every input reference in the fast path is a positive literal, so a field
+    Safe by construction: `tool` and `args` are handed over whole (so a negative literal on them sees what
+    the full rules see); every other input reference in the fast path is a positive literal, so a field
     missing here can only make the fast path undefined (and the full rules decide), never allow more.
     """
     principal = input.get("principal")
@@ -187,7 +188,7 @@ def _fast_view(input: dict[str, Any]) -> dict[str, Any]:
     if isinstance(principal, dict):
         view["principal"] = {key: principal[key] for key in ("id", "roles") if key in principal}
     if isinstance(claim, dict):
-        view["context"] = {"claim": {key: claim[key] for key in ("claim_id", "payee_account_on_file") if key in claim}}
+        view["context"] = {"claim": {key: claim[key] for key in ("claim_id", "payee_account_on_file", "claimant_email") if key in claim}}
     if isinstance(provenance, dict) and "payee_account" in provenance:
         view["provenance"] = {"payee_account": provenance["payee_account"]}
     return view

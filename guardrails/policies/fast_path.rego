@@ -41,6 +41,23 @@ allow if {
 	input.state.claim_fraud_band in {"low", "unscored"}
 }
 
+# An email to the claimant's own address on file. Exact equality (stricter than the full rule's
+# case-insensitive match) and an address pattern without `%`, separators or spaces, so none of the
+# recipient rules can object; the subject must be one line of printable text.
+allow if {
+	input.tool == "notifications.send"
+	access_ok
+	a := input.args
+	a.channel == "email"
+	some role in input.principal.roles
+	role in data.notifications.channels.email.roles
+	is_string(input.context.claim.claimant_email)
+	a.to == input.context.claim.claimant_email
+	regex.match(`^[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$`, a.to)
+	is_string(a.subject)
+	not regex.match(`[[:cntrl:]]|%0[aAdD]`, a.subject)
+}
+
 # access.rego as one conjunction. A role only grants tools listed in data.tools (a data test checks it).
 access_ok if {
 	input.known_tool == true
