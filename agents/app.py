@@ -19,6 +19,7 @@ from agents.telemetry import setup_telemetry
 from graphs.ports import GraphDeps
 from graphs.registry import GRAPHS
 from guardrails.contracts import Principal
+from serving.factory import model_context
 from serving.model import Model
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ class Warden:
         s = self.settings
         nc = await self._connect("runtime")
         if self.model is None:
-            self.model = await self._stack.enter_async_context(_model_context(s))
+            self.model = await self._stack.enter_async_context(model_context(s))
         conn = await aiosqlite.connect(s.path("checkpoints.db"))
         self._stack.push_async_callback(conn.close)
         saver = AsyncSqliteSaver(conn)
@@ -115,9 +116,3 @@ class Warden:
     async def __aexit__(self, *exc: Any) -> None:
         await self.stop()
 
-
-def _model_context(settings: Settings):
-    """The configured model as an async context (the embedded server lives as long as the process)."""
-    from serving.factory import model_context
-
-    return model_context(settings)

@@ -111,14 +111,10 @@ def up(port: int = typer.Option(8080, help="HTTP port for the staff API"),
 @gate_app.command("check")
 def gate_check(source: str = typer.Argument("-", help="JSON or JSONL file of tool-call requests, or - for stdin")) -> None:
     """Judge requests without executing them: one decision JSON per request, in order."""
-    lines = [l for l in _lines(source) if l.strip()]
-    if not lines:
+    text = "\n".join(l for l in _lines(source) if l.strip())
+    if not text:
         fail("no request given")
-    text = "\n".join(lines)
-    try:
-        requests = [json.loads(text)] if len(lines) > 1 and text.lstrip().startswith("{") and _is_single_json(text) else [json.loads(l) for l in lines]
-    except json.JSONDecodeError as exc:
-        fail(f"malformed JSON at line {exc.lineno}: {exc.msg}")
+    requests = _parse_requests(text)
     from guardrails.gate_service import build_gate
 
     gate = build_gate(Settings())
@@ -130,12 +126,16 @@ def gate_check(source: str = typer.Argument("-", help="JSON or JSONL file of too
         typer.echo(judgement.decision.model_dump_json())
 
 
-def _is_single_json(text: str) -> bool:
+def _parse_requests(text: str) -> list:
+    """One JSON document (possibly pretty-printed), or JSONL: one request per line."""
     try:
-        json.loads(text)
-        return True
+        return [json.loads(text)]
     except json.JSONDecodeError:
-        return False
+        pass
+    try:
+        return [json.loads(line) for line in text.splitlines()]
+    except json.JSONDecodeError as exc:
+        fail(f"malformed JSON: {exc.msg} (line {text[:exc.pos].count(chr(10)) + 1})")
 
 
 def _full_state(state: dict) -> dict:

@@ -15,6 +15,7 @@ from guardrails.audit import AuditLog
 from guardrails.gate import Gate, GateReply
 from guardrails.gate_store import GateStore
 from guardrails.contracts import Decision
+from tools.client import call_tool
 
 log = logging.getLogger(__name__)
 GATE_SUBJECTS = "gate.>"
@@ -97,8 +98,6 @@ class GateService:
             return GateReply(decision=Decision(decision="deny", reasons=[f"gate error ({type(exc).__name__}); denied"]))
 
     async def _call_tool(self, tool: str, args: dict[str, Any], key: str, run_id: str) -> dict[str, Any]:
-        from tools.client import call_tool
-
         return await call_tool(self.nc, tool, args, idempotency_key=key, run_id=run_id, timeout_s=self.tool_timeout_s)
 
     async def _publish_approval(self, approval: dict[str, Any]) -> None:
