@@ -41,6 +41,7 @@ def policy_check(policy_dir: Optional[Path] = typer.Argument(None, help="folder 
     except PolicyError as exc:
         fail(f"policy does not compile: {exc}", 1)
     typer.echo(f"policy ok: {engine.bundle}")
+    typer.echo(f"fast path: {engine.fast_path}")
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -1,6 +1,6 @@
 """`make bench`: every benchmark in one process, merged into bench/results/latest.json, with the targets checked.
 
-Order matters on a small machine: the CPU-bound in-process figures first, then the bus benchmarks, and the
+Order matters on a small machine: the CPU-bound in-process figures first (policy before spaCy is loaded), then the bus benchmarks, and the
 lanes benchmark (which saturates the CPU with llama.cpp) last. Progress goes to stderr, the table to stdout.
 `python -m bench.run [--skip-lanes] [--out FILE]`
 """
@@ -91,8 +91,8 @@ def run_all(*, skip_lanes: bool = False) -> dict[str, Any]:
 
     figures: dict[str, Any] = {"machine": machine(), "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     started = time.perf_counter()
-    _timed("redaction", bench_redaction, figures)
     _timed("policy", bench_policy, figures)
+    _timed("redaction", bench_redaction, figures)
     _timed("gate", lambda: asyncio.run(bench_gate()), figures)
     _timed("runtime", lambda: asyncio.run(bench_runtime()), figures)
     if skip_lanes:

@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field, ValidationError
 from regopy import Interpreter, RegoError
+from regopy import rego_shared as _c
 
 if TYPE_CHECKING:
     from agents.settings import Settings
+
+log = logging.getLogger(__name__)
 
 DECISION_ENTRYPOINT = "warden/decision"
 """The rule every engine evaluates: `data.warden.decision`."""
@@ -23,8 +27,10 @@ DECISION_ENTRYPOINT = "warden/decision"
 DATA_FILE = "data.json"
 
 FAST_MODULE = "fast_path.rego"
-FAST_ENTRYPOINT = "warden/fast/allowed_reveal"
-"""The fast path (see fast_path.rego): regopy compiles it as a small bundle of its own and asks it first."""
+FAST_RULES = ("plain", "payments_issue", "notifications_send")
+FAST_COVERS = "warden/fast/covers"
+"""The fast path's rules (see fast_path.rego): regopy compiles them as a small bundle of its own and asks the
+one for the tool at hand first (`payments.issue` -> `payments_issue`, any tool without a rule of its own -> `plain`)."""
 
 
 class PolicyResult(BaseModel):
@@ -91,6 +97,15 @@ def load_sources(policy_dir: Path) -> PolicySources:
     return PolicySources(modules=modules, data=data, bundle=f"sha256:{digest.hexdigest()}")
 
 
+def rules_digest(modules: dict[str, str]) -> str:
+    """The digest of every module but the fast path: what fast_path.rego's `covers` must name to be used."""
+    digest = hashlib.sha256()
+    for name in sorted(modules):
+        if name != FAST_MODULE:
+            digest.update(name.encode() + b"\0" + modules[name].encode() + b"\0")
+    return f"sha256:{digest.hexdigest()}"
+
+
 def parse_decision(value: Any) -> PolicyResult:
     """Validates the decision document an engine returned; anything else is a policy error."""
     if not isinstance(value, dict):
@@ -111,18 +126,42 @@ class _Compiled:
 
     def __init__(self, sources: PolicySources) -> None:
         self.sources = sources
-        self.full = self._build(sources.modules, DECISION_ENTRYPOINT)
-        fast = sources.modules.get(FAST_MODULE)
-        self.fast = self._build({FAST_MODULE: fast}, FAST_ENTRYPOINT) if fast else None
+        self.full = self._build(sources.modules, [DECISION_ENTRYPOINT])
         self.runner = Interpreter()
+        self.fast: Any = None
+        self.fast_status = f"off: the pack has no {FAST_MODULE}"
+        fast = sources.modules.get(FAST_MODULE)
+        if fast:
+            bundle = self._build({FAST_MODULE: fast}, [f"warden/fast/{rule}" for rule in (*FAST_RULES, "covers")])
+            covered = _query(self.runner._impl, bundle, FAST_COVERS, {})
+            rules = rules_digest(sources.modules)
+            if covered == rules:
+                self.fast, self.fast_status = bundle, "on"
+            else:
+                self.fast_status = (f"off: the rules changed since {FAST_MODULE} was checked against them "
+                                    f"(it covers {covered}); review it, then set covers := \"{rules}\"")
+                log.warning("policy fast path %s", self.fast_status)
+        tools = sources.data.get("tools")
+        self.reveal: dict[str, list[str]] = {
+            name: spec["reveal"] for name, spec in (tools.items() if isinstance(tools, dict) else ())
+            if isinstance(spec, dict) and isinstance(spec.get("reveal"), list)
+            and all(isinstance(arg, str) for arg in spec["reveal"])
+        }
 
-    def _build(self, modules: dict[str, str], entrypoint: str) -> Any:
+    def fast_entrypoint(self, tool: Any) -> str | None:
+        """The fast rule to ask for this tool, or None when the fast path cannot allow it (the full rules decide)."""
+        if self.fast is None or not isinstance(tool, str) or tool not in self.reveal:
+            return None
+        rule = tool.replace(".", "_")
+        return f"warden/fast/{rule if rule in FAST_RULES else 'plain'}"
+
+    def _build(self, modules: dict[str, str], entrypoints: list[str]) -> Any:
         try:
             builder = Interpreter()
             for name, text in modules.items():
                 builder.add_module(name, text)
             builder.add_data_json(json.dumps(self.sources.data))
-            bundle = builder.build(None, [entrypoint])
+            bundle = builder.build(None, entrypoints)
         except RegoError as exc:
             raise PolicyError(f"policy does not compile: {_first_line(str(exc))}") from exc
         if not bundle.ok():
@@ -145,6 +184,11 @@ class RegopyEngine:
     def bundle(self) -> str:
         return self._compiled.sources.bundle
 
+    @property
+    def fast_path(self) -> str:
+        """"on", or "off: <why>" (see fast_path.rego's `covers`)."""
+        return self._compiled.fast_status
+
     def reload(self) -> None:
         """Recompiles from disk; on failure the old policy stays in force and PolicyError is raised."""
         compiled = _Compiled(load_sources(self.policy_dir))
@@ -158,67 +202,75 @@ class RegopyEngine:
         with self._lock:
             compiled = self._compiled
             runner = compiled.runner._impl
-            reveal = None
-            if compiled.fast:
-                _set_input(runner, _fast_view(input))
-                reveal = _query(runner, compiled.fast, FAST_ENTRYPOINT)
-            document = None
-            if reveal is None:
-                _set_input(runner, input)
-                document = _query(runner, compiled.full, DECISION_ENTRYPOINT)
-        if isinstance(reveal, list) and all(isinstance(name, str) for name in reveal):
-            return PolicyResult.model_construct(decision="allow", reasons=[], approval_role=None, reveal=reveal)
+            tool = input.get("tool")
+            entrypoint = compiled.fast_entrypoint(tool)
+            if entrypoint and _query(runner, compiled.fast, entrypoint, _fast_view(input)) is True:
+                reveal = list(compiled.reveal[tool])
+                return PolicyResult.model_construct(decision="allow", reasons=[], approval_role=None, reveal=reveal)
+            document = _query(runner, compiled.full, DECISION_ENTRYPOINT, input)
         if document is None:
             raise PolicyError("policy decision is undefined")
         return parse_decision(document)
 
 
+_FAST_CLAIM_FIELDS = {
+    "payments.issue": ("claim_id", "payee_account_on_file"),
+    "notifications.send": ("claimant_email",),
+}
+_FAST_STATE_FIELDS = {"payments.issue": ("calls_last_minute", "claim_paid_total", "claim_fraud_band")}
+
+
 def _fast_view(input: dict[str, Any]) -> dict[str, Any]:
-    """The part of the input that fast_path.rego reads (handing rego-cpp fewer nodes is most of the saving).
+    """The part of the input that the tool's fast rule reads (handing rego-cpp fewer nodes saves a third).
 
     Safe by construction: `tool` and `args` are handed over whole (so a negative literal on them sees what
     the full rules see); every other input reference in the fast path is a positive literal, so a field
     missing here can only make the fast path undefined (and the full rules decide), never allow more.
     """
+    tool = input.get("tool")
+    view: dict[str, Any] = {key: input[key] for key in ("tool", "known_tool", "args") if key in input}
     principal = input.get("principal")
-    context = input.get("context")
-    provenance = input.get("provenance")
-    claim = context.get("claim") if isinstance(context, dict) else None
-    view: dict[str, Any] = {key: input[key] for key in ("tool", "known_tool", "args", "state") if key in input}
     if isinstance(principal, dict):
         view["principal"] = {key: principal[key] for key in ("id", "roles") if key in principal}
-    if isinstance(claim, dict):
-        view["context"] = {"claim": {key: claim[key] for key in ("claim_id", "payee_account_on_file", "claimant_email") if key in claim}}
-    if isinstance(provenance, dict) and "payee_account" in provenance:
+    state = input.get("state")
+    if isinstance(state, dict):
+        fields = _FAST_STATE_FIELDS.get(tool, ("calls_last_minute",))
+        view["state"] = {key: state[key] for key in fields if key in state}
+    context = input.get("context")
+    claim = context.get("claim") if isinstance(context, dict) else None
+    if isinstance(claim, dict) and tool in _FAST_CLAIM_FIELDS:
+        view["context"] = {"claim": {key: claim[key] for key in _FAST_CLAIM_FIELDS[tool] if key in claim}}
+    provenance = input.get("provenance")
+    if tool == "payments.issue" and isinstance(provenance, dict) and "payee_account" in provenance:
         view["provenance"] = {"payee_account": provenance["payee_account"]}
     return view
 
 
-def _query(runner: Any, bundle: Any, entrypoint: str) -> Any:
-    """One entrypoint's value, or None when it is undefined.
+_TRUE_OUTPUT = '{"expressions":[true]}'
+
+
+def _query(runner: Any, bundle: Any, entrypoint: str, input: dict[str, Any]) -> Any:
+    """One entrypoint's value for this input, or None when it is undefined.
 
     The C API directly: regopy's Output wrapper would parse the result twice over.
     """
-    from regopy.rego_shared import (
-        rego_bundle_query_entrypoint,
-        rego_free_output,
-        rego_output_ok,
-        rego_output_string,
-    )
-
+    _set_input(runner, input)
+    out = _c.rego.regoBundleQueryEntrypoint(runner, bundle._impl, entrypoint.encode())
+    if not out:
+        raise PolicyError(f"policy evaluation failed: {_first_line(_c.rego_get_error(runner))}")
     try:
-        out = rego_bundle_query_entrypoint(runner, bundle._impl, entrypoint)
+        ok = _c.rego.regoOutputOk(out)
+        text = _c.rego_output_string(out)
     except RegoError as exc:
-        raise PolicyError(f"policy evaluation failed: {_first_line(str(exc))}") from exc
-    try:
-        ok = rego_output_ok(out)
-        text = rego_output_string(out)
+        raise PolicyError(f"policy output unreadable: {_first_line(str(exc))}") from exc
     finally:
-        rego_free_output(out)
+        _c.rego.regoFreeOutput(out)
     if not ok:
         raise PolicyError(f"policy evaluation failed: {_first_line(text)}")
     if text == "undefined":
         return None
+    if text == _TRUE_OUTPUT:  # the fast path's answer: no JSON to parse
+        return True
     try:
         document = json.loads(text, strict=False)
     except json.JSONDecodeError as exc:
@@ -233,19 +285,28 @@ def _set_input(impl: Any, value: dict[str, Any]) -> None:
     About three times faster than rego-cpp parsing JSON text, and the only way whose strings compare as
     OPA's do (parsed JSON text keeps its escapes: "a\\nb" would not count as a line break).
     """
-    from regopy import rego_shared as c
-
-    p = c.rego_new_input()
+    p = _c.rego_new_input()
     try:
-        _add(c.rego, p, value)
-        if c.rego.regoSetInput(impl, p) != 0:
-            raise PolicyError(f"policy input refused: {_first_line(c.rego_get_error(impl))}")
+        _add(_c.rego, p, value)
+        if _c.rego.regoSetInput(impl, p) != 0:
+            raise PolicyError(f"policy input refused: {_first_line(_c.rego_get_error(impl))}")
     finally:
-        c.rego_free_input(p)
+        _c.rego_free_input(p)
 
 
 _INT64 = 2**63
 _INF = float("inf")
+_KEYS: dict[str, bytes] = {}
+"""Encoded object keys: the gate's inputs reuse a few dozen, so each is checked and encoded once."""
+
+
+def _encode_key(key: Any) -> bytes:
+    if type(key) is not str or "\0" in key:
+        raise PolicyError("policy input has a key that is not a plain string")
+    encoded = key.encode()
+    if len(_KEYS) < 512:  # argument names come from callers: bounded
+        _KEYS[key] = encoded
+    return encoded
 
 
 def _add(lib: Any, p: Any, v: Any) -> None:
@@ -256,11 +317,12 @@ def _add(lib: Any, p: Any, v: Any) -> None:
             raise PolicyError("policy input holds a NUL character")
         code = lib.regoInputString(p, v.encode())
     elif t is dict:
-        item = lib.regoInputObjectItem
+        string, item = lib.regoInputString, lib.regoInputObjectItem
         for key, value in v.items():
-            if type(key) is not str or "\0" in key:
-                raise PolicyError("policy input has a key that is not a plain string")
-            lib.regoInputString(p, key.encode())
+            encoded = _KEYS.get(key)
+            if encoded is None:
+                encoded = _encode_key(key)
+            string(p, encoded)
             _add(lib, p, value)
             item(p)
         code = lib.regoInputObject(p, len(v))

@@ -6,35 +6,28 @@
 # Every other file in this package only adds to two sets:
 #   deny           - reasons the call must not run at all;
 #   needs_approval - {"role", "reason"} objects: the call may run once that role approves.
+#
+# The regopy engine may answer a common, plainly allowed call from fast_path.rego (package warden.fast)
+# without evaluating this; an OPA server evaluates `decision` for every call.
 package warden
 
 import rego.v1
 
-# The common, plainly allowed call is decided by fast_path.rego alone; everything else by the full rules.
-decision := {
-	"decision": "allow",
-	"reasons": [],
-	"approval_role": null,
-	"reveal": fast_reveal,
-} if {
-	fast_reveal := data.warden.fast.allowed_reveal
-} else := full_decision
-
-default full_decision := {
+default decision := {
 	"decision": "deny",
 	"reasons": ["policy produced no decision"],
 	"approval_role": null,
 	"reveal": [],
 }
 
-full_decision := {
+decision := {
 	"decision": "deny",
 	"reasons": sort(deny),
 	"approval_role": null,
 	"reveal": [],
 } if count(deny) > 0
 
-full_decision := {
+decision := {
 	"decision": "require_approval",
 	"reasons": approval_reasons,
 	"approval_role": min(unmet_approval_roles),
@@ -44,7 +37,7 @@ full_decision := {
 	count(unmet_approval_roles) > 0
 }
 
-full_decision := {
+decision := {
 	"decision": "allow",
 	"reasons": [],
 	"approval_role": null,
@@ -53,6 +46,7 @@ full_decision := {
 	count(deny) == 0
 	count(unmet_approval_roles) == 0
 }
+
 # Roles whose approval the call still lacks.
 unmet_approval_roles contains need.role if {
 	some need in needs_approval

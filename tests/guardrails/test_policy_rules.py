@@ -14,7 +14,16 @@ import pytest
 from regopy import Interpreter
 
 from guardrails.policy_samples import SAMPLE_PAYMENT_INPUT
-from guardrails.policy import PolicyError, RegopyEngine, _set_input, default_policy_dir, load_sources
+from guardrails.policy import (
+    PolicyError,
+    RegopyEngine,
+    _fast_view,
+    _query,
+    _set_input,
+    default_policy_dir,
+    load_sources,
+    rules_digest,
+)
 
 BASE: dict[str, Any] = SAMPLE_PAYMENT_INPUT
 
@@ -219,17 +228,47 @@ def test_rule(engine: RegopyEngine, name: str, doc: dict[str, Any], decision: st
 @pytest.mark.parametrize(("name", "doc", "decision", "reason", "role"), CASES, ids=[c[0] for c in CASES])
 def test_fast_path_agrees_with_full_rules(engine: RegopyEngine, full_rules: Interpreter, name: str, doc: dict[str, Any],
                                           decision: str, reason: str | None, role: str | None) -> None:
-    """The fast path may only shortcut calls the full rules allow too; `decision` in Rego composes both like the engine."""
-    full = query(full_rules, doc, "full_decision")
+    """The fast path may only shortcut calls the full rules allow too, with the same arguments revealed."""
+    full = query(full_rules, doc, "decision")
     assert full == engine.evaluate(doc).model_dump()
-    assert query(full_rules, doc, "decision") == full
-    if query(full_rules, doc, "fast.allowed_reveal") is not None:
+    if query(full_rules, doc, "fast.allow") is not None:
         assert full["decision"] == "allow"
 
 
 def test_common_calls_take_the_fast_path(full_rules: Interpreter) -> None:
     for doc in (make_input(), make_input("documents.search", {"query": "hail"})):
-        assert query(full_rules, doc, "fast.allowed_reveal") is not None
+        assert query(full_rules, doc, "fast.allow") is True
+
+
+def test_engine_answers_common_calls_from_its_fast_rules(engine: RegopyEngine) -> None:
+    """The engine asks one fast rule per tool on a trimmed input: the common calls must still be decided there
+    (a field missing from the trimmed view would silently send every call to the slower full rules)."""
+    compiled = engine._compiled
+    common = (make_input(), notify("email", "pat@example.com"), make_input("documents.search", {"query": "hail"}))
+    for doc in common:
+        entrypoint = compiled.fast_entrypoint(doc["tool"])
+        assert entrypoint is not None
+        assert _query(compiled.runner._impl, compiled.fast, entrypoint, _fast_view(doc)) is True, doc["tool"]
+    assert compiled.fast_entrypoint("provisioning.reserve") == "warden/fast/plain"
+    assert compiled.fast_entrypoint("no.such_tool") is None
+
+
+def test_shipped_fast_path_covers_the_shipped_rules(engine: RegopyEngine) -> None:
+    """Changing a rule module turns the fast path off until fast_path.rego is reviewed and its `covers` updated."""
+    assert engine.fast_path == "on"
+
+
+def test_a_deny_rule_added_to_the_pack_is_not_bypassed_by_the_fast_path(tmp_path: Path) -> None:
+    pack = tmp_path / "policies"
+    shutil.copytree(default_policy_dir(), pack)
+    search = make_input("documents.search", {"query": "hail"})
+    assert RegopyEngine(pack).evaluate(search).decision == "allow"
+    (pack / "freeze.rego").write_text('package warden\nimport rego.v1\n'
+                                      'deny contains "document search is frozen" if input.tool == "documents.search"\n')
+    engine = RegopyEngine(pack)
+    assert engine.fast_path.startswith("off: the rules changed") and rules_digest(load_sources(pack).modules) in engine.fast_path
+    assert engine.evaluate(search).reasons == ["document search is frozen"]
+    assert engine.evaluate(make_input()).decision == "allow"  # the full rules still allow the common payment
 
 
 def test_reveal_lists_only_what_the_channel_needs(engine: RegopyEngine) -> None:
