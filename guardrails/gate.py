@@ -5,8 +5,10 @@ Fail closed: if any step before the decision raises, the call is denied.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+import weakref
 from dataclasses import dataclass, field
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -21,6 +23,9 @@ from guardrails.gate_store import GateStore
 from tools.schemas import TOOL_ARGS
 
 log = logging.getLogger(__name__)
+
+_REFUSED_CODES = frozenset(range(400, 500)) | {503}
+"""Tool error codes that mean the effect did not happen (bad request, refused, nobody serving the tool)."""
 tracer = trace.get_tracer("warden.gate")
 
 # Results of these tools are ids, enums and numbers by schema (tools/schemas.py): nothing to redact.
@@ -70,6 +75,7 @@ class Gate:
         self.call_tool = call_tool
         self.publish_audit = publish_audit
         self.publish_approval = publish_approval
+        self._claim_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     # -- judging -------------------------------------------------------------------------------------
     def check(self, raw: dict[str, Any] | ToolCallRequest, *, state: dict[str, Any] | None = None,
@@ -156,7 +162,8 @@ class Gate:
         claim_id = args.get("claim_id") if request.tool == "payments.issue" else None
         calls = (self.store.count_call(request.principal.id, request.tool) if count_call else 0)
         return {
-            "claim_paid_total": self.store.claim_paid_total(claim_id) if isinstance(claim_id, str) else 0.0,
+            "claim_paid_total": self.store.claim_paid_total(claim_id, excluding=request.idempotency_key())
+            if isinstance(claim_id, str) else 0.0,
             "claim_fraud_band": self.store.fraud_band(claim_id) if isinstance(claim_id, str) else "unscored",
             "calls_last_minute": calls,
             "principal_reserved_total": self.store.principal_reserved_total(request.principal.id)
@@ -175,7 +182,10 @@ class Gate:
                 request: ToolCallRequest | None = ToolCallRequest.model_validate(raw)
             except ValidationError:
                 request = None
-            judgement = await asyncio.to_thread(self.check, request or raw, count_call=True)
+            async with self._claim_lock(request):  # judge and hold one payment per claim at a time
+                judgement = await asyncio.to_thread(self.check, request or raw, count_call=True)
+                if judgement.decision.allowed and request is not None and request.tool == "payments.issue":
+                    self._hold_payment(request, judgement.real_args)
             decision, real_args = judgement.decision, judgement.real_args
             judged = time.perf_counter()
             span.set_attribute("warden.tool", str(raw.get("tool", ""))[:100])
@@ -222,16 +232,33 @@ class Gate:
                                          hash_=args_hash(request.tool, real_args), policy_bundle=decision.policy.bundle if decision.policy else "")
         return approval
 
+    def _claim_lock(self, request: ToolCallRequest | None) -> asyncio.Lock | contextlib.nullcontext:
+        claim_id = request.args.get("claim_id") if request is not None and request.tool == "payments.issue" else None
+        if not isinstance(claim_id, str):
+            return contextlib.nullcontext()
+        lock = self._claim_locks.get(claim_id)
+        if lock is None:
+            lock = self._claim_locks[claim_id] = asyncio.Lock()
+        return lock
+
+    def _hold_payment(self, request: ToolCallRequest, args: dict[str, Any]) -> None:
+        amount = args.get("amount")
+        if isinstance(args.get("claim_id"), str) and isinstance(amount, (int, float)):
+            self.store.hold_payment(request.idempotency_key(), args["claim_id"], float(amount))
+
     async def _execute(self, request: ToolCallRequest, decision: Decision, reply: GateReply) -> str:
+        key = request.idempotency_key()
         if self.call_tool is None:
             reply.error = {"code": 503, "message": "no tool transport configured"}
+            self._release(request, key)
             return "error"
-        key = request.idempotency_key()
         try:
             result = await self.call_tool(request.tool, decision.args, key, request.run.id)
         except Exception as exc:
             code = getattr(exc, "code", 500)
             reply.error = {"code": code, "message": str(exc)[:300]}
+            if code in _REFUSED_CODES:  # the tool did not act; after a timeout or a crash the money may have moved
+                self._release(request, key)
             return f"error:{code}"
         self._remember_effect(request, decision.args, result, key)
         if request.tool in STRUCTURED_RESULTS:
@@ -240,6 +267,10 @@ class Gate:
             vault = self.vault.for_run(request.run.id)
             reply.result, _ = await asyncio.to_thread(self.redactor.redact_args, result, vault=vault, path="result")
         return str(result.get("status", "ok")) if isinstance(result, dict) else "ok"
+
+    def _release(self, request: ToolCallRequest, key: str) -> None:
+        if request.tool == "payments.issue":
+            self.store.release_payment(key)
 
     def _remember_effect(self, request: ToolCallRequest, args: dict[str, Any], result: Any, key: str) -> None:
         if request.tool == "payments.issue":

@@ -1,4 +1,10 @@
-"""The gate's own memory of past effects: totals paid per claim, units reserved, calls per minute."""
+"""The gate's own memory of past effects: totals paid per claim, units reserved, calls per minute.
+
+Payments in flight count too: the gate holds a payment's amount from the moment it allows the call until
+the tool answers, so concurrent calls for one claim cannot each see the old total and together pass the
+per-claim limit. A call's own idempotency key is left out of the total it is judged against, so a retry
+of a payment already made is judged as that payment, not as a second one.
+"""
 from __future__ import annotations
 
 import sqlite3
@@ -18,6 +24,8 @@ class GateStore:
         self._db.executescript(
             "CREATE TABLE IF NOT EXISTS paid (idempotency_key TEXT PRIMARY KEY, claim_id TEXT, amount REAL);"
             "CREATE INDEX IF NOT EXISTS paid_claim ON paid(claim_id);"
+            "CREATE TABLE IF NOT EXISTS held (idempotency_key TEXT PRIMARY KEY, claim_id TEXT, amount REAL);"
+            "CREATE INDEX IF NOT EXISTS held_claim ON held(claim_id);"
             "CREATE TABLE IF NOT EXISTS fraud (claim_id TEXT PRIMARY KEY, band TEXT, score REAL);"
             "CREATE TABLE IF NOT EXISTS reserved (idempotency_key TEXT PRIMARY KEY, principal TEXT, quantity INTEGER);"
             "CREATE INDEX IF NOT EXISTS reserved_principal ON reserved(principal);"
@@ -25,14 +33,37 @@ class GateStore:
         self._lock = threading.Lock()
         self._calls: dict[tuple[str, str], list[float]] = {}
 
-    def claim_paid_total(self, claim_id: str) -> float:
+    def claim_paid_total(self, claim_id: str, *, excluding: str | None = None) -> float:
+        """Paid plus held (in flight) for the claim, leaving out the payment with idempotency key `excluding`."""
         with self._lock:
-            row = self._db.execute("SELECT COALESCE(SUM(amount), 0) FROM paid WHERE claim_id = ?", (claim_id,)).fetchone()
+            row = self._db.execute(
+                "SELECT COALESCE(SUM(amount), 0) FROM ("
+                " SELECT idempotency_key, amount FROM paid WHERE claim_id = ?"
+                " UNION ALL SELECT idempotency_key, amount FROM held WHERE claim_id = ?"
+                ") WHERE idempotency_key IS NOT ?", (claim_id, claim_id, excluding)).fetchone()
         return float(row[0])
 
-    def record_payment(self, idempotency_key: str, claim_id: str, amount: float) -> None:
+    def hold_payment(self, idempotency_key: str, claim_id: str, amount: float) -> None:
+        """Count an allowed payment toward its claim's total before the tool is called."""
         with self._lock:
-            self._db.execute("INSERT OR IGNORE INTO paid VALUES (?,?,?)", (idempotency_key, claim_id, amount))
+            self._db.execute("INSERT OR IGNORE INTO held VALUES (?,?,?)", (idempotency_key, claim_id, amount))
+
+    def release_payment(self, idempotency_key: str) -> None:
+        """The tool refused the payment outright: it no longer counts."""
+        with self._lock:
+            self._db.execute("DELETE FROM held WHERE idempotency_key = ?", (idempotency_key,))
+
+    def record_payment(self, idempotency_key: str, claim_id: str, amount: float) -> None:
+        """The tool paid: the hold (if any) becomes a payment."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("INSERT OR IGNORE INTO paid VALUES (?,?,?)", (idempotency_key, claim_id, amount))
+                self._db.execute("DELETE FROM held WHERE idempotency_key = ?", (idempotency_key,))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
 
     def record_fraud(self, claim_id: str, band: str, score: float) -> None:
         """The last score the gate itself saw for a claim; payments policy reads it."""

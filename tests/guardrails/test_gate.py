@@ -118,6 +118,49 @@ async def test_split_payments_are_limited_by_the_total_per_claim(gate: Gate) -> 
     assert beyond.decision == "deny" and any("total" in r for r in beyond.reasons)
 
 
+async def test_concurrent_payments_cannot_pass_the_claim_total_together(gate: Gate) -> None:
+    """30 payments of 1,000 for one claim at once: each alone fits, but only 25 fit the 25,000 total."""
+    import asyncio
+
+    replies = await asyncio.gather(*(gate.handle(payment(1000.0, step=step)) for step in range(30)))
+    allowed = [r for r in replies if r.decision.decision == "allow"]
+    assert len(allowed) == 25 and all(r.result and r.result.get("status") == "paid" for r in allowed)
+    assert all(any("total" in reason for reason in r.decision.reasons) for r in replies if r not in allowed)
+    assert gate.store.claim_paid_total("CLM-1001") == 25000.0
+
+
+async def test_a_retried_payment_is_judged_as_itself_not_as_a_second_one(gate: Gate) -> None:
+    for step in range(25):
+        assert (await gate.handle(payment(1000.0, step=step))).decision.decision == "allow"
+    retry = await gate.handle(payment(1000.0, step=24))  # same run and step: same idempotency key
+    assert retry.decision.decision == "allow" and retry.result["status"] == "duplicate"  # the ledger paid once
+    assert gate.store.claim_paid_total("CLM-1001") == 25000.0
+    assert (await gate.handle(payment(1000.0, step=25))).decision.decision == "deny"
+
+
+async def test_a_payment_the_tool_refuses_stops_counting(tmp_path: Path) -> None:
+    from tools.errors import ToolError
+
+    async def refusing(tool, args, key, run_id):
+        raise ToolError(409, "payee account closed")
+
+    gate = make_gate(tmp_path, call_tool=refusing)
+    reply = await gate.handle(payment(1000.0))
+    assert reply.decision.decision == "allow" and reply.error["code"] == 409
+    assert gate.store.claim_paid_total("CLM-1001") == 0.0
+
+
+async def test_a_payment_with_an_unknown_outcome_keeps_counting(tmp_path: Path) -> None:
+    from tools.errors import ToolTimeout
+
+    async def silent(tool, args, key, run_id):
+        raise ToolTimeout("payments.issue did not answer within 5s")
+
+    gate = make_gate(tmp_path, call_tool=silent)
+    await gate.handle(payment(1000.0))
+    assert gate.store.claim_paid_total("CLM-1001") == 1000.0  # held: the money may have moved
+
+
 async def test_an_approval_is_bound_to_the_exact_arguments(gate: Gate) -> None:
     first = await gate.handle(payment(1500.0))
     assert first.decision.decision == "require_approval"
