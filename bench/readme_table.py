@@ -13,7 +13,9 @@ def render(b: dict) -> str:
     text_limit = b["redact_300c_p50_ms"] + 2
     return f"""`make bench` writes `bench/results/latest.json`; every baseline is measured in the same run. Figures from one run
 on the 2-core development machine ({b['timestamp'][:16]}Z). This machine is a shared VM: between runs minutes apart
-the same code moved by up to 80% (policy p50 193–394 µs), so read ratios within a run, not absolutes across runs.
+the same code has moved by up to 80%, so read ratios within a run, not absolutes across runs. Policy p50 alone measures
+174–183 µs; inside `make bench` 182–192 µs. llama.cpp is built for a portable AVX2 target (see the Makefile), which is
+slower than a native build on this CPU.
 
 | figure | value | baseline, same run | target |
 | --- | ---: | ---: | --- |
