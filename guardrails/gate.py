@@ -182,10 +182,11 @@ class Gate:
                 request: ToolCallRequest | None = ToolCallRequest.model_validate(raw)
             except ValidationError:
                 request = None
-            async with self._claim_lock(request):  # judge and hold one payment per claim at a time
+            async with self._claim_lock(request):  # one payment per claim judged at a time in this process
+                held = self._hold_payment(request)  # before judging: other gate processes see it too
                 judgement = await asyncio.to_thread(self.check, request or raw, count_call=True)
-                if judgement.decision.allowed and request is not None and request.tool == "payments.issue":
-                    self._hold_payment(request, judgement.real_args)
+                if held and not judgement.decision.allowed:
+                    self.store.release_payment(request.idempotency_key())
             decision, real_args = judgement.decision, judgement.real_args
             judged = time.perf_counter()
             span.set_attribute("warden.tool", str(raw.get("tool", ""))[:100])
@@ -241,10 +242,15 @@ class Gate:
             lock = self._claim_locks[claim_id] = asyncio.Lock()
         return lock
 
-    def _hold_payment(self, request: ToolCallRequest, args: dict[str, Any]) -> None:
-        amount = args.get("amount")
-        if isinstance(args.get("claim_id"), str) and isinstance(amount, (int, float)):
-            self.store.hold_payment(request.idempotency_key(), args["claim_id"], float(amount))
+    def _hold_payment(self, request: ToolCallRequest | None) -> bool:
+        """Count a payment toward its claim before it is judged; released again unless it is allowed."""
+        if request is None or request.tool != "payments.issue":
+            return False
+        claim_id, amount = request.args.get("claim_id"), request.args.get("amount")
+        if not isinstance(claim_id, str) or type(amount) not in (int, float):
+            return False
+        self.store.hold_payment(request.idempotency_key(), claim_id, float(amount))
+        return True
 
     async def _execute(self, request: ToolCallRequest, decision: Decision, reply: GateReply) -> str:
         key = request.idempotency_key()

@@ -1,9 +1,12 @@
 """The gate's own memory of past effects: totals paid per claim, units reserved, calls per minute.
 
-Payments in flight count too: the gate holds a payment's amount from the moment it allows the call until
-the tool answers, so concurrent calls for one claim cannot each see the old total and together pass the
-per-claim limit. A call's own idempotency key is left out of the total it is judged against, so a retry
-of a payment already made is judged as that payment, not as a second one.
+Everything lives in one SQLite file (WAL), so gate processes that share the data folder share the state:
+the totals, the holds and the rate-limit counters hold across replicas of the gate, not only within one.
+
+Payments in flight count too: the gate holds a payment's amount before judging it and keeps the hold until
+the tool answers, so concurrent calls for one claim (in one gate process or several) cannot each see the
+old total and together pass the per-claim limit. A call's own idempotency key is left out of the total it
+is judged against, so a retry of a payment already made is judged as that payment, not as a second one.
 """
 from __future__ import annotations
 
@@ -13,10 +16,15 @@ import time
 from pathlib import Path
 
 
+RATE_WINDOW_S = 60.0
+"""The rate limit counts calls in this sliding window (data.rate_limit.calls_per_minute)."""
+
+
 class GateStore:
     """State the policy needs as input. Kept by the gate, never by the agent, so a model cannot reset it."""
 
     def __init__(self, db_path: Path) -> None:
+        self.path = db_path
         db_path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -27,11 +35,13 @@ class GateStore:
             "CREATE TABLE IF NOT EXISTS held (idempotency_key TEXT PRIMARY KEY, claim_id TEXT, amount REAL);"
             "CREATE INDEX IF NOT EXISTS held_claim ON held(claim_id);"
             "CREATE TABLE IF NOT EXISTS fraud (claim_id TEXT PRIMARY KEY, band TEXT, score REAL);"
+            "CREATE TABLE IF NOT EXISTS calls (principal TEXT, tool TEXT, at REAL);"
+            "CREATE INDEX IF NOT EXISTS calls_key ON calls(principal, tool, at);"
             "CREATE TABLE IF NOT EXISTS reserved (idempotency_key TEXT PRIMARY KEY, principal TEXT, quantity INTEGER);"
             "CREATE INDEX IF NOT EXISTS reserved_principal ON reserved(principal);"
         )
         self._lock = threading.Lock()
-        self._calls: dict[tuple[str, str], list[float]] = {}
+        self._counted = 0
 
     def claim_paid_total(self, claim_id: str, *, excluding: str | None = None) -> float:
         """Paid plus held (in flight) for the claim, leaving out the payment with idempotency key `excluding`."""
@@ -85,11 +95,23 @@ class GateStore:
             self._db.execute("INSERT OR IGNORE INTO reserved VALUES (?,?,?)", (idempotency_key, principal, quantity))
 
     def count_call(self, principal: str, tool: str, now: float | None = None) -> int:
-        """Record a call and return how many this principal made to this tool in the minute before it."""
-        now = now or time.monotonic()
+        """Record a call and return how many this principal made to this tool in the minute before it.
+
+        Wall-clock time, so that every gate process sharing the file counts in the same window."""
+        now = time.time() if now is None else now
+        since = now - RATE_WINDOW_S
         with self._lock:
-            window = [t for t in self._calls.get((principal, tool), []) if now - t < 60.0]
-            before = len(window)
-            window.append(now)
-            self._calls[(principal, tool)] = window
-        return before
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("DELETE FROM calls WHERE principal = ? AND tool = ? AND at <= ?", (principal, tool, since))
+                (before,) = self._db.execute("SELECT COUNT(*) FROM calls WHERE principal = ? AND tool = ?",
+                                             (principal, tool)).fetchone()
+                self._db.execute("INSERT INTO calls VALUES (?,?,?)", (principal, tool, now))
+                self._counted += 1
+                if self._counted % 1000 == 0:  # pairs that stopped calling leave rows behind
+                    self._db.execute("DELETE FROM calls WHERE at <= ?", (since,))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return int(before)

@@ -129,6 +129,33 @@ async def test_concurrent_payments_cannot_pass_the_claim_total_together(gate: Ga
     assert gate.store.claim_paid_total("CLM-1001") == 25000.0
 
 
+async def test_gate_replicas_sharing_a_store_hold_the_claim_total_and_rate_limit_together(gate: Gate) -> None:
+    """Two gates on one gate.db (as two gate processes on one data folder): each has its own in-process lock,
+    so only the shared holds and counters keep them to the limits. Policy is made slow (real rules, 20 ms
+    late) so that both gates are judging at once, the moment a total read before the other's hold would pass."""
+    import asyncio
+    import time as clock
+
+    real = gate.engine
+
+    class SlowEngine:
+        name, bundle = real.name, real.bundle
+
+        def evaluate(self, input):
+            clock.sleep(0.02)
+            return real.evaluate(input)
+
+    gate.engine = SlowEngine()
+    twin = Gate(redactor=gate.redactor, vault=gate.vault, engine=gate.engine,
+                store=GateStore(gate.store.path), audit=gate.audit, approvals=gate.approvals, call_tool=gate.call_tool)
+    replies = await asyncio.gather(*((gate if step % 2 else twin).handle(payment(1000.0, step=step)) for step in range(30)))
+    paid = sum(1 for r in replies if r.decision.decision == "allow")
+    assert 0 < paid <= 25, paid
+    assert gate.store.claim_paid_total("CLM-1001") == twin.store.claim_paid_total("CLM-1001") == paid * 1000.0
+    calls = [(gate if i % 2 else twin).store.count_call("agent:x", "documents.search", now=1000.0 + i / 2) for i in range(61)]
+    assert calls[-1] == 60  # the 61st call in the minute sees the 60 made through either gate
+
+
 async def test_a_retried_payment_is_judged_as_itself_not_as_a_second_one(gate: Gate) -> None:
     for step in range(25):
         assert (await gate.handle(payment(1000.0, step=step))).decision.decision == "allow"
