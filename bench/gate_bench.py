@@ -153,6 +153,8 @@ async def bench_gate(n: int = 300, warmup: int = 30) -> dict[str, Any]:
             nc_gate = await connect(creds, "gate")
             conns.append(nc_gate)
             gate = build_gate(settings)
+            for i in range(n + warmup):  # as if the graph had scored each claim: unscored claims need an adjuster
+                gate.store.record_fraud(_claim(i)["claim_id"], "low", 0.05)
             service = GateService(nc_gate, gate, tool_timeout_s=settings.tool_timeout_s)
             await service.start()
             nc_runtime = await connect(creds, "runtime")

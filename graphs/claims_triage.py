@@ -34,7 +34,7 @@ class ClaimState(TypedDict, total=False):
     fields: dict[str, Any]
     field_sources: dict[str, str]
     fraud: dict[str, Any]
-    route: Literal["pay", "review", "deny"]
+    route: Literal["pay", "deny"]
     payment: dict[str, Any]
     pending: dict[str, Any]        # what an interrupt waits on
     decision: str                  # paid | rejected | denied_by_adjuster | escalated | awaiting_approval
@@ -90,8 +90,8 @@ def build_claims_graph(deps: GraphDeps) -> StateGraph:
         }
         outcome = await deps.tools.call("scoring.fraud_risk", args, run_id=state["run_id"], graph=GRAPH, step=STEP_SCORE,
                                         provenance={k: "system" for k in args})
-        if not outcome.ok:  # no score, no money: a human looks at it
-            return {"fraud": {}, "route": "review", "calls": [_log(outcome)],
+        if not outcome.ok:  # no score, no automatic money: the gate sends the payment to an adjuster (payments.rego)
+            return {"fraud": {}, "route": "pay", "calls": [_log(outcome)],
                     "reasons": ["fraud score unavailable: " + "; ".join(outcome.reasons or [str(outcome.error)])]}
         return {"fraud": outcome.result, "calls": [_log(outcome)]}
 
@@ -170,7 +170,7 @@ def build_claims_graph(deps: GraphDeps) -> StateGraph:
         return {"calls": [_log(outcome)]}
 
     def after_decide(state: ClaimState) -> str:
-        return {"pay": "pay", "review": "notify_staff", "deny": "notify_claimant"}[state["route"]]
+        return {"pay": "pay", "deny": "notify_claimant"}[state["route"]]
 
     def after_pay(state: ClaimState) -> str:
         if state.get("decision") == "paid":

@@ -16,7 +16,7 @@ package warden.fast
 
 import rego.v1
 
-covers := "sha256:8aab5804a1f30f6fa065ef34f2d1c7b870dc51cce822b9425e3ee00376dbffb2"
+covers := "sha256:1d3e2dead1497ac6e57e334b4cf3a99c0ed4435ca4ec295a8359f70d75421692"
 
 # Defined only for a call allowed outright (for tests and readers: the engine asks the rules below).
 allow if plain
@@ -56,7 +56,7 @@ payments_issue if {
 	p.payee_account == c.payee_account_on_file
 	input.provenance.payee_account in cfg.trusted_payee_provenance
 	s.claim_paid_total + p.amount <= cfg.claim_total_limit
-	s.claim_fraud_band in {"low", "unscored"}
+	s.claim_fraud_band == "low"
 }
 
 # An email to the claimant's own address on file. Exact equality (stricter than the full rule's

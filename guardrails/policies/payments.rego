@@ -88,9 +88,16 @@ needs_approval contains {
 
 # The fraud band comes from the gate's own record of the claim's last `scoring.fraud_risk` result
 # (state.claim_fraud_band), not from the agent: a runtime cannot talk a risky claim into an automatic payment.
+# No score on record (never scored, the scorer was down, or a band the policy does not know) is no automatic
+# payment either: an adjuster looks first. Safety does not depend on the graph calling the scorer.
+fraud_band := band if {
+	band := input.state.claim_fraud_band
+	band in {"low", "medium", "high"}
+} else := "unscored"
+
 deny contains sprintf("claim %s scored high fraud risk and is not paid", [claim_label]) if {
 	paying
-	input.state.claim_fraud_band == "high"
+	fraud_band == "high"
 }
 
 needs_approval contains {
@@ -98,5 +105,13 @@ needs_approval contains {
 	"reason": sprintf("claim scored medium fraud risk: an %s reviews the payment", [data.payments.approver_role]),
 } if {
 	paying
-	input.state.claim_fraud_band == "medium"
+	fraud_band == "medium"
+}
+
+needs_approval contains {
+	"role": data.payments.approver_role,
+	"reason": sprintf("claim %s has no fraud score on record: an %s reviews the payment", [claim_label, data.payments.approver_role]),
+} if {
+	paying
+	fraud_band == "unscored"
 }

@@ -33,8 +33,11 @@ def payment(amount: float = 850.0, payee: str = ON_FILE, *, step: int = 4, appro
 
 
 def make_gate(tmp_path: Path, engine=None, call_tool=None) -> Gate:
+    """A gate that has seen CLM-1001 scored low, as it would after the graph's `scoring.fraud_risk` call."""
+    store = GateStore(tmp_path / "gate.db")
+    store.record_fraud("CLM-1001", "low", 0.05)
     return Gate(redactor=get_redactor(), vault=Vault(tmp_path / "vault.db", _key()),
-                engine=engine or RegopyEngine(), store=GateStore(tmp_path / "gate.db"), audit=AuditLog(tmp_path / "audit.db"),
+                engine=engine or RegopyEngine(), store=store, audit=AuditLog(tmp_path / "audit.db"),
                 approvals=ApprovalStore(tmp_path / "approvals.db"), call_tool=call_tool)
 
 
@@ -154,6 +157,17 @@ async def test_gate_replicas_sharing_a_store_hold_the_claim_total_and_rate_limit
     assert gate.store.claim_paid_total("CLM-1001") == twin.store.claim_paid_total("CLM-1001") == paid * 1000.0
     calls = [(gate if i % 2 else twin).store.count_call("agent:x", "documents.search", now=1000.0 + i / 2) for i in range(61)]
     assert calls[-1] == 60  # the 61st call in the minute sees the 60 made through either gate
+
+
+async def test_a_claim_the_gate_never_saw_scored_is_not_paid_automatically(gate: Gate) -> None:
+    """The graph skipped the scorer (or it was down): the gate, not the graph, sends the payment to an adjuster."""
+    unscored = payment(850.0)
+    unscored["args"]["claim_id"] = unscored["context"]["claim"]["claim_id"] = "CLM-2002"
+    reply = await gate.handle(unscored)
+    assert reply.decision.decision == "require_approval" and reply.decision.approval.role == "adjuster"
+    assert any("no fraud score on record" in reason for reason in reply.decision.reasons)
+    assert gate.approvals.get(reply.decision.approval.id).status == "pending"  # listed by `warden approvals list`
+    assert gate.store.claim_paid_total("CLM-2002") == 0.0
 
 
 async def test_a_retried_payment_is_judged_as_itself_not_as_a_second_one(gate: Gate) -> None:

@@ -14,7 +14,8 @@ PAYMENT = {"tool": "payments.issue", "known_tool": True,
            "run": {"id": "r", "graph": "claims_triage", "step": 1, "call": 0},
            "provenance": {"claim_id": "system", "amount": "system", "currency": "system", "payee_account": "system"},
            "context": {"claim": {"claim_id": "CLM-1", "payee_account_on_file": "ACCT-77812"}},
-           "state": {"claim_paid_total": 0.0, "calls_last_minute": 0, "principal_reserved_total": 0}, "approval": None}
+           "state": {"claim_paid_total": 0.0, "calls_last_minute": 0, "principal_reserved_total": 0, "claim_fraud_band": "low"},
+           "approval": None}
 
 
 def test_a_changed_policy_applies_and_a_broken_one_is_rejected(tmp_path: Path) -> None:
