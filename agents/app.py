@@ -111,7 +111,11 @@ class Warden:
         await self._stack.aclose()
 
     async def __aenter__(self) -> "Warden":
-        return await self.start()
+        try:
+            return await self.start()
+        except BaseException:  # what did start (the embedded nats-server above all) must not outlive a failed start
+            await self.stop()
+            raise
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.stop()

@@ -46,7 +46,8 @@ def policy_check(policy_dir: Optional[Path] = typer.Argument(None, help="folder 
 
 def fail(message: str, code: int = 2) -> None:
     """One line on stderr, then exit."""
-    typer.echo(f"warden: {message}", err=True)
+    line = " ".join(message.split())
+    typer.echo(f"warden: {line[:500]}", err=True)
     raise typer.Exit(code)
 
 
@@ -106,7 +107,10 @@ def up(port: int = typer.Option(8080, help="HTTP port for the staff API"),
             server.close()
         typer.echo("warden: stopped")
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except Exception as exc:  # a component that cannot start (policy, bus, model): one line, not a traceback
+        fail(f"up failed: {type(exc).__name__}: {exc}", 1)
 
 
 @gate_app.command("check")
@@ -118,7 +122,10 @@ def gate_check(source: str = typer.Argument("-", help="JSON or JSONL file of too
     requests = _parse_requests(text)
     from guardrails.gate_service import build_gate
 
-    gate = build_gate(Settings())
+    try:
+        gate = build_gate(Settings())
+    except Exception as exc:  # the policy or the stores cannot load: nothing was judged
+        fail(f"gate could not start: {type(exc).__name__}: {exc}", 1)
     for item in requests:
         if not isinstance(item, dict):
             fail("each request must be a JSON object")

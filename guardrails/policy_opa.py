@@ -126,4 +126,11 @@ class OpaEngine:
 
 
 def _short(exc: BaseException) -> str:
+    """One readable clause: requests' connection errors nest three exceptions deep."""
+    import requests
+
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return "cannot connect (is the OPA server running?)"
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "no answer in time"
     return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"

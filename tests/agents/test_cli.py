@@ -13,8 +13,8 @@ ROOT = Path(__file__).parents[2]
 WARDEN = Path(sys.executable).parent / "warden"
 
 
-def warden(*args: str, stdin: str | None = None, tmp_path: Path) -> subprocess.CompletedProcess:
-    env = os.environ | {"WARDEN_DATA_DIR": str(tmp_path / "state")}
+def warden(*args: str, stdin: str | None = None, tmp_path: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = os.environ | {"WARDEN_DATA_DIR": str(tmp_path / "state")} | (env or {})
     return subprocess.run([str(WARDEN), *args], input=stdin, capture_output=True, text=True, env=env, timeout=120, cwd=ROOT)
 
 
@@ -88,3 +88,19 @@ def test_approvals_and_audit_commands_on_an_empty_store(tmp_path: Path) -> None:
     assert missing.returncode == 1 and "no approval" in missing.stderr
     verify = warden("audit", "verify", tmp_path=tmp_path)
     assert verify.returncode == 0 and "0 records" in verify.stdout
+
+
+def test_an_unreachable_opa_server_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    opa = {"OPA_URL": f"http://127.0.0.1:{port}"}
+    for args in (("up", "--port", "0"), ("gate", "check", "-")):
+        done = warden(*args, stdin="{}", tmp_path=tmp_path, env=opa)
+        assert done.returncode == 1, done
+        assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+        assert "cannot connect (is the OPA server running?)" in done.stderr
+    leftover = subprocess.run(["pgrep", "-f", str(tmp_path / "state" / "nats")], capture_output=True, text=True)
+    assert leftover.stdout.strip() == "", "a failed `warden up` left its nats-server running"
