@@ -102,5 +102,13 @@ def test_an_unreachable_opa_server_is_one_line_not_a_traceback(tmp_path: Path) -
         assert done.returncode == 1, done
         assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
         assert "cannot connect (is the OPA server running?)" in done.stderr
-    leftover = subprocess.run(["pgrep", "-f", str(tmp_path / "state" / "nats")], capture_output=True, text=True)
-    assert leftover.stdout.strip() == "", "a failed `warden up` left its nats-server running"
+    marker = str(tmp_path / "state" / "nats").encode()
+    leftover = [p for p in Path("/proc").iterdir() if p.name.isdigit() and marker in _cmdline(p)]
+    assert not leftover, "a failed `warden up` left its nats-server running"
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:  # the process ended while we looked
+        return b""
