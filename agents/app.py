@@ -38,6 +38,7 @@ class Warden:
         self.creds: NatsCredentials | None = None
         self.runtime: NatsRuntime | None = None
         self.gate = None
+        self.gate_service = None
         self.policy_watcher = None
         self.actors: dict[str, GraphActor] = {}
         self._server: EmbeddedNats | None = None
@@ -65,6 +66,7 @@ class Warden:
             self.gate = build_gate(s)
             service = GateService(await self._connect("gate"), self.gate, tool_timeout_s=s.tool_timeout_s)
             await service.start()
+            self.gate_service = service
             self._stack.push_async_callback(service.stop)
             from guardrails.policy_watch import PolicyWatcher
 

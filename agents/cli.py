@@ -178,11 +178,14 @@ def _decide(approval_id: str, approve: bool, by: str) -> None:
     from guardrails.approvals import ApprovalError, ApprovalStore
 
     settings = Settings()
+    store = ApprovalStore(settings.path("approvals.db"))
     try:
-        a = ApprovalStore(settings.path("approvals.db")).decide(approval_id, approve=approve, by=by)
+        a = store.decide(approval_id, approve=approve, by=by)
     except ApprovalError as exc:
         fail(str(exc), 1)
     announced = asyncio.run(_announce(settings, a))
+    if announced:
+        store.mark_announced(a.id)
     typer.echo(json.dumps({"id": a.id, "status": a.status, "by": a.decided_by, "run_resumed": announced}))
 
 
@@ -196,11 +199,12 @@ async def _announce(settings: Settings, approval) -> bool:
     creds = credentials_from_env(settings.nats_url) if settings.nats_url else (
         NatsCredentials.load(creds_file) if creds_file.exists() else None)
     if creds is None:
+        typer.echo("warden: no bus configured here; the decision is recorded and the gate delivers it when Warden is next up", err=True)
         return False
     try:
         nc = await asyncio.wait_for(connect(creds, "admin"), timeout=3)
     except Exception:
-        typer.echo("warden: no bus reachable; the run resumes when it next receives the decision", err=True)
+        typer.echo("warden: no bus reachable; the decision is recorded and the gate delivers it when Warden is next up", err=True)
         return False
     try:
         await announce(nc.jetstream(), approval)

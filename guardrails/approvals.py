@@ -33,6 +33,7 @@ class Approval(BaseModel):
     created_at: float
     expires_at: float
     decided_by: str | None = None
+    announced: bool = False  # the answer was published to the waiting run (see GateService.announce_decisions)
 
 
 def args_hash(tool: str, args: dict[str, Any]) -> str:
@@ -97,6 +98,18 @@ class ApprovalStore:
                     self._db.execute("UPDATE approvals SET body = ? WHERE id = ?", (approval.model_dump_json(), approval.id))
                     expired.append(approval)
         return expired
+
+    def unannounced(self) -> list[Approval]:
+        """Answered (approved, denied or expired) but not yet delivered to the waiting run."""
+        return [a for a in self.list(None) if a.status != "pending" and not a.announced]
+
+    def mark_announced(self, approval_id: str) -> None:
+        with self._lock:
+            row = self._db.execute("SELECT body FROM approvals WHERE id = ?", (approval_id,)).fetchone()
+            if row:
+                approval = Approval.model_validate_json(row[0])
+                approval.announced = True
+                self._db.execute("UPDATE approvals SET body = ? WHERE id = ?", (approval.model_dump_json(), approval_id))
 
     def decide(self, approval_id: str, *, approve: bool, by: str) -> Approval:
         approval = self.get(approval_id)

@@ -61,20 +61,26 @@ class GateService:
         if self._sub:
             await self._sub.unsubscribe()
 
-    async def expire_approvals(self) -> int:
-        """Deny approvals nobody answered in time, and wake their runs so they can end."""
-        expired = await asyncio.to_thread(self.gate.approvals.expire_due)
-        for approval in expired:
+    async def announce_decisions(self) -> int:
+        """Deny approvals nobody answered in time, then deliver every answer not yet delivered to its waiting run
+        (expired ones, and decisions taken while no bus was reachable). Delivery is idempotent: the event carries
+        the approval id as Nats-Msg-Id, and a run that is no longer waiting ignores it."""
+        approvals = self.gate.approvals
+        await asyncio.to_thread(approvals.expire_due)
+        delivered = 0
+        for approval in await asyncio.to_thread(approvals.unannounced):
             await announce(self._js, approval)
-        return len(expired)
+            await asyncio.to_thread(approvals.mark_announced, approval.id)
+            delivered += 1
+        return delivered
 
     async def _expire_loop(self, interval_s: float) -> None:
         while True:
-            await asyncio.sleep(interval_s)
             try:
-                await self.expire_approvals()
+                await self.announce_decisions()
             except Exception as exc:  # keep sweeping; the next round retries
-                log.warning("approval expiry failed: %s", exc)
+                log.warning("approval sweep failed: %s", exc)
+            await asyncio.sleep(interval_s)
 
     async def _on_request(self, msg) -> None:
         tool = msg.subject.removeprefix("gate.")

@@ -64,3 +64,35 @@ async def test_an_approved_payment_resumes_the_run_and_a_declined_one_ends_it(tm
     with sqlite3.connect(settings.data_dir / "payments.db") as db:
         rows = db.execute("SELECT claim_id, payee_account FROM payments").fetchall()
     assert rows == [("CLM-1005", CLAIMS["CLM-1005"]["payee_account_on_file"])]
+
+
+async def test_a_decision_taken_while_the_bus_was_down_is_delivered_by_the_gate(tmp_path: Path) -> None:
+    """`warden approvals approve` with no bus reachable records the decision only; the gate's sweep delivers it."""
+    settings = Settings(data_dir=tmp_path / "warden", llm="scripted")
+    async with Warden(settings, model=ScriptedModel(hostile_claims_script)) as warden:
+        nc = await connect(warden.creds, "runtime")
+        outcomes: list[dict] = []
+
+        async def on_completed(msg) -> None:
+            outcomes.append(json.loads(msg.data))
+
+        await nc.subscribe("runs.completed", cb=on_completed)
+        admin = await connect(warden.creds, "admin")
+        await admin.jetstream().publish("events.claims.submitted", json.dumps(CLAIMS["CLM-1005"]).encode(),
+                                        headers={"Nats-Msg-Id": "CLM-1005"})
+        for _ in range(400):
+            if warden.gate.approvals.list("pending"):
+                break
+            await asyncio.sleep(0.05)
+        (pending,) = warden.gate.approvals.list("pending")
+        warden.gate.approvals.decide(pending.id, approve=True, by="user:ann")  # recorded, never published
+        assert [a.id for a in warden.gate.approvals.unannounced()] == [pending.id]
+        assert await warden.gate_service.announce_decisions() == 1
+        assert await warden.gate_service.announce_decisions() == 0  # delivered once
+        for _ in range(400):
+            if any(o["decision"] == "paid" for o in outcomes):
+                break
+            await asyncio.sleep(0.05)
+        assert any(o["key"] == "CLM-1005" and o["decision"] == "paid" for o in outcomes), outcomes
+        await nc.close()
+        await admin.close()
