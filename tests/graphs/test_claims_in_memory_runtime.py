@@ -2,6 +2,7 @@
 runtimes are interchangeable behind one interface. Tools are still the real services."""
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -26,17 +27,23 @@ from guardrails.vault import Vault
 from graphs.claims_scripted import hostile_claims_script
 from serving.scripted import ScriptedModel
 from tools.client import call_tool
+from tools.errors import ToolUnavailable
 from tools.registry import start_tool_services
 
 CLAIMS = [json.loads(l) for l in (Path(__file__).parents[2] / "graphs/data/claims.jsonl").read_text().splitlines() if l.strip()]
 
 
-async def test_claims_run_on_the_in_memory_runtime(tmp_path: Path, nats_creds, settings) -> None:
+@contextlib.asynccontextmanager
+async def claims_runtime(tmp_path: Path, nats_creds, settings, *, down: frozenset[str] = frozenset()):
+    """The claims graph on the in-memory runtime behind a real gate and real tool services; tools named in `down`
+    answer "no service" at the transport seam, as during an outage."""
     tools_nc, gate_nc = await connect(nats_creds, "tools"), await connect(nats_creds, "gate")
     services = await start_tool_services(tools_nc, settings)
     vault = Vault(tmp_path / "vault.db", Fernet.generate_key())
 
     async def transport(tool, args, key, run_id):
+        if tool in down:
+            raise ToolUnavailable(f"no service is serving {tool}")
         return await call_tool(gate_nc, tool, args, idempotency_key=key, run_id=run_id, timeout_s=5)
 
     gate = Gate(redactor=get_redactor(), vault=vault, engine=RegopyEngine(), store=GateStore(tmp_path / "g.db"),
@@ -46,52 +53,36 @@ async def test_claims_run_on_the_in_memory_runtime(tmp_path: Path, nats_creds, s
                      model=ScriptedModel(hostile_claims_script))
     actor = GraphActor("claims_triage", spec.build(deps).compile(checkpointer=InMemorySaver()),
                        lambda run_id, payload: spec.prepare(run_id, payload, vault, get_redactor()))
-    runtime = InMemoryRuntime({"claims_triage": actor})
-    for claim in CLAIMS[:8]:
-        await runtime.send(AgentId("claims_triage", claim["claim_id"]), claim, msg_id=claim["claim_id"])
-    await runtime.host.drain()
+    try:
+        yield InMemoryRuntime({"claims_triage": actor}), actor, gate
+    finally:
+        await services.stop()
+        await tools_nc.close()
+        await gate_nc.close()
+
+
+async def test_claims_run_on_the_in_memory_runtime(tmp_path: Path, nats_creds, settings) -> None:
+    async with claims_runtime(tmp_path, nats_creds, settings) as (runtime, _, _):
+        for claim in CLAIMS[:8]:
+            await runtime.send(AgentId("claims_triage", claim["claim_id"]), claim, msg_id=claim["claim_id"])
+        await runtime.host.drain()
     decisions = {o.key: o.decision for o in runtime.outcomes}
     assert decisions["CLM-1001"] == "paid"
     assert decisions["CLM-1005"] == "awaiting_approval"
     assert decisions["CLM-1007"] == "escalated"  # the injected payee, refused by the gate
-    await services.stop()
-    await tools_nc.close()
-    await gate_nc.close()
 
 
 async def test_a_claim_whose_score_is_unavailable_waits_on_a_listed_approval(tmp_path: Path, nats_creds, settings) -> None:
     """The scorer is down: the graph still asks to pay, the gate (not the graph) sends it to an adjuster with an
     approval record the queue lists, and approving it resumes the run to the payment."""
-    from tools.errors import ToolUnavailable
-
-    tools_nc, gate_nc = await connect(nats_creds, "tools"), await connect(nats_creds, "gate")
-    services = await start_tool_services(tools_nc, settings)
-    vault = Vault(tmp_path / "vault.db", Fernet.generate_key())
-
-    async def transport(tool, args, key, run_id):
-        if tool == "scoring.fraud_risk":  # the outage, injected at the transport seam
-            raise ToolUnavailable("no service is serving scoring.fraud_risk")
-        return await call_tool(gate_nc, tool, args, idempotency_key=key, run_id=run_id, timeout_s=5)
-
-    approvals = ApprovalStore(tmp_path / "ap.db")
-    gate = Gate(redactor=get_redactor(), vault=vault, engine=RegopyEngine(), store=GateStore(tmp_path / "g.db"),
-                audit=AuditLog(tmp_path / "a.db"), approvals=approvals, call_tool=transport)
-    spec = GRAPHS["claims_triage"]
-    deps = GraphDeps(tools=LocalToolGateway(gate, Principal(id="agent:claims_triage", roles=["agent"])),
-                     model=ScriptedModel(hostile_claims_script))
-    actor = GraphActor("claims_triage", spec.build(deps).compile(checkpointer=InMemorySaver()),
-                       lambda run_id, payload: spec.prepare(run_id, payload, vault, get_redactor()))
-    runtime = InMemoryRuntime({"claims_triage": actor})
     claim = CLAIMS[0]
-    await runtime.send(AgentId("claims_triage", claim["claim_id"]), claim, msg_id="outage-1")
-    await runtime.host.drain()
-    waiting = runtime.outcomes[-1]
-    assert waiting.decision == "awaiting_approval"
-    (pending,) = approvals.list()
-    assert pending.tool == "payments.issue" and pending.role == "adjuster" and "no fraud score on record" in pending.reason
-    approvals.decide(pending.id, approve=True, by="user:ann")
-    done = await actor.resume(waiting.run_id, claim["claim_id"], {"approved": True, "approval_id": pending.id, "by": "user:ann"})
+    async with claims_runtime(tmp_path, nats_creds, settings, down=frozenset({"scoring.fraud_risk"})) as (runtime, actor, gate):
+        await runtime.send(AgentId("claims_triage", claim["claim_id"]), claim, msg_id="outage-1")
+        await runtime.host.drain()
+        waiting = runtime.outcomes[-1]
+        assert waiting.decision == "awaiting_approval"
+        (pending,) = gate.approvals.list()
+        assert pending.tool == "payments.issue" and pending.role == "adjuster" and "no fraud score on record" in pending.reason
+        gate.approvals.decide(pending.id, approve=True, by="user:ann")
+        done = await actor.resume(waiting.run_id, claim["claim_id"], {"approved": True, "approval_id": pending.id, "by": "user:ann"})
     assert done.status == "completed" and done.decision == "paid"
-    await services.stop()
-    await tools_nc.close()
-    await gate_nc.close()

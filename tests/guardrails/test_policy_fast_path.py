@@ -1,0 +1,90 @@
+"""The fast path (guardrails/policies/fast_path.rego) next to the full rules: it may only shortcut calls the full
+rules allow, the engine's trimmed input must still reach it, and a rule added to the pack turns it off."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from regopy import Interpreter
+
+from guardrails.policy import RegopyEngine, _fast_view, _query, _set_input, default_policy_dir, load_sources, rules_digest
+from test_policy_rules import CASES, make_input, notify
+
+
+@pytest.fixture(scope="module")
+def engine() -> RegopyEngine:
+    return RegopyEngine()
+
+
+@pytest.fixture(scope="module")
+def full_rules() -> Interpreter:
+    """The pack loaded into a plain interpreter, to ask the full rules directly (bypassing the fast path)."""
+    sources = load_sources(default_policy_dir())
+    interp = Interpreter()
+    for name, text in sources.modules.items():
+        interp.add_module(name, text)
+    interp.add_data(sources.data)
+    return interp
+
+
+def query(interp: Interpreter, doc: dict[str, Any], rule: str) -> Any:
+    """One rule's value for `doc`, the input set the way the engine sets it."""
+    from regopy.rego_shared import rego_free_output, rego_output_string, rego_query
+
+    _set_input(interp._impl, doc)
+    out = rego_query(interp._impl, f"data.warden.{rule}")
+    try:
+        text = rego_output_string(out)
+    finally:
+        rego_free_output(out)
+    return None if text == "undefined" else json.loads(text, strict=False)["expressions"][0]
+
+
+
+@pytest.mark.parametrize(("name", "doc", "decision", "reason", "role"), CASES, ids=[c[0] for c in CASES])
+def test_fast_path_agrees_with_full_rules(engine: RegopyEngine, full_rules: Interpreter, name: str, doc: dict[str, Any],
+                                          decision: str, reason: str | None, role: str | None) -> None:
+    """The fast path may only shortcut calls the full rules allow too, with the same arguments revealed."""
+    full = query(full_rules, doc, "decision")
+    assert full == engine.evaluate(doc).model_dump()
+    if query(full_rules, doc, "fast.allow") is not None:
+        assert full["decision"] == "allow"
+
+
+def test_common_calls_take_the_fast_path(full_rules: Interpreter) -> None:
+    for doc in (make_input(), make_input("documents.search", {"query": "hail"})):
+        assert query(full_rules, doc, "fast.allow") is True
+
+
+def test_engine_answers_common_calls_from_its_fast_rules(engine: RegopyEngine) -> None:
+    """The engine asks one fast rule per tool on a trimmed input: the common calls must still be decided there
+    (a field missing from the trimmed view would silently send every call to the slower full rules)."""
+    compiled = engine._compiled
+    common = (make_input(), notify("email", "pat@example.com"), make_input("documents.search", {"query": "hail"}))
+    for doc in common:
+        entrypoint = compiled.fast_entrypoint(doc["tool"])
+        assert entrypoint is not None
+        assert _query(compiled.runner._impl, compiled.fast, entrypoint, _fast_view(doc)) is True, doc["tool"]
+    assert compiled.fast_entrypoint("provisioning.reserve") == "warden/fast/plain"
+    assert compiled.fast_entrypoint("no.such_tool") is None
+
+
+def test_shipped_fast_path_covers_the_shipped_rules(engine: RegopyEngine) -> None:
+    """Changing a rule module turns the fast path off until fast_path.rego is reviewed and its `covers` updated."""
+    assert engine.fast_path == "on"
+
+
+def test_a_deny_rule_added_to_the_pack_is_not_bypassed_by_the_fast_path(tmp_path: Path) -> None:
+    pack = tmp_path / "policies"
+    shutil.copytree(default_policy_dir(), pack)
+    search = make_input("documents.search", {"query": "hail"})
+    assert RegopyEngine(pack).evaluate(search).decision == "allow"
+    (pack / "freeze.rego").write_text('package warden\nimport rego.v1\n'
+                                      'deny contains "document search is frozen" if input.tool == "documents.search"\n')
+    engine = RegopyEngine(pack)
+    assert engine.fast_path.startswith("off: the rules changed") and rules_digest(load_sources(pack).modules) in engine.fast_path
+    assert engine.evaluate(search).reasons == ["document search is frozen"]
+    assert engine.evaluate(make_input()).decision == "allow"  # the full rules still allow the common payment
