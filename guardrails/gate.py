@@ -23,10 +23,10 @@ from guardrails.gate_store import GateStore
 from tools.schemas import TOOL_ARGS
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer("warden.gate")
 
 _REFUSED_CODES = frozenset(range(400, 500)) | {503}
 """Tool error codes that mean the effect did not happen (bad request, refused, nobody serving the tool)."""
-tracer = trace.get_tracer("warden.gate")
 
 # Results of these tools are ids, enums and numbers by schema (tools/schemas.py): nothing to redact.
 STRUCTURED_RESULTS = frozenset({"payments.issue", "scoring.fraud_risk", "provisioning.reserve", "provisioning.release",
@@ -243,14 +243,14 @@ class Gate:
         return lock
 
     def _hold_payment(self, request: ToolCallRequest | None) -> bool:
-        """Count a payment toward its claim before it is judged; released again unless it is allowed."""
+        """Count a payment toward its claim before it is judged; True when this call placed the hold (and so
+        releases it unless allowed)."""
         if request is None or request.tool != "payments.issue":
             return False
         claim_id, amount = request.args.get("claim_id"), request.args.get("amount")
         if not isinstance(claim_id, str) or type(amount) not in (int, float):
             return False
-        self.store.hold_payment(request.idempotency_key(), claim_id, float(amount))
-        return True
+        return self.store.hold_payment(request.idempotency_key(), claim_id, float(amount))
 
     async def _execute(self, request: ToolCallRequest, decision: Decision, reply: GateReply) -> str:
         key = request.idempotency_key()

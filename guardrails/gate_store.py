@@ -53,13 +53,15 @@ class GateStore:
                 ") WHERE idempotency_key IS NOT ?", (claim_id, claim_id, excluding)).fetchone()
         return float(row[0])
 
-    def hold_payment(self, idempotency_key: str, claim_id: str, amount: float) -> None:
-        """Count an allowed payment toward its claim's total before the tool is called."""
+    def hold_payment(self, idempotency_key: str, claim_id: str, amount: float) -> bool:
+        """Count a payment toward its claim's total until the tool answers. False when that key is already
+        held (a retry while the first attempt is in flight), so the retry must not release it."""
         with self._lock:
-            self._db.execute("INSERT OR IGNORE INTO held VALUES (?,?,?)", (idempotency_key, claim_id, amount))
+            cursor = self._db.execute("INSERT OR IGNORE INTO held VALUES (?,?,?)", (idempotency_key, claim_id, amount))
+        return cursor.rowcount == 1
 
     def release_payment(self, idempotency_key: str) -> None:
-        """The tool refused the payment outright: it no longer counts."""
+        """The payment was denied, or the tool refused it outright: it no longer counts."""
         with self._lock:
             self._db.execute("DELETE FROM held WHERE idempotency_key = ?", (idempotency_key,))
 

@@ -179,6 +179,13 @@ async def test_a_retried_payment_is_judged_as_itself_not_as_a_second_one(gate: G
     assert (await gate.handle(payment(1000.0, step=25))).decision.decision == "deny"
 
 
+def test_a_denied_retry_does_not_release_the_hold_of_the_attempt_in_flight(tmp_path: Path) -> None:
+    store = GateStore(tmp_path / "gate.db")
+    assert store.hold_payment("run-1:4:0:payments.issue", "CLM-1001", 900.0) is True
+    assert store.hold_payment("run-1:4:0:payments.issue", "CLM-1001", 900.0) is False  # the retry holds nothing
+    assert store.claim_paid_total("CLM-1001") == 900.0
+
+
 async def test_a_payment_the_tool_refuses_stops_counting(tmp_path: Path) -> None:
     from tools.errors import ToolError
 
