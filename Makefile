@@ -28,7 +28,7 @@ $(BIN)/python:
 $(LLAMA_WHEEL): | $(BIN)/python
 	@echo "compiling llama.cpp $(LLAMA_VERSION) once for this machine (several minutes) into $(WHEELHOUSE)"
 	@mkdir -p $(WHEELHOUSE)
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip wheel --quiet --no-deps --no-cache-dir \
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip wheel --progress-bar off --no-deps --no-cache-dir \
 		"llama-cpp-python==$(LLAMA_VERSION)" -w $(WHEELHOUSE)
 	@touch $@
 
