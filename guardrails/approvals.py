@@ -95,7 +95,7 @@ class ApprovalStore:
                 approval = Approval.model_validate_json(body)
                 if approval.status == "pending" and now > approval.expires_at:
                     approval.status = "expired"
-                    self._db.execute("UPDATE approvals SET body = ? WHERE id = ?", (approval.model_dump_json(), approval.id))
+                    self._write(approval)
                     expired.append(approval)
         return expired
 
@@ -104,12 +104,10 @@ class ApprovalStore:
         return [a for a in self.list(None) if a.status != "pending" and not a.announced]
 
     def mark_announced(self, approval_id: str) -> None:
+        approval = self.get(approval_id)
+        approval.announced = True
         with self._lock:
-            row = self._db.execute("SELECT body FROM approvals WHERE id = ?", (approval_id,)).fetchone()
-            if row:
-                approval = Approval.model_validate_json(row[0])
-                approval.announced = True
-                self._db.execute("UPDATE approvals SET body = ? WHERE id = ?", (approval.model_dump_json(), approval_id))
+            self._write(approval)
 
     def decide(self, approval_id: str, *, approve: bool, by: str) -> Approval:
         approval = self.get(approval_id)
@@ -118,5 +116,9 @@ class ApprovalStore:
         approval.status = "approved" if approve else "denied"
         approval.decided_by = by
         with self._lock:
-            self._db.execute("UPDATE approvals SET body = ? WHERE id = ?", (approval.model_dump_json(), approval_id))
+            self._write(approval)
         return approval
+
+    def _write(self, approval: Approval) -> None:
+        """Store the approval's current state (the caller holds the lock)."""
+        self._db.execute("UPDATE approvals SET body = ? WHERE id = ?", (approval.model_dump_json(), approval.id))

@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from guardrails.sqlite_tx import write_transaction
+
 GENESIS = "sha256:" + "0" * 64
 
 
@@ -62,17 +64,12 @@ class AuditLog:
         body = record.model_dump_json()
         with self._lock:
             # Read the head inside a write transaction: several gate processes may share one trail.
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+            with write_transaction(self._db):
                 row = self._db.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
                 prev = row[0] if row else GENESIS
                 digest = _digest(prev, body)
                 cur = self._db.execute("INSERT INTO audit(run_id, body, prev_hash, hash) VALUES (?,?,?,?)",
                                        (record.run_id, body, prev, digest))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
         return {"seq": cur.lastrowid, **json.loads(body), "prev_hash": prev, "hash": digest}
 
     def records(self, run_id: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:

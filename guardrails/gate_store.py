@@ -15,6 +15,8 @@ import threading
 import time
 from pathlib import Path
 
+from guardrails.sqlite_tx import write_transaction
+
 
 RATE_WINDOW_S = 60.0
 """The rate limit counts calls in this sliding window (data.rate_limit.calls_per_minute)."""
@@ -67,15 +69,9 @@ class GateStore:
 
     def record_payment(self, idempotency_key: str, claim_id: str, amount: float) -> None:
         """The tool paid: the hold (if any) becomes a payment."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.execute("INSERT OR IGNORE INTO paid VALUES (?,?,?)", (idempotency_key, claim_id, amount))
-                self._db.execute("DELETE FROM held WHERE idempotency_key = ?", (idempotency_key,))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._lock, write_transaction(self._db):
+            self._db.execute("INSERT OR IGNORE INTO paid VALUES (?,?,?)", (idempotency_key, claim_id, amount))
+            self._db.execute("DELETE FROM held WHERE idempotency_key = ?", (idempotency_key,))
 
     def record_fraud(self, claim_id: str, band: str, score: float) -> None:
         """The last score the gate itself saw for a claim; payments policy reads it."""
@@ -102,18 +98,12 @@ class GateStore:
         Wall-clock time, so that every gate process sharing the file counts in the same window."""
         now = time.time() if now is None else now
         since = now - RATE_WINDOW_S
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.execute("DELETE FROM calls WHERE principal = ? AND tool = ? AND at <= ?", (principal, tool, since))
-                (before,) = self._db.execute("SELECT COUNT(*) FROM calls WHERE principal = ? AND tool = ?",
-                                             (principal, tool)).fetchone()
-                self._db.execute("INSERT INTO calls VALUES (?,?,?)", (principal, tool, now))
-                self._counted += 1
-                if self._counted % 1000 == 0:  # pairs that stopped calling leave rows behind
-                    self._db.execute("DELETE FROM calls WHERE at <= ?", (since,))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._lock, write_transaction(self._db):
+            self._db.execute("DELETE FROM calls WHERE principal = ? AND tool = ? AND at <= ?", (principal, tool, since))
+            (before,) = self._db.execute("SELECT COUNT(*) FROM calls WHERE principal = ? AND tool = ?",
+                                         (principal, tool)).fetchone()
+            self._db.execute("INSERT INTO calls VALUES (?,?,?)", (principal, tool, now))
+            self._counted += 1
+            if self._counted % 1000 == 0:  # pairs that stopped calling leave rows behind
+                self._db.execute("DELETE FROM calls WHERE at <= ?", (since,))
         return int(before)

@@ -20,6 +20,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 
 from agents.settings import Settings
+from guardrails.sqlite_tx import write_transaction
 
 TOKEN = re.compile(r"<([A-Z][A-Z_]*)_(\d+)>")
 _SCHEMA = """
@@ -103,8 +104,7 @@ class Vault:
         mac = self._mac(run_id, entity_type, value)
         with self._lock:
             # IMMEDIATE takes the write lock up front, so two processes cannot hand out the same sequence number.
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+            with write_transaction(self._db):
                 row = self._db.execute(
                     "SELECT token FROM vault_tokens WHERE run_id=? AND entity_type=? AND value_mac=?",
                     (run_id, entity_type, mac),
@@ -121,10 +121,6 @@ class Vault:
                     )
                 else:
                     token = row[0]
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
         return token
 
     def _resolve(self, run_id: str, token: str) -> str | None:

@@ -64,6 +64,12 @@ class InstrumentedModel(WrapperModel):
         span.set_status(Status(StatusCode.ERROR, error))
         return error
 
+    def _record_latency(self, span, request: ModelRequest, started: float, error: str | None) -> None:
+        """Latency on the span and in the duration histogram, whether the call succeeded or not."""
+        elapsed = time.perf_counter() - started
+        span.set_attribute("warden.model.latency_ms", round(elapsed * 1000, 3))
+        self._duration.record(elapsed, self._metric_attributes(request, error))
+
     async def generate(self, request: ModelRequest) -> ModelResponse:
         attrs = self._request_attributes(request)
         started = time.perf_counter()
@@ -77,9 +83,7 @@ class InstrumentedModel(WrapperModel):
                 error = self._fail(span, exc)
                 raise
             finally:
-                elapsed = time.perf_counter() - started
-                span.set_attribute("warden.model.latency_ms", round(elapsed * 1000, 3))
-                self._duration.record(elapsed, self._metric_attributes(request, error))
+                self._record_latency(span, request, started, error)
             span.set_attributes({
                 "gen_ai.response.model": response.model,
                 "gen_ai.usage.input_tokens": response.prompt_tokens,
@@ -113,10 +117,8 @@ class InstrumentedModel(WrapperModel):
             error = self._fail(span, exc)
             raise
         finally:
-            elapsed = time.perf_counter() - started
-            span.set_attribute("warden.model.latency_ms", round(elapsed * 1000, 3))
             if first_chunk_s is not None:
                 span.set_attribute("warden.model.time_to_first_chunk_ms", round(first_chunk_s * 1000, 3))
             span.set_attribute("warden.model.stream_chunks", chunks)
-            self._duration.record(elapsed, self._metric_attributes(request, error))
+            self._record_latency(span, request, started, error)
             span.end()
