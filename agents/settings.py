@@ -5,7 +5,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,11 +17,14 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path(".warden"), description="state: NATS store, SQLite databases, vault")
     nats_url: str | None = Field(default=None, validation_alias="NATS_URL", description="unset: start an embedded nats-server")
     opa_url: str | None = Field(default=None, validation_alias="OPA_URL", description="unset: evaluate Rego in-process with regopy")
+    opa_token: SecretStr | None = Field(default=None, description="the gate's OPA token: asks for decisions only (deploy/opa/authz.rego)")
+    opa_admin_token: SecretStr | None = Field(default=None, description="the operator's OPA token: uploads the policy pack")
     otlp_endpoint: str | None = Field(default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
     postgres_url: str | None = Field(default=None, description="LangGraph checkpoints in Postgres instead of SQLite")
     vault_key: str | None = Field(default=None, description="Fernet key for the pseudonymization vault; generated under data_dir when unset")
     llm: str = Field(default="local", description="local | scripted | any LiteLLM model name")
     llm_api_base: str | None = Field(default=None, description="OpenAI-compatible endpoint (vLLM) for a LiteLLM model name")
+    llm_api_key: SecretStr | None = Field(default=None, description="API key the model endpoint requires (vLLM --api-key)")
     max_concurrent_actors: int = Field(default=16, ge=1)
     mailbox_size: int = Field(default=64, ge=1)
     max_deliveries: int = Field(default=3, ge=1, description="crashes before a message goes to events.deadletter")
