@@ -27,6 +27,18 @@ app.add_typer(approvals_app, name="approvals")
 app.add_typer(audit_app, name="audit")
 policy_app = typer.Typer(no_args_is_help=True, help="The policy pack.")
 app.add_typer(policy_app, name="policy")
+pii_app = typer.Typer(no_args_is_help=True, help="PII at rest.")
+app.add_typer(pii_app, name="pii")
+
+
+@pii_app.command("scan")
+def pii_scan(data_dir: Optional[Path] = typer.Argument(None, help="data folder (default: WARDEN_DATA_DIR)"),
+             values: Optional[Path] = typer.Option(None, "--values", help="JSONL or text file of PII values to look for"),
+             samples: bool = typer.Option(True, "--samples/--no-samples", help="also look for the sample claims' PII")) -> None:
+    """Search every store under a data folder for raw PII values; exit 1 when any is found outside the vault."""
+    from guardrails.pii_scan import run_scan
+
+    raise typer.Exit(run_scan(data_dir or Settings().data_dir, values, samples=samples))
 
 
 @policy_app.command("check")
