@@ -16,6 +16,7 @@ from guardrails.gate import Gate, GateReply
 from guardrails.gate_store import GateStore
 from guardrails.contracts import Decision
 from tools.client import call_tool
+from tools.gate_proof import GateSigner
 
 log = logging.getLogger(__name__)
 GATE_SUBJECTS = "gate.>"
@@ -37,10 +38,13 @@ def build_gate(settings: Settings, *, call_tool=None, publish_audit=None) -> Gat
 class GateService:
     """Serves `gate.>` in a queue group, so several gate processes share the load."""
 
-    def __init__(self, nc: Client, gate: Gate, *, tool_timeout_s: float = 5.0) -> None:
+    def __init__(self, nc: Client, gate: Gate, *, tool_timeout_s: float = 5.0, signer: GateSigner | None = None) -> None:
+        """`signer` holds the gate's private key and signs every call forwarded to `tools.>` (tool services refuse
+        unsigned ones); `nc` must use `inbox_prefix="_INBOX.gate"`, the only reply subjects tools answer."""
         self.nc = nc
         self.gate = gate
         self.tool_timeout_s = tool_timeout_s
+        self.signer = signer
         self._sub = None
         self._sweeper: asyncio.Task | None = None
         if gate.call_tool is None:
@@ -104,7 +108,8 @@ class GateService:
             return GateReply(decision=Decision(decision="deny", reasons=[f"gate error ({type(exc).__name__}); denied"]))
 
     async def _call_tool(self, tool: str, args: dict[str, Any], key: str, run_id: str) -> dict[str, Any]:
-        return await call_tool(self.nc, tool, args, idempotency_key=key, run_id=run_id, timeout_s=self.tool_timeout_s)
+        return await call_tool(self.nc, tool, args, idempotency_key=key, run_id=run_id, timeout_s=self.tool_timeout_s,
+                               signer=self.signer)
 
     async def _publish_approval(self, approval: dict[str, Any]) -> None:
         """`approvals.pending`: who must approve what and why (arguments redacted)."""

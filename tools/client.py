@@ -3,6 +3,10 @@
 Service error codes come back as `tools.errors` types; a request nobody answers is `ToolUnavailable`,
 one that is not answered in time is `ToolTimeout`. Pass a `timeout_s` a little longer than the
 services' own `tool_timeout_s`, so a slow tool reports its own 504 rather than going silent.
+
+Tool services act only on calls the gate signed and only reply into the gate's inbox: the gate passes its
+`GateSigner`, which signs the very body bytes sent here, on a connection with `inbox_prefix="_INBOX.gate"`.
+A call without a signer is refused by the service (401), which is what it is for.
 """
 from __future__ import annotations
 
@@ -14,17 +18,23 @@ from nats.errors import NoRespondersError, TimeoutError as NatsTimeoutError
 from nats.micro.request import ERROR_CODE_HEADER, ERROR_HEADER
 
 from tools.errors import InvalidToolArgs, ToolError, ToolFailure, ToolTimeout, ToolUnavailable, error_for_code
+from tools.gate_proof import PROOF_HEADER, GateSigner, encode_args
 from tools.service import IDEMPOTENCY_HEADER, RUN_ID_HEADER, tool_subject
 
 
 async def call_tool(nc: Client, tool: str, args: dict[str, Any], *, idempotency_key: str, run_id: str,
-                    timeout_s: float) -> dict[str, Any]:
-    """Call `tool` with `args` and return its result as a dict; raises a `ToolError` subtype otherwise."""
+                    timeout_s: float, signer: GateSigner | None = None) -> dict[str, Any]:
+    """Call `tool` with `args` and return its result as a dict; raises a `ToolError` subtype otherwise.
+
+    With `signer`, the request carries the gate's proof over exactly the body sent (it is serialised once).
+    """
     try:
-        body = json.dumps(args, allow_nan=False).encode()
+        body = encode_args(args)
     except (TypeError, ValueError) as exc:
         raise InvalidToolArgs(f"arguments for {tool} are not JSON-serialisable: {exc}") from None
-    headers = {name: value for name, value in ((IDEMPOTENCY_HEADER, idempotency_key), (RUN_ID_HEADER, run_id)) if value}
+    proof = signer.sign(tool, body, idempotency_key) if signer is not None else None
+    headers = {name: value for name, value in ((IDEMPOTENCY_HEADER, idempotency_key), (RUN_ID_HEADER, run_id),
+                                               (PROOF_HEADER, proof)) if value}
     try:
         msg = await nc.request(tool_subject(tool), body, timeout=timeout_s, headers=headers or None)
     except NoRespondersError:

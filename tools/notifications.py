@@ -3,7 +3,8 @@
 Customer channels (email, sms, webhook) go to the `outbox` table and `notifications.outbox`, where a
 delivery worker picks them up; the `staff` channel goes to the `staff_queue` table and
 `notifications.staff`, which the staff console reads. The row is committed before it is published and
-marked published afterwards, so a retry after a crash in between publishes it then.
+marked published afterwards, so a retry after a crash in between publishes it then. Recipient, subject and
+body are stored sealed under the tools key (tools/at_rest.py) and opened only to publish.
 """
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ import uuid
 from nats.aio.client import Client
 
 from agents.settings import Settings
+from tools.at_rest import ColumnCipher
 from tools.idempotency import EffectStore
 from tools.schemas import NotificationArgs, NotificationResult
+from tools.gate_proof import GateVerifier
 from tools.service import CallContext, ToolService, ToolSpec
 
 TOOL = "notifications.send"
@@ -29,7 +32,7 @@ CREATE TABLE IF NOT EXISTS {table} (
     message_id TEXT PRIMARY KEY,
     idempotency_key TEXT NOT NULL UNIQUE,
     channel TEXT NOT NULL,
-    recipient TEXT NOT NULL,
+    recipient TEXT NOT NULL,  -- recipient, subject, body: enc1:<Fernet token> under tools.key
     subject TEXT NOT NULL,
     body TEXT NOT NULL,
     run_id TEXT,
@@ -38,6 +41,7 @@ CREATE TABLE IF NOT EXISTS {table} (
 );
 """
 SCHEMA = _TABLE_DDL.format(table="outbox") + _TABLE_DDL.format(table="staff_queue")
+_SEALED = ("recipient", "subject", "body")
 
 
 def route(channel: str) -> tuple[str, str]:
@@ -50,7 +54,10 @@ class Notifier:
 
     def __init__(self, nc: Client, settings: Settings) -> None:
         self.nc = nc
-        self.store = EffectStore(settings.path(DB_NAME), SCHEMA)
+        self.cipher = ColumnCipher.from_settings(settings)
+        self.store = EffectStore(settings.path(DB_NAME), SCHEMA, self.cipher)
+        for table in ("outbox", "staff_queue"):
+            self.store.seal_columns(table, "message_id", _SEALED)
 
     async def send(self, args: NotificationArgs, ctx: CallContext) -> NotificationResult:
         table, subject = route(args.channel)
@@ -59,8 +66,8 @@ class Notifier:
             message_id = f"MSG-{uuid.uuid4().hex[:16].upper()}"
             conn.execute(f"INSERT INTO {table} (message_id, idempotency_key, channel, recipient, subject, body, run_id, "
                          "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         (message_id, ctx.idempotency_key, args.channel, args.to, args.subject, args.body, ctx.run_id,
-                          time.time()))
+                         (message_id, ctx.idempotency_key, args.channel, *map(self.cipher.seal, (args.to, args.subject,
+                          args.body)), ctx.run_id, time.time()))
             return {"message_id": message_id, "status": "queued"}
 
         result, duplicate = await self.store.once(ctx, args, enqueue)
@@ -72,8 +79,9 @@ class Notifier:
                                                         (message_id,)).fetchone())
         if row is None or row["published_at"] is not None:
             return
-        payload = {"message_id": row["message_id"], "channel": row["channel"], "to": row["recipient"],
-                   "subject": row["subject"], "body": row["body"], "run_id": row["run_id"],
+        to, subject_line, body = (self.cipher.open(row[c]) for c in _SEALED)
+        payload = {"message_id": row["message_id"], "channel": row["channel"], "to": to,
+                   "subject": subject_line, "body": body, "run_id": row["run_id"],
                    "created_at": row["created_at"]}
         # Nats-Msg-Id lets a JetStream stream on notifications.> drop a re-publish of the same message.
         await self.nc.publish(subject, json.dumps(payload).encode(), headers={"Nats-Msg-Id": message_id})
@@ -84,9 +92,9 @@ class Notifier:
         self.store.close()
 
 
-def create_service(nc: Client, settings: Settings) -> ToolService:
+def create_service(nc: Client, settings: Settings, verifier: GateVerifier) -> ToolService:
     """The `notifications` micro service (not yet started)."""
     notifier = Notifier(nc, settings)
     return ToolService(nc, "notifications", [ToolSpec(TOOL, NotificationArgs, notifier.send, effectful=True)],
-                       timeout_s=settings.tool_timeout_s, description="Customer outbox and staff queue",
-                       on_stop=notifier.close)
+                       verifier=verifier, timeout_s=settings.tool_timeout_s,
+                       description="Customer outbox and staff queue", on_stop=notifier.close)

@@ -1,7 +1,8 @@
 """`payments.issue`: pays a claim into the SQLite ledger, at most once per idempotency key.
 
 The ledger's UNIQUE idempotency_key is a second lock on the door: even if the call record were
-lost, the same key could not produce a second payment row.
+lost, the same key could not produce a second payment row. The payee account is stored sealed under the
+tools key (tools/at_rest.py): the ledger lives in the data folder, and `warden pii scan` finds no account there.
 """
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ import uuid
 from nats.aio.client import Client
 
 from agents.settings import Settings
+from tools.at_rest import ColumnCipher
 from tools.errors import InvalidToolArgs
 from tools.idempotency import EffectStore
 from tools.schemas import PaymentArgs, PaymentResult
+from tools.gate_proof import GateVerifier
 from tools.service import CallContext, ToolService, ToolSpec
 
 TOOL = "payments.issue"
@@ -28,7 +31,7 @@ CREATE TABLE IF NOT EXISTS payments (
     claim_id TEXT NOT NULL,
     amount REAL NOT NULL,
     currency TEXT NOT NULL,
-    payee_account TEXT NOT NULL,
+    payee_account TEXT NOT NULL,  -- enc1:<Fernet token> under tools.key
     run_id TEXT,
     created_at REAL NOT NULL
 );
@@ -40,7 +43,9 @@ class PaymentsLedger:
     """The payments ledger: every payment ever issued, one row per idempotency key."""
 
     def __init__(self, settings: Settings) -> None:
-        self.store = EffectStore(settings.path(DB_NAME), SCHEMA)
+        self.cipher = ColumnCipher.from_settings(settings)
+        self.store = EffectStore(settings.path(DB_NAME), SCHEMA, self.cipher)
+        self.store.seal_columns("payments", "payment_id", ("payee_account",))
 
     async def issue(self, args: PaymentArgs, ctx: CallContext) -> PaymentResult:
         if not math.isfinite(args.amount) or args.amount <= 0:
@@ -53,8 +58,8 @@ class PaymentsLedger:
             payment_id = f"PAY-{uuid.uuid4().hex[:16].upper()}"
             conn.execute("INSERT INTO payments (payment_id, idempotency_key, claim_id, amount, currency, payee_account, "
                          "run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         (payment_id, ctx.idempotency_key, args.claim_id, args.amount, currency, args.payee_account,
-                          ctx.run_id, time.time()))
+                         (payment_id, ctx.idempotency_key, args.claim_id, args.amount, currency,
+                          self.cipher.seal(args.payee_account), ctx.run_id, time.time()))
             return {"payment_id": payment_id, "status": "paid", "amount": args.amount, "currency": currency}
 
         result, duplicate = await self.store.once(ctx, args, pay)
@@ -70,12 +75,33 @@ class PaymentsLedger:
         row = await self.store.read(lambda c: c.execute("SELECT COUNT(*) AS n FROM payments").fetchone())
         return int(row["n"])
 
+    async def payees(self) -> list[tuple[str, str]]:
+        """(claim_id, payee account in clear) for every payment: for reconciliation, never for logs."""
+        rows = await self.store.read(lambda c: c.execute("SELECT claim_id, payee_account FROM payments "
+                                                         "ORDER BY created_at").fetchall())
+        return [(r["claim_id"], self.cipher.open(r["payee_account"])) for r in rows]
+
     def close(self) -> None:
         self.store.close()
 
 
-def create_service(nc: Client, settings: Settings) -> ToolService:
+def ledger_payees(settings: Settings) -> list[tuple[str, str]]:
+    """(claim_id, payee account) of every payment in the ledger under `settings.data_dir`, opened with tools.key."""
+    db = settings.data_dir / DB_NAME
+    if not db.exists():
+        return []
+    cipher = ColumnCipher.from_settings(settings)
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute("SELECT claim_id, payee_account FROM payments ORDER BY created_at").fetchall()
+    finally:
+        conn.close()
+    return [(claim_id, cipher.open(payee)) for claim_id, payee in rows]
+
+
+def create_service(nc: Client, settings: Settings, verifier: GateVerifier) -> ToolService:
     """The `payments` micro service (not yet started)."""
     ledger = PaymentsLedger(settings)
     return ToolService(nc, "payments", [ToolSpec(TOOL, PaymentArgs, ledger.issue, effectful=True)],
-                       timeout_s=settings.tool_timeout_s, description="Claim payments ledger", on_stop=ledger.close)
+                       verifier=verifier, timeout_s=settings.tool_timeout_s, description="Claim payments ledger",
+                       on_stop=ledger.close)

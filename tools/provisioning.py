@@ -15,6 +15,7 @@ from agents.settings import Settings
 from tools.errors import InvalidToolArgs
 from tools.idempotency import EffectStore
 from tools.schemas import ProvisionReleaseArgs, ProvisionReserveArgs, ReservationResult
+from tools.gate_proof import GateVerifier
 from tools.service import CallContext, ToolService, ToolSpec
 
 RESERVE = "provisioning.reserve"
@@ -83,10 +84,10 @@ class Reservations:
         self.store.close()
 
 
-def create_service(nc: Client, settings: Settings) -> ToolService:
+def create_service(nc: Client, settings: Settings, verifier: GateVerifier) -> ToolService:
     """The `provisioning` micro service (not yet started)."""
     reservations = Reservations(settings)
     return ToolService(nc, "provisioning", [ToolSpec(RESERVE, ProvisionReserveArgs, reservations.reserve, effectful=True),
                                             ToolSpec(RELEASE, ProvisionReleaseArgs, reservations.release, effectful=True)],
-                       timeout_s=settings.tool_timeout_s, description="Capacity reservations",
+                       verifier=verifier, timeout_s=settings.tool_timeout_s, description="Capacity reservations",
                        on_stop=reservations.close)

@@ -10,6 +10,7 @@ from nats.aio.client import Client
 from agents.settings import Settings
 from tools import notifications, payments, provisioning, tickets
 from tools.fraud import service as fraud_service
+from tools.gate_proof import GateVerifier
 from tools.service import ToolService, tool_subject
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,10 @@ class ToolServices:
         """micro stats per service family, as the JSON `$SRV.STATS` would return."""
         return {s.family: s.stats().to_dict() for s in self.services}
 
+    def refused(self) -> dict[str, dict[str, int]]:
+        """Requests refused for not coming from the gate, per tool and reason."""
+        return {tool: reasons for s in self.services for tool, reasons in s.refused().items()}
+
     async def stop(self) -> None:
         """Stop serving (in reverse start order) and close the databases."""
         while self.services:
@@ -40,15 +45,19 @@ class ToolServices:
                 log.exception("stopping tool service %s failed", service.family)
 
 
-async def start_tool_services(nc: Client, settings: Settings) -> ToolServices:
-    """Start the scoring, payments, notifications, provisioning and tickets services on `nc` (role "tools")."""
+async def start_tool_services(nc: Client, settings: Settings, verifier: GateVerifier) -> ToolServices:
+    """Start the scoring, payments, notifications, provisioning and tickets services on `nc` (role "tools").
+
+    `verifier` holds the gate's public key; every service refuses a request the gate did not sign. They share
+    it, so one process remembers each decision id once.
+    """
     running = ToolServices()
     try:
-        running.services.append(await fraud_service.create_service(nc, settings))
+        running.services.append(await fraud_service.create_service(nc, settings, verifier))
         await running.services[-1].start()
         for build in (payments.create_service, notifications.create_service, provisioning.create_service,
                       tickets.create_service):
-            running.services.append(build(nc, settings))
+            running.services.append(build(nc, settings, verifier))
             await running.services[-1].start()
     except BaseException:
         await running.stop()

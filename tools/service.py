@@ -1,7 +1,10 @@
 """The base every tool service is built on: a `nats.micro` service whose endpoints validate, time out and reply with codes.
 
 A request's body is the JSON of the tool's arguments; headers carry `Idempotency-Key` (required by
-effectful tools) and `Warden-Run-Id`. A reply is the JSON of the result model, or a micro error
+effectful tools), `Warden-Run-Id` and `Warden-Gate-Proof`. Before anything else, every endpoint (read-only
+ones too) checks that the request came from the gate: its reply subject is in the gate's inbox and its proof
+is the gate's signature over this tool, body and key (`tools.gate_proof`); otherwise it refuses with 401/403
+and counts the refusal by reason. A reply is the JSON of the result model, or a micro error
 (`Nats-Service-Error-Code` / `Nats-Service-Error`) with the code of a `tools.errors` type. Stack
 traces stay in the service's log; a reply names at most a reference to find them.
 """
@@ -22,6 +25,7 @@ from nats.micro.service import EndpointStats, Service, ServiceStats
 from pydantic import BaseModel, ValidationError
 
 from tools.errors import InvalidToolArgs, ToolError
+from tools.gate_proof import PROOF_HEADER, GateVerifier, ProofRejected
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +33,8 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 RUN_ID_HEADER = "Warden-Run-Id"
 MAX_HEADER_LEN = 200
 SUBJECT_PREFIX = "tools."
+GATE_INBOX_PREFIX = "_INBOX.gate."
+"""Replies go only here: the gate connects with nats-py's `inbox_prefix="_INBOX.gate"`."""
 
 
 @dataclass(frozen=True)
@@ -76,10 +82,22 @@ def describe_validation_error(tool: str, exc: ValidationError) -> str:
 
 
 class ToolService:
-    """A family of tools served as one micro service (`payments`, `scoring`, ...), with built-in stats."""
+    """A family of tools served as one micro service (`payments`, `scoring`, ...), with built-in stats.
 
-    def __init__(self, nc: Client, family: str, tools: list[ToolSpec], *, timeout_s: float,
-                 version: str = "1.0.0", description: str = "", on_stop: Callable[[], Any] | None = None) -> None:
+    `verifier` is required and checked here, not defaulted: a service that could start without one would
+    serve whoever reaches it, and one that started and refused everything would hide the wiring mistake
+    until the first call. Failing at construction stops the process at start-up instead.
+    """
+
+    def __init__(self, nc: Client, family: str, tools: list[ToolSpec], *, verifier: GateVerifier, timeout_s: float,
+                 gate_inbox_prefix: str = GATE_INBOX_PREFIX, version: str = "1.0.0", description: str = "",
+                 on_stop: Callable[[], Any] | None = None) -> None:
+        if not isinstance(verifier, GateVerifier):
+            raise TypeError(f"tool service {family} needs a GateVerifier holding the gate's public key")
+        if not gate_inbox_prefix.endswith("."):
+            raise ValueError(f"gate_inbox_prefix must end with '.', got {gate_inbox_prefix!r}")
+        self.verifier = verifier
+        self.gate_inbox_prefix = gate_inbox_prefix
         self.nc = nc
         self.family = family
         self.tools = {t.name: t for t in tools}
@@ -89,6 +107,7 @@ class ToolService:
         self._on_stop = on_stop
         self._service: Service | None = None
         self._codes: dict[str, Counter[str]] = {t.endpoint_name: Counter() for t in tools}
+        self._refused: dict[str, Counter[str]] = {t.endpoint_name: Counter() for t in tools}
 
     async def start(self) -> "ToolService":
         self._service = await add_service(self.nc, name=self.family, version=self._version,
@@ -112,8 +131,13 @@ class ToolService:
             raise RuntimeError(f"tool service {self.family} is not started")
         return self._service.stats()
 
+    def refused(self) -> dict[str, dict[str, int]]:
+        """Requests refused for not coming from the gate, per tool and reason (`missing`, `expired`, ...)."""
+        return {name: dict(self._refused[spec.endpoint_name]) for name, spec in self.tools.items()}
+
     def _endpoint_data(self, endpoint: EndpointStats) -> dict[str, Any]:
-        return {"errors_by_code": dict(self._codes.get(endpoint.name, {}))}
+        return {"errors_by_code": dict(self._codes.get(endpoint.name, {})),
+                "refused_by_reason": dict(self._refused.get(endpoint.name, {}))}
 
     def _handler(self, spec: ToolSpec) -> Callable[[Request], Awaitable[None]]:
         async def handle(request: Request) -> None:
@@ -124,7 +148,14 @@ class ToolService:
     async def _handle(self, spec: ToolSpec, request: Request) -> None:
         if not request._msg.reply:  # a publish, not a request: nobody would learn the outcome
             log.warning("ignoring %s message without a reply subject", spec.name)
+            self._refused[spec.endpoint_name]["no_reply"] += 1
             return
+        try:
+            self._check_from_gate(spec, request)
+        except ProofRejected as exc:
+            self._refused[spec.endpoint_name][exc.reason] += 1
+            log.warning("refused %s: %s (%s)", spec.name, exc.reason, exc.message)
+            raise self._error(spec, exc.code, exc.message) from None
         try:
             result = await asyncio.wait_for(self._run(spec, request), timeout=self.timeout_s)
         except ToolError as exc:
@@ -142,6 +173,15 @@ class ToolService:
         """micro replies with this error and counts it in the endpoint's stats."""
         self._codes[spec.endpoint_name][str(code)] += 1
         return ServiceError(str(code), " ".join(message.split())[:1000])  # a header value: one line, bounded
+
+    def _check_from_gate(self, spec: ToolSpec, request: Request) -> None:
+        """Raises `ProofRejected` unless the reply goes to the gate and the gate signed this exact call."""
+        if not request._msg.reply.startswith(self.gate_inbox_prefix):
+            raise ProofRejected(403, f"{spec.name} answers only the gate; the reply subject is not the gate's inbox",
+                                reason="reply_subject")
+        headers = request.headers or {}
+        self.verifier.verify(headers.get(PROOF_HEADER), spec.name, request.data or b"",
+                             headers.get(IDEMPOTENCY_HEADER) or None)
 
     async def _run(self, spec: ToolSpec, request: Request) -> BaseModel:
         headers = request.headers or {}

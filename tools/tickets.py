@@ -13,6 +13,7 @@ from nats.aio.client import Client
 from agents.settings import Settings
 from tools.idempotency import EffectStore
 from tools.schemas import TicketUpdateArgs, TicketUpdateResult
+from tools.gate_proof import GateVerifier
 from tools.service import CallContext, ToolService, ToolSpec
 
 TOOL = "tickets.update"
@@ -73,8 +74,9 @@ class Tickets:
         self.store.close()
 
 
-def create_service(nc: Client, settings: Settings) -> ToolService:
+def create_service(nc: Client, settings: Settings, verifier: GateVerifier) -> ToolService:
     """The `tickets` micro service (not yet started)."""
     tickets = Tickets(settings)
     return ToolService(nc, "tickets", [ToolSpec(TOOL, TicketUpdateArgs, tickets.update, effectful=True)],
-                       timeout_s=settings.tool_timeout_s, description="Support tickets", on_stop=tickets.close)
+                       verifier=verifier, timeout_s=settings.tool_timeout_s, description="Support tickets",
+                       on_stop=tickets.close)

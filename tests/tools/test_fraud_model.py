@@ -89,7 +89,8 @@ def test_unloadable_artifact_is_retrained_deterministically_into_data_dir(tmp_pa
         assert retrained.score(FraudRiskArgs(**claim)).score == shipped.score(FraudRiskArgs(**claim)).score
 
 
-async def test_fraud_risk_is_served_over_nats(tool_services, gate_nc) -> None:
-    reply = await call_tool(gate_nc, "scoring.fraud_risk", HIGH_RISK, idempotency_key="", run_id="run-1", timeout_s=5)
+async def test_fraud_risk_is_served_over_nats(tool_services, gate_nc, signer) -> None:
+    reply = await call_tool(gate_nc, "scoring.fraud_risk", HIGH_RISK, idempotency_key="", run_id="run-1", timeout_s=5,
+                            signer=signer)
     result = FraudRiskResult.model_validate(reply)
     assert result.band == "high" and result.model_version.startswith("fraud-gbm-v1+sha256:")

@@ -12,6 +12,7 @@ from nats.aio.client import Client
 from agents.settings import Settings
 from tools.fraud.model import FraudModel, load_or_retrain
 from tools.schemas import FraudRiskArgs, FraudRiskResult
+from tools.gate_proof import GateVerifier
 from tools.service import CallContext, ToolService, ToolSpec
 
 TOOL = "scoring.fraud_risk"
@@ -27,9 +28,10 @@ class FraudScorer:
         return self.model.score(args)
 
 
-async def create_service(nc: Client, settings: Settings) -> ToolService:
+async def create_service(nc: Client, settings: Settings, verifier: GateVerifier) -> ToolService:
     """The `scoring` micro service (not yet started), with the model already loaded."""
     model = await asyncio.to_thread(load_or_retrain, settings.data_dir)
     scorer = FraudScorer(model)
     return ToolService(nc, "scoring", [ToolSpec(TOOL, FraudRiskArgs, scorer.score, effectful=False)],
-                       timeout_s=settings.tool_timeout_s, description=f"Risk scoring ({model.version})")
+                       verifier=verifier, timeout_s=settings.tool_timeout_s,
+                       description=f"Risk scoring ({model.version})")
