@@ -1,23 +1,44 @@
 """The OPA-server policy engine: the same Rego pack and data, evaluated by an Open Policy Agent over HTTP.
 
-Chosen when settings.opa_url is set. At start it uploads every module and the data document, so the
-server decides exactly what the in-process regopy engine would; the bundle digest is the same.
+Chosen when settings.opa_url is set. Two things make a decision from a remote server trustworthy:
 
-OPA's REST API has no transaction across modules, so a reload is made safe here: modules go up in passes
-(one that refers to a function of a module not uploaded yet is retried after it), modules this pack no
-longer has are deleted, and when the new pack is refused the last good one is put back. If even that
-fails, the server's policy is unknown and every evaluation fails closed until a reload succeeds.
+Who may talk to OPA. OPA runs with `--authentication=token --authorization=basic` and deploy/opa/authz.rego:
+the gate's token (`WARDEN_OPA_TOKEN`) may only ask for decisions, the operator's token
+(`WARDEN_OPA_ADMIN_TOKEN`) may only write the pack. This engine sends the one each request needs.
+
+Which policy OPA holds. Before trusting a decision, the engine checks that OPA still holds the pack it
+uploaded (or, without the operator's token, the pack on its own disk). Every uploaded module carries a mark
+(`warden_revision_mark`, the module's name and digest) and one more module, `warden.meta`, names the
+pack's revision only while every mark is present and the data is exactly as uploaded:
+
+    data.warden.meta.checked == {"decision": data.warden.decision, "revision": revision}
+
+One query returns both, so a decision cannot come from a different policy than the revision beside it. A
+revision other than the engine's bundle digest (a module replaced or dropped, data rewritten, a reload half
+done) denies the call, logs an error and counts in `revision_mismatches`. This catches drift and a writer
+who does not know the scheme; one holding the operator's token can forge anything, which is why only the
+policy loader holds it (docs/DEPLOY.md).
+
+Uploads: OPA's REST API has no transaction across modules, so a reload is made safe here: modules go up in
+passes (one that refers to a function of a module not uploaded yet is retried after it), modules this pack
+no longer has are deleted, and when the new pack is refused the last good one is put back. While a pack is
+half uploaded the marks do not match, so decisions fail closed rather than mixing two packs.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import re
 import threading
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+
 from guardrails.policy import (
-    DECISION_ENTRYPOINT,
     PolicyError,
     PolicyResult,
     PolicySources,
@@ -31,48 +52,87 @@ log = logging.getLogger(__name__)
 POLICY_ID_PREFIX = "warden"
 """Modules are stored on the server as warden/<file name>, so a reload replaces them in place."""
 
+META_POLICY_ID = "warden-meta/revision"
+"""The revision module, outside POLICY_ID_PREFIX so that a pack's own file can never collide with it."""
+
+CHECKED_PATH = "warden/meta/checked"
+REVISION_PATH = "warden/meta/revision"
+MARK_RULE = "warden_revision_mark"
+UNKNOWN_REVISION = "unknown: this server does not hold the pack Warden uploaded"
+
+_PACKAGE = re.compile(r"^package\s+([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*$", re.MULTILINE)
+_ALARM_EVERY_S = 60.0
+
 
 class OpaEngine:
-    """Evaluates `data.warden.decision` on an OPA server through opa-python-client."""
+    """Evaluates `data.warden.decision` on an OPA server, and only while that server holds the expected pack.
+
+    `token` is the gate's token (decisions), `admin_token` the operator's (uploads); None reads them from the
+    process settings (WARDEN_OPA_TOKEN, WARDEN_OPA_ADMIN_TOKEN), "" means none. The engine uploads the pack
+    when it holds the operator's token, or when it holds no token at all (an OPA without authentication, as
+    in development); holding only the gate's token it uploads nothing and checks that the server holds the
+    pack from its own disk, which the policy loader (`python -m guardrails.policy_opa push`) put there.
+    """
 
     name = "opa"
 
-    def __init__(self, url: str, policy_dir: Path | None = None, *, timeout_s: float = 2.0) -> None:
-        from opa_client.opa import OpaClient
-
+    def __init__(self, url: str, policy_dir: Path | None = None, *, token: str | None = None,
+                 admin_token: str | None = None, timeout_s: float = 2.0) -> None:
         parts = urlsplit(url if "://" in url else f"http://{url}")
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise PolicyError(f"OPA url {url!r} is not http(s)://host[:port]")
+        if token is None or admin_token is None:
+            from agents.settings import get_settings
+
+            settings = get_settings()
+            token = _secret(settings.opa_token) if token is None else token
+            admin_token = _secret(settings.opa_admin_token) if admin_token is None else admin_token
         self.url = url
         self.policy_dir = policy_dir or default_policy_dir()
-        self._client = OpaClient(
-            host=parts.hostname,
-            port=parts.port or (443 if parts.scheme == "https" else 8181),
-            ssl=parts.scheme == "https",
-            timeout=timeout_s,
-            retries=1,
-        )
-        self._lock = threading.Lock()  # requests.Session is not documented as thread-safe
-        self._sources: PolicySources | None = None  # the pack the server holds, when known
+        self.uploads = bool(admin_token) or not token
+        self._query_headers = _bearer(token)
+        self._admin_headers = _bearer(admin_token)
+        self._http = httpx.Client(base_url=parts.geturl().rstrip("/"), timeout=timeout_s)
+        self._lock = threading.Lock()  # one reload at a time; evaluations read the state it leaves
+        self._sources: PolicySources | None = None  # the pack the server should hold, when known
+        self._reloading = False
         self.bundle = ""
+        self.revision_mismatches = 0
+        self.last_mismatch: str | None = None
+        self._last_alarm = 0.0
         self.reload()
 
+    # -- loading ---------------------------------------------------------------------------------------
+
     def reload(self) -> None:
-        """Uploads the pack from disk; when the server refuses it, the previous pack is put back and PolicyError raised."""
+        """Puts the pack from disk in force; when the server refuses it, the previous one is put back and
+        PolicyError raised. Without the operator's token it only checks that the server holds the new pack."""
         sources = load_sources(self.policy_dir)
         with self._lock:
-            previous = self._sources
+            self._reloading = True
             try:
-                self._push(sources)
-            except Exception as exc:  # connection errors, RegoParseError, HTTP errors: all mean "not this policy"
-                self._sources = None
-                restored = previous is not None and self._restore(previous)
-                if not restored:
-                    self.bundle = ""
-                reason = exc if isinstance(exc, PolicyError) else PolicyError(_short(exc))
-                raise PolicyError(f"OPA at {self.url} refused the policy pack: {reason}") from exc
-            self._sources = sources
-            self.bundle = sources.bundle
+                if self.uploads:
+                    self._upload(sources)
+                else:
+                    self._sources, self.bundle = sources, sources.bundle
+                    self._verify(sources)
+            finally:
+                self._reloading = False
+
+    def _upload(self, sources: PolicySources) -> None:
+        previous = self._sources
+        try:
+            self._push(sources)
+            self._verify(sources)
+        except Exception as exc:  # connection errors, compile errors, HTTP errors: all mean "not this policy"
+            self._sources = None
+            restored = previous is not None and self._restore(previous)
+            if not restored:
+                self.bundle = ""
+            reason = exc if isinstance(exc, PolicyError) else PolicyError(_short(exc))
+            raise PolicyError(f"OPA at {self.url} refused the policy pack: {reason}") from exc
+        self._sources = sources
+        self.bundle = sources.bundle
 
     def _restore(self, previous: PolicySources) -> bool:
         try:
@@ -85,52 +145,249 @@ class OpaEngine:
         return True
 
     def _push(self, sources: PolicySources) -> None:
-        """Data first (the modules refer to it), then modules in passes, then stale modules removed."""
+        """Data first (the modules refer to it), then modules in passes, the revision module, then stale ones removed."""
         for key, value in sources.data.items():
             if not isinstance(value, dict):
                 raise PolicyError(f"data.json: top-level {key!r} must be an object for the OPA data API")
-            self._client.update_or_create_data(value, key)
-        pending = dict(sources.modules)
+            self._admin("PUT", f"/v1/data/{key}", json=value)
+        marked = marked_modules(sources)
+        pending = dict(marked)
         while pending:
             failures: dict[str, Exception] = {}
             for name, text in pending.items():
                 try:
-                    self._client.update_policy_from_string(text, f"{POLICY_ID_PREFIX}/{name}", rego_compat=False)
+                    self._put_policy(f"{POLICY_ID_PREFIX}/{name}", text)
                 except Exception as exc:
                     failures[name] = exc
             if len(failures) == len(pending):  # no progress: the pack itself is wrong
                 name, exc = next(iter(failures.items()))
                 raise PolicyError(f"{name}: {_short(exc)}") from exc
-            pending = {name: sources.modules[name] for name in failures}
+            pending = {name: marked[name] for name in failures}
+        self._put_policy(META_POLICY_ID, meta_module(sources))
         wanted = {f"{POLICY_ID_PREFIX}/{name}" for name in sources.modules}
-        for policy_id in self._client.get_policies_list():
+        for policy_id in self._policy_texts():
             if policy_id.startswith(f"{POLICY_ID_PREFIX}/") and policy_id not in wanted:
-                self._client.delete_policy(policy_id)
+                self._admin("DELETE", f"/v1/policies/{policy_id}")
+
+    def _put_policy(self, policy_id: str, text: str) -> None:
+        self._admin("PUT", f"/v1/policies/{policy_id}", content=text.encode(), headers={"Content-Type": "text/plain"})
+
+    def _policy_texts(self) -> dict[str, str]:
+        reply = self._admin("GET", "/v1/policies")
+        return {item["id"]: item.get("raw", "") for item in reply.get("result") or [] if isinstance(item, dict)}
+
+    def _verify(self, sources: PolicySources) -> None:
+        """Raises PolicyError unless the server reports this pack's revision."""
+        # the policy loader holds only the operator's token, which may read the revision too
+        reply = self._query(REVISION_PATH, {}, self._query_headers or self._admin_headers)
+        reported = reply.get("result")
+        if reported != sources.bundle:
+            self._alarm(reported)
+            raise PolicyError(f"OPA at {self.url} holds policy revision {_revision_text(reported)}, "
+                              f"not {sources.bundle[:19]}")
+
+    # -- deciding --------------------------------------------------------------------------------------
 
     def evaluate(self, input: dict[str, Any]) -> PolicyResult:
-        """The decision for one policy input; PolicyError when the server cannot produce one."""
-        with self._lock:
-            if self._sources is None:
-                raise PolicyError(f"OPA at {self.url} holds no known policy (a reload failed); denying")
-            try:
-                reply = self._client.query_rule(input, DECISION_ENTRYPOINT)
-            except Exception as exc:
-                raise PolicyError(f"OPA at {self.url} failed to evaluate: {_short(exc)}") from exc
-        if not isinstance(reply, dict) or "result" not in reply:
+        """The decision for one policy input; PolicyError when the server cannot produce one or holds another policy."""
+        expected = self.bundle
+        if self._sources is None or not expected:
+            raise PolicyError(f"OPA at {self.url} holds no known policy (a reload failed); denying")
+        reply = self._query(CHECKED_PATH, input)
+        checked = reply.get("result")
+        if not isinstance(checked, dict) or "decision" not in checked:
             raise PolicyError("OPA returned no decision (is the policy loaded?)")
-        return parse_decision(reply["result"])
+        revision = checked.get("revision")
+        if revision != expected:
+            if self._reloading:
+                raise PolicyError(f"OPA at {self.url}: a policy reload is in progress; denying")
+            self._alarm(revision)
+            raise PolicyError(f"OPA at {self.url} decided with policy revision {_revision_text(revision)}, "
+                              f"not {expected[:19]}; denying")
+        return parse_decision(checked["decision"])
+
+    def _query(self, path: str, input: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        try:
+            response = self._http.post(f"/v1/data/{path}", json={"input": input},
+                                       headers=self._query_headers if headers is None else headers)
+        except Exception as exc:
+            raise PolicyError(f"OPA at {self.url} failed to evaluate: {_short(exc)}") from exc
+        if response.status_code in (401, 403):
+            raise PolicyError(f"OPA at {self.url} refused the gate's token ({response.status_code}): "
+                              "check WARDEN_OPA_TOKEN against deploy/opa/authz.rego's token digests")
+        if response.status_code != 200:
+            raise PolicyError(f"OPA at {self.url} failed to evaluate: HTTP {response.status_code} {_body(response)}")
+        try:
+            reply = response.json()
+        except ValueError as exc:
+            raise PolicyError(f"OPA at {self.url} answered with something other than JSON") from exc
+        if not isinstance(reply, dict):
+            raise PolicyError(f"OPA at {self.url} answered with something other than a JSON object")
+        return reply
+
+    def _admin(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        headers = {**self._admin_headers, **kwargs.pop("headers", {})}
+        response = self._http.request(method, path, headers=headers, **kwargs)
+        if response.status_code in (401, 403):
+            raise PolicyError(f"OPA refused the operator's token on {method} {path} ({response.status_code})")
+        if response.status_code >= 300:
+            raise PolicyError(f"{method} {path}: HTTP {response.status_code} {_body(response)}")
+        return response.json() if response.content else {}
+
+    # -- alarms ----------------------------------------------------------------------------------------
+
+    def _alarm(self, reported: Any) -> None:
+        """Counts a revision mismatch; logs it (at most once a minute) and marks the current trace span."""
+        self.revision_mismatches += 1
+        self.last_mismatch = _revision_text(reported)
+        try:
+            from opentelemetry import trace
+
+            span = trace.get_current_span()
+            span.set_attribute("warden.policy.revision_mismatch", True)
+            span.add_event("policy revision mismatch", {"reported": self.last_mismatch, "expected": self.bundle})
+        except Exception:  # telemetry never decides anything
+            pass
+        now = time.monotonic()
+        if now - self._last_alarm < _ALARM_EVERY_S and self.revision_mismatches > 1:
+            return
+        self._last_alarm = now
+        log.error("OPA at %s serves policy revision %s, not the expected %s: denying every call until it does "
+                  "(%d mismatches so far)%s", self.url, self.last_mismatch, self.bundle[:19] or "(none)",
+                  self.revision_mismatches, self._drift_note())
+
+    def _drift_note(self) -> str:
+        """Which modules differ from the uploaded ones, when this engine may list them (the operator's token)."""
+        if not self._admin_headers and self._query_headers:
+            return ""
+        sources = self._sources
+        if sources is None:
+            return ""
+        try:
+            held = self._policy_texts()
+        except Exception:
+            return ""
+        wanted = {f"{POLICY_ID_PREFIX}/{name}": text for name, text in marked_modules(sources).items()}
+        wanted[META_POLICY_ID] = meta_module(sources)
+        changed = sorted(pid for pid, text in wanted.items() if held.get(pid) != text)
+        extra = sorted(pid for pid in held if pid.startswith(f"{POLICY_ID_PREFIX}/") and pid not in wanted)
+        return f"; modules changed or missing: {changed or 'none'}, unexpected: {extra or 'none'}"
 
     def close(self) -> None:
-        """Closes the HTTP session."""
-        self._client.close_connection()
+        """Closes the HTTP client."""
+        self._http.close()
+
+
+# -- the pack as uploaded ------------------------------------------------------------------------------
+
+
+def module_mark(name: str, text: str) -> str:
+    """The mark one module carries on the server: its file name and the digest of its text."""
+    return f"{name} sha256:{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+def module_package(name: str, text: str) -> str:
+    """The package a module declares (`warden`, `warden.fast`)."""
+    found = _PACKAGE.search(text)
+    if not found:
+        raise PolicyError(f"{name}: no plain `package a.b` line, so it cannot carry a revision mark")
+    return found.group(1)
+
+
+def marked_modules(sources: PolicySources) -> dict[str, str]:
+    """Each module's text as uploaded: unchanged, with its mark appended as a rule of its own package."""
+    return {name: f"{text.rstrip()}\n\n# Added by Warden's OpaEngine: the revision check (policy_opa.py).\n"
+                  f"{MARK_RULE} contains {json.dumps(module_mark(name, text))}\n"
+            for name, text in sources.modules.items()}
+
+
+def meta_module(sources: PolicySources) -> str:
+    """`package warden.meta`: `revision` is the pack's digest only while the server holds every mark and the data."""
+    if any(not key.isidentifier() for key in sources.data):
+        raise PolicyError("data.json: every top-level key must be a plain identifier for the revision check")
+    packages = sorted({module_package(name, text) for name, text in sources.modules.items()})
+    marks = sorted(module_mark(name, text) for name, text in sources.modules.items())
+    collect = "\n".join(f"marks contains m if some m in data.{package}.{MARK_RULE}" for package in packages)
+    data_checks = "\n".join(f"\tdata.{key} == {json.dumps(value, sort_keys=True)}"
+                            for key, value in sorted(sources.data.items()))
+    return (
+        "# Written by Warden's OpaEngine with the pack it uploaded (guardrails/policy_opa.py); do not edit.\n"
+        "# `revision` names the pack only while every module's mark is present and the data is as uploaded.\n"
+        "package warden.meta\n\nimport rego.v1\n\n"
+        f"expected_marks := {json.dumps(marks)}\n\n"
+        f"{collect}\n\n"
+        f"default revision := {json.dumps(UNKNOWN_REVISION)}\n\n"
+        f"revision := {json.dumps(sources.bundle)} if {{\n"
+        "\tmarks == {m | some m in expected_marks}\n"
+        f"{data_checks}\n"
+        "}\n\n"
+        'checked := {"decision": data.warden.decision, "revision": revision}\n'
+    )
+
+
+def push(policy_dir: Path | None = None) -> str:
+    """Uploads the pack with the operator's token from the settings; returns its revision (the policy loader)."""
+    from agents.settings import get_settings
+
+    settings = get_settings()
+    if not settings.opa_url:
+        raise PolicyError("OPA_URL is not set")
+    if not _secret(settings.opa_admin_token):
+        raise PolicyError("pushing the pack needs the operator's token: set WARDEN_OPA_ADMIN_TOKEN")
+    engine = OpaEngine(settings.opa_url, policy_dir or settings.policy_dir)
+    engine.close()
+    return engine.bundle
+
+
+def _secret(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+
+
+def _bearer(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def _revision_text(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text[:19] if text.startswith("sha256:") else text[:80]
+
+
+def _body(response: httpx.Response) -> str:
+    try:
+        reply = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(reply, dict):
+        errors = reply.get("errors") or []
+        first = errors[0].get("message") if errors and isinstance(errors[0], dict) else None
+        return str(first or reply.get("message") or reply.get("code") or "")[:200]
+    return ""
 
 
 def _short(exc: BaseException) -> str:
-    """One readable clause: requests' connection errors nest three exceptions deep."""
-    import requests
-
-    if isinstance(exc, requests.exceptions.ConnectionError):
+    """One readable clause: connection errors nest several exceptions deep."""
+    if isinstance(exc, httpx.ConnectError):
         return "cannot connect (is the OPA server running?)"
-    if isinstance(exc, requests.exceptions.Timeout):
+    if isinstance(exc, httpx.TimeoutException):
         return "no answer in time"
     return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+
+
+if __name__ == "__main__":  # the policy loader: `python -m guardrails.policy_opa push [POLICY_DIR]`
+    import sys
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    args = sys.argv[1:]
+    if not args or args[0] != "push" or len(args) > 2:
+        print("usage: python -m guardrails.policy_opa push [POLICY_DIR]", file=sys.stderr)
+        raise SystemExit(2)
+    try:
+        revision = push(Path(args[1]) if len(args) == 2 else None)
+    except PolicyError as exc:
+        print(f"policy push: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    print(f"policy pack {revision} in force")

@@ -7,27 +7,44 @@ semantics: `test_opa_engine_decides_like_regopy` does that against a real OPA wh
 
 Like OPA, a module is compiled together with every other module when it is put, and refused with HTTP 400
 (nothing stored) when that fails; a query of an undefined document answers `{}`.
+
+`OpaStandIn(tokens={"gate": ..., "operator": ...})` serves like `opa run --authentication=token
+--authorization=basic` with deploy/opa/authz.rego: every request is first judged by `data.system.authz.allow`,
+compiled with the uploaded modules and with the tokens' SHA-256 digests at `data.system.warden_tokens` (as
+compose mounts them), on the input OPA builds (`identity` from `Authorization: Bearer`, `method`, `path` split
+on "/"); a refusal is HTTP 401 with OPA's body.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from regopy import Interpreter, RegoError
 from regopy.rego_shared import rego_free_output, rego_output_string, rego_query
 
 from guardrails.policy import _set_input
 
+AUTHZ_POLICY = Path(__file__).resolve().parents[2] / "deploy" / "opa" / "authz.rego"
+
 
 class OpaStandIn:
     """`with OpaStandIn() as opa:` serves on 127.0.0.1 at `opa.url`; `opa.requests` logs (method, path)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tokens: dict[str, str | list[str]] | None = None) -> None:
         self.modules: dict[str, str] = {}
         self.data: dict[str, Any] = {}
+        self.authz: dict[str, Any] | None = None  # data.system when authorization is on
+        if tokens is not None:
+            self.authz = {"warden_tokens": {role: [hashlib.sha256(t.encode()).hexdigest()
+                                                   for t in ([given] if isinstance(given, str) else given)]
+                                            for role, given in tokens.items()}}
         self.requests: list[tuple[str, str]] = []
+        self.refused: list[tuple[str, str]] = []
         self.refuse_puts = False  # set to make every policy PUT fail with 500, as a broken server would
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -51,10 +68,25 @@ class OpaStandIn:
 
     def _interpreter(self, modules: dict[str, str]) -> Interpreter:
         interp = Interpreter()
+        if self.authz is not None:  # OPA compiles the startup files with the uploaded modules
+            interp.add_module("/policy/authz.rego", AUTHZ_POLICY.read_text())
         for name, text in modules.items():
             interp.add_module(name, text)
-        interp.add_data_json(json.dumps(self.data))
+        data = dict(self.data)
+        if self.authz is not None:
+            data["system"] = {**self.authz, **(data.get("system") or {})}
+        interp.add_data_json(json.dumps(data))
         return interp
+
+    def authorized(self, method: str, raw_path: str, authorization: str | None) -> bool:
+        """`data.system.authz.allow` for this request, on the input OPA's basic authorizer builds."""
+        if self.authz is None:
+            return True
+        input: dict[str, Any] = {"method": method, "path": [unquote(p) for p in raw_path[1:].split("/")]}
+        if authorization and authorization.startswith("Bearer "):
+            input["identity"] = authorization.removeprefix("Bearer ")
+        with self._lock:
+            return self._query("system/authz/allow", input).get("result") is True
 
     def _query(self, path: str, input: Any) -> dict[str, Any]:
         interp = self._interpreter(self.modules)
@@ -92,6 +124,11 @@ class OpaStandIn:
             def _route(self, method: str) -> None:
                 path = self.path.split("?", 1)[0]
                 standin.requests.append((method, path))
+                if not standin.authorized(method, path, self.headers.get("Authorization")):
+                    standin.refused.append((method, path))
+                    self._body()
+                    self._reply(401, {"code": "unauthorized", "message": "request rejected by administrative policy"})
+                    return
                 with standin._lock:
                     if path.startswith("/v1/policies"):
                         self._policies(method, path.removeprefix("/v1/policies").strip("/"))

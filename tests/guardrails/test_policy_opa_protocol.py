@@ -1,9 +1,12 @@
 """`OpaEngine` over real HTTP against an OPA REST API stand-in (see opa_standin.py for what it covers).
 
-What is proven here: the engine uploads the whole pack (data and every module), asks `data.warden.decision`
-with the input, keeps the last good policy when a new one is refused, removes modules the pack dropped, and
-fails closed when the server cannot be trusted to hold a known policy. Whether OPA itself decides like
-rego-cpp is test_policy_engines.py::test_opa_engine_decides_like_regopy (needs a real OPA).
+What is proven here: the engine uploads the whole pack (data, every module with its revision mark, and the
+revision module), asks `data.warden.meta.checked` with the input and decides only when the revision beside
+the decision is its own, keeps the last good policy when a new one is refused, removes modules the pack
+dropped, fails closed when the server cannot be trusted to hold a known policy, and sends the right token to
+a locked server (deploy/opa/authz.rego): the operator's for uploads, the gate's for decisions. Whether OPA
+itself decides like rego-cpp is test_policy_engines.py::test_opa_engine_decides_like_regopy (needs a real
+OPA); attacks on a running server are tests/security/test_opa_locked.py.
 """
 from __future__ import annotations
 
@@ -14,10 +17,11 @@ from pathlib import Path
 import pytest
 
 from guardrails.policy import PolicyError, RegopyEngine, default_policy_dir
-from guardrails.policy_opa import OpaEngine
+from guardrails.policy_opa import META_POLICY_ID, OpaEngine, marked_modules
 from opa_standin import OpaStandIn
 from test_policy_rules import CASES, make_input, pay
 
+GATE, OPERATOR = "gate-token-for-tests", "operator-token-for-tests"
 
 @pytest.fixture
 def opa() -> Iterator[OpaStandIn]:
@@ -32,24 +36,42 @@ def pack(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.fixture
+def locked() -> Iterator[OpaStandIn]:
+    """A server that admits only the two tokens, as compose runs OPA."""
+    with OpaStandIn(tokens={"gate": GATE, "operator": OPERATOR}) as server:
+        yield server
+
+
 def test_start_uploads_the_whole_pack(opa: OpaStandIn, pack: Path) -> None:
-    engine = OpaEngine(opa.url, pack)
+    engine = OpaEngine(opa.url, pack, token="", admin_token="")
     rego_files = sorted(p.name for p in pack.glob("*.rego") if not p.name.endswith("_test.rego"))
-    assert sorted(opa.modules) == [f"warden/{name}" for name in rego_files]
+    assert sorted(opa.modules) == sorted([f"warden/{name}" for name in rego_files] + [META_POLICY_ID])
     assert opa.data["payments"]["auto_approval_limit"] == 1000
     assert engine.bundle == RegopyEngine(pack).bundle
 
 
+def test_each_module_goes_up_as_written_plus_its_mark(opa: OpaStandIn, pack: Path) -> None:
+    OpaEngine(opa.url, pack, token="", admin_token="")
+    payments = (pack / "payments.rego").read_text()
+    uploaded = opa.modules["warden/payments.rego"]
+    assert uploaded.startswith(payments.rstrip())
+    assert 'warden_revision_mark contains "payments.rego sha256:' in uploaded.removeprefix(payments.rstrip())
+    assert "package warden.meta" in opa.modules[META_POLICY_ID]
+
+
 def test_decisions_come_from_the_server(opa: OpaStandIn, pack: Path) -> None:
-    engine = OpaEngine(opa.url, pack)
+    engine = OpaEngine(opa.url, pack, token="", admin_token="")
     regopy = RegopyEngine(pack)
     for name, doc, decision, *_ in CASES[:25]:
         assert engine.evaluate(doc) == regopy.evaluate(doc), name
-    assert ("POST", "/v1/data/warden/decision") in opa.requests
+    # one query returns the decision and the revision it came from
+    assert ("POST", "/v1/data/warden/meta/checked") in opa.requests
+    assert engine.revision_mismatches == 0
 
 
 def test_a_refused_pack_leaves_the_previous_policy_in_force(opa: OpaStandIn, pack: Path) -> None:
-    engine = OpaEngine(opa.url, pack)
+    engine = OpaEngine(opa.url, pack, token="", admin_token="")
     before, modules_before = engine.bundle, dict(opa.modules)
     good = (pack / "payments.rego").read_text()
     # a later module that does not compile: the earlier ones of the new pack are already on the server
@@ -68,7 +90,7 @@ def test_a_refused_pack_leaves_the_previous_policy_in_force(opa: OpaStandIn, pac
 
 def test_modules_the_pack_dropped_are_deleted(opa: OpaStandIn, pack: Path) -> None:
     (pack / "extra.rego").write_text('package warden\nimport rego.v1\ndeny contains "extra rule" if input.tool == "documents.search"\n')
-    engine = OpaEngine(opa.url, pack)
+    engine = OpaEngine(opa.url, pack, token="", admin_token="")
     assert engine.evaluate(make_input("documents.search", {"query": "hail"})).decision == "deny"
     (pack / "extra.rego").unlink()
     engine.reload()
@@ -81,12 +103,12 @@ def test_modules_are_uploaded_in_dependency_order(opa: OpaStandIn, pack: Path) -
     (pack / "aa_uses_helper.rego").write_text(
         'package warden\nimport rego.v1\ndeny contains "helper says no" if zz_helper(input.tool)\n')
     (pack / "zz_helper.rego").write_text('package warden\nimport rego.v1\nzz_helper(t) if t == "documents.search"\n')
-    engine = OpaEngine(opa.url, pack)
+    engine = OpaEngine(opa.url, pack, token="", admin_token="")
     assert engine.evaluate(make_input("documents.search", {"query": "hail"})).reasons == ["helper says no"]
 
 
 def test_when_even_the_rollback_fails_every_call_is_denied(opa: OpaStandIn, pack: Path) -> None:
-    engine = OpaEngine(opa.url, pack)
+    engine = OpaEngine(opa.url, pack, token="", admin_token="")
     (pack / "zz_new.rego").write_text('package warden\nimport rego.v1\nnothing if false\n')
     opa.refuse_puts = True
     with pytest.raises(PolicyError):
@@ -101,6 +123,57 @@ def test_when_even_the_rollback_fails_every_call_is_denied(opa: OpaStandIn, pack
 
 def test_a_server_that_goes_away_fails_closed(pack: Path) -> None:
     with OpaStandIn() as server:
-        engine = OpaEngine(server.url, pack)
+        engine = OpaEngine(server.url, pack, token="", admin_token="")
     with pytest.raises(PolicyError, match="failed to evaluate"):
         engine.evaluate(make_input())
+
+
+def test_with_tokens_uploads_use_the_operators_and_decisions_the_gates(locked: OpaStandIn, pack: Path) -> None:
+    engine = OpaEngine(locked.url, pack, token=GATE, admin_token=OPERATOR)
+    assert engine.uploads and locked.refused == []
+    assert engine.evaluate(pay(amount=500.0)).decision == "allow"
+    assert engine.evaluate(pay(amount=20_000.0)).decision == "require_approval"
+    assert locked.refused == [] and engine.revision_mismatches == 0
+
+
+def test_the_gate_token_alone_uploads_nothing_and_checks_the_pack_the_loader_pushed(locked: OpaStandIn, pack: Path) -> None:
+    with pytest.raises(PolicyError, match="holds policy revision"):  # nothing pushed yet: the gate will not start
+        OpaEngine(locked.url, pack, token=GATE, admin_token="")
+    OpaEngine(locked.url, pack, token="", admin_token=OPERATOR)  # the policy loader
+    requests_before = len(locked.requests)
+    gate = OpaEngine(locked.url, pack, token=GATE, admin_token="")
+    assert not gate.uploads
+    assert all(method == "POST" for method, _ in locked.requests[requests_before:])
+    assert gate.evaluate(pay(amount=500.0)).decision == "allow"
+    assert locked.refused == []
+
+
+def test_a_gate_whose_pack_changed_on_disk_denies_until_the_loader_pushes_it(locked: OpaStandIn, pack: Path) -> None:
+    OpaEngine(locked.url, pack, token="", admin_token=OPERATOR)
+    gate = OpaEngine(locked.url, pack, token=GATE, admin_token="")
+    (pack / "data.json").write_text((pack / "data.json").read_text().replace('"auto_approval_limit": 1000', '"auto_approval_limit": 10'))
+    with pytest.raises(PolicyError, match="holds policy revision"):
+        gate.reload()
+    with pytest.raises(PolicyError, match="decided with policy revision"):
+        gate.evaluate(pay(amount=500.0))
+    OpaEngine(locked.url, pack, token="", admin_token=OPERATOR)  # the loader pushes the new pack
+    assert gate.evaluate(pay(amount=500.0)).decision == "require_approval"
+
+
+def test_a_wrong_gate_token_fails_closed_saying_which_token(locked: OpaStandIn, pack: Path) -> None:
+    OpaEngine(locked.url, pack, token="", admin_token=OPERATOR)
+    with pytest.raises(PolicyError, match="refused the gate's token"):
+        OpaEngine(locked.url, pack, token="not-the-gate-token", admin_token="")
+
+
+def test_the_gate_token_cannot_upload(locked: OpaStandIn, pack: Path) -> None:
+    with pytest.raises(PolicyError, match="refused the operator's token"):
+        OpaEngine(locked.url, pack, token=GATE, admin_token=GATE)
+    assert locked.modules == {} and locked.data == {}
+
+
+def test_the_uploaded_pack_is_what_the_marks_describe(pack: Path) -> None:
+    from guardrails.policy import load_sources
+
+    sources = load_sources(pack)
+    assert set(marked_modules(sources)) == set(sources.modules)
