@@ -3,6 +3,11 @@
 `BEGIN IMMEDIATE` takes SQLite's write lock before the key is looked up, so two callers racing with
 the same key (in this process or in another service instance on the same file) cannot both apply
 the effect: the second one waits, then finds the first one's record.
+
+With a `ColumnCipher` (tools/at_rest.py) the arguments' fingerprint is a keyed HMAC (`hmac:<hex>`), so the
+record of a payment does not carry a brute-forceable hash of its payee; records written before keep their
+plain SHA-256 and are compared as such. `secure_delete` zeroes what an update overwrites, so sealing old rows
+leaves no clear copy in free pages.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from typing import Any, Callable, TypeVar
 
 from pydantic import BaseModel
 
+from tools.at_rest import PREFIX, ColumnCipher
 from tools.errors import IdempotencyConflict, ToolFailure
 from tools.service import CallContext
 
@@ -47,6 +53,7 @@ def open_db(path: Path, schema: str = "") -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA secure_delete=ON")
     conn.executescript(_CALLS_DDL + schema)
     return conn
 
@@ -54,10 +61,48 @@ def open_db(path: Path, schema: str = "") -> sqlite3.Connection:
 class EffectStore:
     """One tool family's SQLite database: its own tables plus the record of every effectful call."""
 
-    def __init__(self, path: Path, schema: str) -> None:
+    def __init__(self, path: Path, schema: str, cipher: ColumnCipher | None = None) -> None:
         self.path = path
+        self.cipher = cipher
         self._conn = open_db(path, schema)
         self._lock = threading.Lock()  # one connection, used from worker threads one at a time
+
+    def _digest(self, args: BaseModel) -> str:
+        if self.cipher is None:
+            return args_digest(args)
+        return "hmac:" + self.cipher.mac(args.model_dump_json().encode())
+
+    def _same_args(self, stored: str, args: BaseModel, digest: str) -> bool:
+        if stored.startswith("hmac:") or self.cipher is None:
+            return stored == digest
+        return stored == args_digest(args)  # recorded before fingerprints were keyed
+
+    def seal_columns(self, table: str, key_column: str, columns: tuple[str, ...]) -> int:
+        """Encrypt, in place, the `columns` of rows written in clear before sealing was on; returns rows sealed.
+
+        Runs once at start; then checkpoints the WAL so no clear page image is left in it.
+        """
+        if self.cipher is None:
+            return 0
+        cipher = self.cipher
+        with self._lock:
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                where = " OR ".join(f"{c} NOT LIKE '{PREFIX}%'" for c in columns)
+                rows = conn.execute(f"SELECT {key_column}, {', '.join(columns)} FROM {table} WHERE {where}").fetchall()
+                for row in rows:
+                    sealed = [cipher.seal(cipher.open(row[c])) for c in columns]
+                    conn.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in columns)} WHERE {key_column} = ?",
+                                 (*sealed, row[key_column]))
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            if rows:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return len(rows)
 
     async def once(self, ctx: CallContext, args: BaseModel,
                    effect: Callable[[sqlite3.Connection], dict[str, Any]]) -> tuple[dict[str, Any], bool]:
@@ -68,7 +113,7 @@ class EffectStore:
         """
         if not ctx.idempotency_key:
             raise ToolFailure(f"{ctx.tool} was called without an idempotency key")
-        return await asyncio.to_thread(self._once, ctx, args_digest(args), effect)
+        return await asyncio.to_thread(self._once, ctx, args, self._digest(args), effect)
 
     async def read(self, query: Callable[[sqlite3.Connection], T]) -> T:
         """Run a read (or a small write outside any idempotency record) off the event loop."""
@@ -82,7 +127,7 @@ class EffectStore:
         with self._lock:
             return query(self._conn)
 
-    def _once(self, ctx: CallContext, digest: str,
+    def _once(self, ctx: CallContext, args: BaseModel, digest: str,
               effect: Callable[[sqlite3.Connection], dict[str, Any]]) -> tuple[dict[str, Any], bool]:
         with self._lock:
             conn = self._conn
@@ -92,7 +137,7 @@ class EffectStore:
                                    (ctx.tool, ctx.idempotency_key)).fetchone()
                 if row is not None:
                     conn.execute("ROLLBACK")
-                    if row["args_sha256"] != digest:
+                    if not self._same_args(row["args_sha256"], args, digest):
                         raise IdempotencyConflict(f"idempotency key {ctx.idempotency_key!r} was already used for "
                                                   f"{ctx.tool} with different arguments")
                     return json.loads(row["result"]), True

@@ -1,0 +1,83 @@
+"""Encryption of the tool stores' PII columns (payee accounts, recipients, message bodies) at rest.
+
+Why: the ledger and the outbox stand in for external systems but live in the data folder, next to the vault;
+`warden pii scan` must find no raw value there. Each PII column holds `enc1:<Fernet token>` under a tools-side
+key (`<data_dir>/tools.key`, 0600, separate from the vault's so the gate's key never sits with the tools);
+idempotency fingerprints are HMACs under the same key, so a hash of a 7-digit account cannot be brute-forced
+from the database alone. Columns written before this (no `enc1:` prefix) still read back as they are.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import threading
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from agents.settings import Settings
+
+KEY_NAME = "tools.key"
+PREFIX = "enc1:"
+
+
+class ToolsKeyError(ValueError):
+    """The tools key is missing, unreadable or not a Fernet key."""
+
+
+def _load_or_create_key(path: Path) -> bytes:
+    """The key in `path`, created once (0600, parent 0700 when created here); concurrent first starts agree."""
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, Fernet.generate_key())
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)  # atomic, and fails if another process got there first
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    return path.read_bytes().strip()
+
+
+class ColumnCipher:
+    """Seals and opens one store's PII columns; `mac` fingerprints values for equality checks without storing them."""
+
+    def __init__(self, key: bytes) -> None:
+        try:
+            self._fernet = Fernet(key)
+        except (ValueError, TypeError) as exc:
+            raise ToolsKeyError(f"the tools key must be a Fernet key: {exc}") from exc
+        self._mac_key = hashlib.sha256(b"warden-tools-mac\0" + key).digest()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ColumnCipher:
+        """The cipher keyed by `<data_dir>/tools.key`, created on first use."""
+        return cls(_load_or_create_key(settings.path(KEY_NAME)))
+
+    def seal(self, value: str) -> str:
+        """`enc1:` + a Fernet token of `value` (randomised: equal values give different ciphertexts)."""
+        return PREFIX + self._fernet.encrypt(value.encode("utf-8")).decode("ascii")
+
+    def open(self, stored: str) -> str:
+        """The value of a sealed column; a column written before sealing comes back unchanged."""
+        if not stored.startswith(PREFIX):
+            return stored
+        try:
+            return self._fernet.decrypt(stored[len(PREFIX):].encode("ascii")).decode("utf-8")
+        except InvalidToken as exc:
+            raise ToolsKeyError("a sealed column does not open with this tools key (was tools.key replaced?)") from exc
+
+    def mac(self, data: bytes) -> str:
+        """A keyed fingerprint (hex HMAC-SHA256) of `data`."""
+        return hmac.new(self._mac_key, data, hashlib.sha256).hexdigest()
+
+
+def last4(value: str) -> str:
+    """What a person needs to recognise an account: its last four characters."""
+    return "…" + value[-4:] if len(value) > 4 else "…"
