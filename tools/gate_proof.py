@@ -16,6 +16,7 @@ import binascii
 import hashlib
 import json
 import os
+import re
 import tempfile
 import time
 import uuid
@@ -39,6 +40,7 @@ CLOCK_LEEWAY_S = 5.0
 MAX_PROOF_CHARS = 2048
 MAX_SEEN = 100_000
 KEY_BYTES = 32
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 class ProofRejected(ToolError):
@@ -74,6 +76,10 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
+    """Strict: a character outside the urlsafe alphabet is an error, not silently skipped."""
+    text = text.rstrip("=")
+    if not _B64URL.fullmatch(text):
+        raise ValueError("not unpadded urlsafe base64")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
@@ -187,6 +193,22 @@ def generate_signing_key() -> tuple[bytes, bytes]:
 def public_key_from_private(private_key: bytes) -> bytes:
     """The raw public key (what the tool services get) for a raw private key."""
     return _raw_public(Ed25519PrivateKey.from_private_bytes(private_key).public_key())
+
+
+def encode_key(raw: bytes) -> str:
+    """A raw key as urlsafe base64 text (how credential files and settings carry it)."""
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def decode_key(text: str | bytes) -> bytes:
+    """The raw 32-byte key from urlsafe base64 text (padded or not); raises ValueError for anything else."""
+    try:
+        raw = _unb64(text.decode() if isinstance(text, bytes) else text.strip())
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise ValueError("gate key is not urlsafe base64") from None
+    if len(raw) != KEY_BYTES:
+        raise ValueError(f"gate key must be {KEY_BYTES} bytes, got {len(raw)}")
+    return raw
 
 
 def load_or_create_signing_key(path: Path) -> bytes:

@@ -144,6 +144,19 @@ async def test_requests_the_gate_did_not_sign_are_refused_coded_and_counted(
     assert tool_services.refused()[TOOL] == endpoint["data"]["refused_by_reason"]
 
 
+async def test_an_inbox_that_only_starts_like_the_gates_is_not_the_gates(tool_services, nats_creds, signer,
+                                                                          ledger) -> None:
+    """`_INBOX.gatekeeper.…` is another user's inbox (bus users get `_INBOX.<user>`): the prefix ends at the dot."""
+    nc = await nats.connect(nats_creds.url_for("admin"), name="lookalike", inbox_prefix="_INBOX.gatekeeper")
+    try:
+        reply = await send(nc, ARGS, "k-lookalike", signer.sign(TOOL, encode_args(ARGS), "k-lookalike"))
+    finally:
+        await nc.close()
+    assert reply.headers[ERROR_CODE] == "403"
+    assert tool_services.refused()[TOOL] == {"reply_subject": 1}
+    assert ledger() == []
+
+
 async def test_a_stream_relaying_onto_tools_pays_nothing(tool_services, attacker, signer, ledger) -> None:
     """A JetStream push consumer delivering onto `tools.payments.issue`: its reply subject is the stream's ack
     subject, never the gate's inbox, so even a message carrying a valid proof is refused."""

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from tools.gate_proof import (GateSigner, GateVerifier, ProofRejected, encode_args, generate_signing_key,
-                              load_or_create_signing_key, public_key_from_private)
+from tools.gate_proof import (GateSigner, GateVerifier, ProofRejected, decode_key, encode_args, encode_key,
+                              generate_signing_key, load_or_create_signing_key, public_key_from_private)
 
 TOOL = "payments.issue"
 ARGS = {"claim_id": "CLM-1001", "amount": 850.0, "currency": "USD", "payee_account": "ACCT-77812"}
@@ -136,6 +136,16 @@ def test_keys_are_ed25519_raw_bytes(gate_keys) -> None:
     private, public = gate_keys
     assert len(private) == len(public) == 32
     assert public_key_from_private(private) == public
+
+
+def test_keys_travel_as_base64_text(gate_keys) -> None:
+    private, public = gate_keys
+    assert decode_key(encode_key(private)) == private
+    assert decode_key(encode_key(public).rstrip("=").encode()) == public  # unpadded, or as bytes, too
+    with pytest.raises(ValueError, match="32 bytes"):
+        decode_key(encode_key(b"short"))
+    with pytest.raises(ValueError, match="base64"):
+        decode_key("not base64!")
 
 
 def test_the_signing_key_is_created_once_and_private(tmp_path) -> None:
