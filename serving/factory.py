@@ -46,7 +46,9 @@ def build_model(settings: Settings, *, llama: LlamaServer | None = None,
         # llama.cpp serves one request at a time: one slot for background work, one kept for chat.
         return _served_stack(base, backend="llama.cpp", provider="llama.cpp", max_inflight=2, timeout_s=60.0)
     default = "structured_outputs" if settings.llm_api_base else "response_format"
-    base = LiteLLMModel(settings.llm, api_base=settings.llm_api_base, structured=structured or default)
+    api_key = settings.llm_api_key.get_secret_value() if settings.llm_api_key is not None else None
+    base = LiteLLMModel(settings.llm, api_base=settings.llm_api_base, api_key=api_key or None,
+                        structured=structured or default)
     backend = "vllm" if settings.llm_api_base else settings.llm.split("/", 1)[0]
     return _served_stack(base, backend=backend, provider=backend, max_inflight=16, timeout_s=60.0)
 

@@ -56,7 +56,10 @@ def structured_fields(schema: dict[str, Any], structured: Structured) -> dict[st
 
 
 class LiteLLMModel:
-    """`model` is a LiteLLM model name, e.g. `openai/gemma-3-270m` with `api_base` for an OpenAI-compatible server."""
+    """`model` is a LiteLLM model name, e.g. `openai/gemma-3-270m` with `api_base` for an OpenAI-compatible server.
+
+    `api_key` goes out as the bearer token (vLLM started with an API key checks it); it is kept out of errors.
+    """
 
     def __init__(self, model: str, *, api_base: str | None = None, api_key: str | None = None,
                  structured: Structured = "response_format", request_timeout_s: float = 120.0) -> None:
@@ -99,7 +102,7 @@ class LiteLLMModel:
         except ModelError:
             raise
         except Exception as exc:
-            raise _model_error(self.name, exc) from exc
+            raise _model_error(self.name, exc, self.api_key) from exc
 
     async def generate(self, request: ModelRequest) -> ModelResponse:
         started = time.perf_counter()
@@ -126,7 +129,7 @@ class LiteLLMModel:
         except ModelError:
             raise
         except Exception as exc:
-            raise _model_error(self.name, exc) from exc
+            raise _model_error(self.name, exc, self.api_key) from exc
 
 
 def _chunk_text(chunk: Any, *, completion: bool) -> str:
@@ -151,10 +154,12 @@ def _delta_content(delta: Any) -> str:
     return content or ""
 
 
-def _model_error(name: str, exc: Exception) -> ModelError:
-    # Type and a short message only: provider errors can echo the request back.
-    message = str(exc).splitlines()[0][:200] if str(exc) else ""
-    return ModelError(f"{name}: {type(exc).__name__}: {message}")
+def _model_error(name: str, exc: Exception, api_key: str | None = None) -> ModelError:
+    # Type and a short message only: provider errors can echo the request back (the key included).
+    message = str(exc).splitlines()[0] if str(exc) else ""
+    if api_key and api_key != "not-needed":
+        message = message.replace(api_key, "***")
+    return ModelError(f"{name}: {type(exc).__name__}: {message[:200]}")
 
 
 async def close_clients() -> None:

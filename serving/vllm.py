@@ -2,14 +2,24 @@
 
 Warden talks to it like any other endpoint (`--llm openai/<model>` with `WARDEN_LLM_API_BASE`); this module
 only builds and launches the server. vLLM is not a dependency of Warden: install it on the GPU host.
+
+The server requires an API key (`WARDEN_LLM_API_KEY`, which Warden's client sends too). It reaches vLLM as
+the `VLLM_API_KEY` environment variable, which vLLM reads like `--api-key`, so the key never appears on a
+command line that `ps` shows. Without a key the server binds to loopback only.
 """
 from __future__ import annotations
 
 import importlib.util
+import logging
+import os
 import shutil
 import subprocess
 import sys
 from typing import Literal
+
+log = logging.getLogger(__name__)
+
+LOOPBACK = "127.0.0.1"
 
 StructuredBackend = Literal["auto", "xgrammar", "guidance", "outlines", "lm-format-enforcer"]
 
@@ -54,9 +64,30 @@ def vllm_executable() -> str:
     return path or f"{sys.executable} -m vllm.entrypoints.cli.main"
 
 
-def launch_vllm(model: str, **options: object) -> subprocess.Popen[bytes]:
-    """Start `vllm serve` in the background; raises VllmNotInstalled when vLLM is missing."""
+def vllm_env(api_key: str | None, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The server's environment: `base` (default: this process's) with VLLM_API_KEY set to the key, or removed."""
+    env = dict(os.environ if base is None else base)
+    env.pop("VLLM_API_KEY", None)  # only the key Warden was given, never one inherited by accident
+    if api_key:
+        env["VLLM_API_KEY"] = api_key
+    return env
+
+
+def launch_vllm(model: str, *, api_key: str | None = None, **options: object) -> subprocess.Popen[bytes]:
+    """Start `vllm serve` in the background; raises VllmNotInstalled when vLLM is missing.
+
+    `api_key` defaults to the settings' `llm_api_key`. Without one the server listens on loopback only,
+    whatever `host` says: an open model endpoint is not served to the network.
+    """
     exe = vllm_executable()
+    if api_key is None:
+        from agents.settings import get_settings
+
+        secret = get_settings().llm_api_key
+        api_key = secret.get_secret_value() if secret is not None else None
+    if not api_key and options.get("host", "0.0.0.0") != LOOPBACK:
+        log.warning("vLLM: no WARDEN_LLM_API_KEY, so serving on %s only", LOOPBACK)
+        options["host"] = LOOPBACK
     cmd = vllm_command(model, **options)  # type: ignore[arg-type]
     cmd = exe.split() + cmd[1:]
-    return subprocess.Popen(cmd)
+    return subprocess.Popen(cmd, env=vllm_env(api_key))

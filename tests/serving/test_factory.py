@@ -63,3 +63,17 @@ async def test_model_context_yields_a_model_with_stats(tmp_path) -> None:
         await model.generate(ModelRequest(prompt="hello"))
         stats = model.stats()  # the outermost wrapper answers from the accounting layer
     assert stats["backend"] == "scripted" and stats["calls"] == 1 and "tokens_per_s" in stats
+
+
+def test_the_llm_api_key_is_sent_and_kept_out_of_errors() -> None:
+    from serving.litellm_model import _model_error
+
+    model = build_model(Settings(llm="openai/warden-model", llm_api_base="http://vllm:8000/v1", llm_api_key="sk-vllm-123"))
+    base = innermost(model)
+    assert isinstance(base, LiteLLMModel)
+    assert base._kwargs(ModelRequest(prompt="p"), stream=False)["api_key"] == "sk-vllm-123"
+    assert "sk-vllm-123" not in repr(Settings(llm_api_key="sk-vllm-123"))
+    error = _model_error("m", RuntimeError("401: bad key sk-vllm-123"), "sk-vllm-123")
+    assert "sk-vllm-123" not in str(error) and "***" in str(error)
+    # without a key an OpenAI-compatible endpoint still gets the placeholder its client insists on
+    assert innermost(build_model(Settings(llm="openai/m", llm_api_base="http://x/v1"))).api_key == "not-needed"
