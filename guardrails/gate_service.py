@@ -49,6 +49,8 @@ class GateService:
         self._sweeper: asyncio.Task | None = None
         if gate.call_tool is None:
             gate.call_tool = self._call_tool
+            if signer is None:
+                log.warning("gate has no signing key: every tool service will refuse the calls it forwards (401)")
         if gate.publish_audit is None:
             gate.publish_audit = self._publish_audit
         if gate.publish_approval is None:
