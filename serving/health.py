@@ -3,7 +3,34 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+from collections.abc import Callable, Iterable
 from typing import Any
+
+log = logging.getLogger(__name__)
+
+MetricSource = Callable[[], Iterable[str]]
+_sources: list[MetricSource] = []
+
+
+def register_metrics(source: MetricSource) -> Callable[[], None]:
+    """Add a component's Prometheus text lines to `/metrics` (e.g. `Quarantine.metrics_lines`); returns an undo.
+
+    Components do not import the HTTP layer: whoever wires them registers them here.
+    """
+    _sources.append(source)
+    return lambda: _sources.remove(source) if source in _sources else None
+
+
+def registered_metric_lines() -> list[str]:
+    """Every registered source's lines; a failing source is logged and left out, never fails the scrape."""
+    lines: list[str] = []
+    for source in list(_sources):
+        try:
+            lines += [str(line) for line in source()]
+        except Exception as exc:
+            log.warning("metrics source %r failed: %s", source, exc)
+    return lines
 
 
 async def start_health_server(warden: Any, port: int) -> asyncio.AbstractServer:
@@ -17,10 +44,12 @@ async def start_health_server(warden: Any, port: int) -> asyncio.AbstractServer:
         if path == "/healthz":
             status, body, ctype = 200, json.dumps({"status": "ok", "roles": list(warden.roles)}), "application/json"
         elif path == "/metrics":
-            host = warden.runtime.host if warden.runtime else None
+            runtime = getattr(warden, "runtime", None)
+            host = runtime.host if runtime else None
             lines = [f"warden_live_actors {host.live_actors if host else 0}",
                      f"warden_runs_total {len(host.outcomes) if host else 0}",
-                     f"warden_actor_restarts_total {host.supervisor.restarts if host else 0}"]
+                     f"warden_actor_restarts_total {host.supervisor.restarts if host else 0}",
+                     *registered_metric_lines()]
             status, body, ctype = 200, "\n".join(lines) + "\n", "text/plain; version=0.0.4"
         else:
             status, body, ctype = 404, json.dumps({"error": f"no route {path}"}), "application/json"
