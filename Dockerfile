@@ -21,7 +21,16 @@ COPY serving ./serving
 COPY evals ./evals
 RUN pip install --no-cache-dir .
 
+# Secrets arrive as files (compose `secrets:`, mounted under /run/secrets); the entrypoint turns each one
+# named WARDEN_<NAME> into that environment variable for this process only, so compose.yaml holds no secret
+# and each service gets exactly the secrets it mounts.
+RUN printf '%s\n' '#!/bin/sh' \
+      'for f in /run/secrets/WARDEN_*; do [ -f "$f" ] && export "${f##*/}=$(cat "$f")"; done' \
+      'exec "$@"' > /usr/local/bin/warden-entrypoint \
+ && chmod 755 /usr/local/bin/warden-entrypoint
+
 RUN useradd --create-home warden && mkdir -p /app/.warden && chown warden /app/.warden
 USER warden
 EXPOSE 8080
+ENTRYPOINT ["/usr/local/bin/warden-entrypoint"]
 CMD ["warden", "up", "--port", "8080"]
