@@ -85,18 +85,27 @@ class PaymentsLedger:
         self.store.close()
 
 
-def ledger_payees(settings: Settings) -> list[tuple[str, str]]:
-    """(claim_id, payee account) of every payment in the ledger under `settings.data_dir`, opened with tools.key."""
+def ledger_rows(settings: Settings) -> list[dict]:
+    """Every payment row under `settings.data_dir`, oldest first, with `payee_account` opened with tools.key.
+
+    For reconciliation and tests (the stored column is ciphertext); read-only, and never for logs.
+    """
     db = settings.data_dir / DB_NAME
     if not db.exists():
         return []
     cipher = ColumnCipher.from_settings(settings)
-    conn = sqlite3.connect(db)
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
     try:
-        rows = conn.execute("SELECT claim_id, payee_account FROM payments ORDER BY created_at").fetchall()
+        rows = [dict(r) for r in conn.execute("SELECT * FROM payments ORDER BY created_at").fetchall()]
     finally:
         conn.close()
-    return [(claim_id, cipher.open(payee)) for claim_id, payee in rows]
+    return [{**r, "payee_account": cipher.open(r["payee_account"])} for r in rows]
+
+
+def ledger_payees(settings: Settings) -> list[tuple[str, str]]:
+    """(claim_id, payee account in clear) of every payment, oldest first."""
+    return [(r["claim_id"], r["payee_account"]) for r in ledger_rows(settings)]
 
 
 def create_service(nc: Client, settings: Settings, verifier: GateVerifier) -> ToolService:

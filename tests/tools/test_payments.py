@@ -116,6 +116,8 @@ async def test_the_payee_is_sealed_at_rest_and_read_back_with_the_tools_key(sett
     [call] = db_rows(settings.data_dir / "payments.db", "SELECT args_sha256 FROM tool_calls")
     assert call["args_sha256"].startswith("hmac:")
     assert payments.ledger_payees(settings) == [("CLM-1001", "ACCT-77812")]
+    [opened] = payments.ledger_rows(settings)
+    assert (opened["payment_id"], opened["amount"], opened["payee_account"]) == (first.payment_id, 850.0, "ACCT-77812")
     assert oct((settings.data_dir / "tools.key").stat().st_mode & 0o777) == "0o600"
     assert scan(settings.data_dir, [KnownValue("BANK_ACCOUNT", "ACCT-77812")]).findings == []
 
