@@ -5,6 +5,7 @@ import json
 import statistics
 import time
 
+from guardrails.money import money_fields
 from guardrails.policy import RegopyEngine
 from guardrails.policy_samples import SAMPLE_PAYMENT_INPUT
 
@@ -21,6 +22,7 @@ def _payments(n: int, base: float) -> list[dict]:
         doc = json.loads(json.dumps(PAYMENT_INPUT))
         doc["run"]["step"] = i
         doc["args"]["amount"] = base + (i % 800)
+        doc.update(money_fields(doc["args"]))  # as the gate reads it: exact minor units
         inputs.append(doc)
     return inputs
 

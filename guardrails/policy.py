@@ -1,10 +1,12 @@
 """Policy engines: the Rego pack in guardrails/policies decides allow / deny / require_approval for one tool call.
 
 Two interchangeable engines implement `PolicyEngine`: `RegopyEngine` here (in-process rego-cpp, the default) and
-`OpaEngine` (an OPA server, guardrails/policy_opa.py). Both load the same .rego files and data.json and decide
-`data.warden.decision`. `RegopyEngine` first asks fast_path.rego's rule for the tool (on a trimmed input), which
-answers the common allowed call in a quarter of the time; it is used only while its `covers` digest matches the
-rule modules, so a rule added later is never bypassed.
+`OpaEngine` (an OPA server, guardrails/policy_opa.py). Both load the same pack through `load_sources`, which
+refuses a pack that does not match its manifest.json (guardrails/policy_manifest.py), and decide
+`data.warden.decision`, whose document is parsed strictly (duplicate keys, unknown fields, wrong types: a
+PolicyError, so the gate denies). `RegopyEngine` first asks the fast_path.rego rule the manifest names for the
+tool (on a trimmed input), which answers the common allowed call in a quarter of the time; it is used only while
+its `covers` digest matches the rule modules, so a rule added later is never bypassed.
 """
 from __future__ import annotations
 
@@ -15,9 +17,21 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from regopy import Interpreter, RegoError
 from regopy import rego_shared as _c
+
+from guardrails.policy_manifest import (
+    MANIFEST_FILE,
+    Manifest,
+    ManifestError,
+    check_pack,
+    decode_json_strict,
+    defined_rules,
+    pack_modules,
+    plain_tools,
+    read_manifest,
+)
 
 if TYPE_CHECKING:
     from agents.settings import Settings
@@ -32,8 +46,10 @@ DATA_FILE = "data.json"
 FAST_MODULE = "fast_path.rego"
 FAST_RULES = ("plain", "payments_issue", "notifications_send")
 FAST_COVERS = "warden/fast/covers"
+FAST_PLAIN_TOOLS = "warden/fast/plain_tools"
 """The fast path's rules (see fast_path.rego): regopy compiles them as a small bundle of its own and asks the
-one for the tool at hand first (`payments.issue` -> `payments_issue`, any tool without a rule of its own -> `plain`)."""
+one the manifest names for the tool at hand first (`payments.issue` -> `payments_issue`, an access-only tool the
+manifest declares `plain` -> `plain`); a tool the manifest gives no fast rule always goes to the full rules."""
 
 
 class PolicyResult(BaseModel):
@@ -49,6 +65,17 @@ class PolicyError(RuntimeError):
     """The policy could not be compiled or evaluated: the gate fails closed on it."""
 
 
+class _DecisionDocument(BaseModel):
+    """`data.warden.decision` exactly as decision.rego writes it: every field, the right types, nothing else."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    decision: Literal["allow", "deny", "require_approval"]
+    reasons: list[str]
+    approval_role: str | None
+    reveal: list[str]
+
+
 @runtime_checkable
 class PolicyEngine(Protocol):
     """Evaluates the policy input document the gate builds (see CONTRACTS.md and the Rego pack)."""
@@ -60,11 +87,13 @@ class PolicyEngine(Protocol):
 
 
 class PolicySources(BaseModel):
-    """The policy pack as read from disk: modules by file name, the data document and their digest."""
+    """The policy pack as read from disk and checked against its manifest: modules by file name, the data
+    document, the manifest and their digest."""
 
     modules: dict[str, str]
     data: dict[str, Any]
     bundle: str
+    manifest: Manifest | None = None
 
 
 def default_policy_dir() -> Path:
@@ -73,31 +102,33 @@ def default_policy_dir() -> Path:
 
 
 def load_sources(policy_dir: Path) -> PolicySources:
-    """Reads every .rego file except *_test.rego, and data.json; the digest covers exactly what was read."""
+    """Reads every .rego file except *_test.rego, data.json and manifest.json; refuses a pack that does not match its
+    manifest (a module missing, added, changed or without a rule it must define; see guardrails/policy_manifest.py).
+    The digest covers exactly what was read."""
     if not policy_dir.is_dir():
         raise PolicyError(f"policy directory {policy_dir} does not exist")
-    files = sorted(p for p in policy_dir.glob("*.rego") if not p.name.endswith("_test.rego"))
-    if not files:
+    modules = pack_modules(policy_dir)
+    if not modules:
         raise PolicyError(f"no .rego files in {policy_dir}")
     data_path = policy_dir / DATA_FILE
-    if data_path.exists():
-        files.append(data_path)
+    manifest_path = policy_dir / MANIFEST_FILE
+    try:
+        data_text = data_path.read_text(encoding="utf-8") if data_path.exists() else None
+        data = decode_json_strict(data_text, what=str(data_path)) if data_text is not None else {}
+        if not isinstance(data, dict):
+            raise PolicyError(f"{data_path} must hold a JSON object")
+        manifest = read_manifest(policy_dir)
+        check_pack(manifest, modules, data)
+    except ManifestError as exc:
+        raise PolicyError(str(exc)) from exc
     digest = hashlib.sha256()
-    modules: dict[str, str] = {}
-    data: Any = {}
-    for path in files:
-        text = path.read_text(encoding="utf-8")
-        digest.update(path.name.encode() + b"\0" + text.encode() + b"\0")
-        if path.suffix == ".rego":
-            modules[path.name] = text
-        else:
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise PolicyError(f"{path} is not valid JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise PolicyError(f"{data_path} must hold a JSON object")
-    return PolicySources(modules=modules, data=data, bundle=f"sha256:{digest.hexdigest()}")
+    texts = [*modules.items()]
+    if data_text is not None:
+        texts.append((DATA_FILE, data_text))
+    texts.append((MANIFEST_FILE, manifest_path.read_text(encoding="utf-8")))
+    for name, text in texts:
+        digest.update(name.encode() + b"\0" + text.encode() + b"\0")
+    return PolicySources(modules=modules, data=data, bundle=f"sha256:{digest.hexdigest()}", manifest=manifest)
 
 
 def rules_digest(modules: dict[str, str]) -> str:
@@ -109,14 +140,30 @@ def rules_digest(modules: dict[str, str]) -> str:
     return f"sha256:{digest.hexdigest()}"
 
 
-def parse_decision(value: Any) -> PolicyResult:
-    """Validates the decision document an engine returned; anything else is a policy error."""
+def parse_decision(value: Any, *, reveal_allowed: list[str] | None = None) -> PolicyResult:
+    """Validates the decision document an engine returned; anything else is a policy error (and so a deny).
+
+    Strict: every field present with its own type (no coercion), no unknown field, and the fields agree with the
+    decision (an allow has no reasons, a require_approval names a role, a deny reveals nothing). With
+    `reveal_allowed`, the arguments to reveal must be among the tool's `reveal` in data.json: a rule cannot put
+    an argument in clear that the data does not list."""
     if not isinstance(value, dict):
         raise PolicyError(f"policy returned no decision document (got {type(value).__name__})")
     try:
-        return PolicyResult.model_validate(value)
+        doc = _DecisionDocument.model_validate(value)
     except ValidationError as exc:
-        raise PolicyError(f"policy returned a malformed decision: {exc.errors()[0].get('msg')}") from exc
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err.get("loc", ())) or "decision"
+        raise PolicyError(f"policy returned a malformed decision: {where}: {err.get('msg')}") from exc
+    if doc.decision == "allow" and (doc.reasons or doc.approval_role is not None):
+        raise PolicyError("policy returned a malformed decision: an allow with reasons or an approval role")
+    if doc.decision == "deny" and (not doc.reasons or doc.approval_role is not None or doc.reveal):
+        raise PolicyError("policy returned a malformed decision: a deny without reasons, or with a role or reveal")
+    if doc.decision == "require_approval" and (not doc.reasons or not doc.approval_role):
+        raise PolicyError("policy returned a malformed decision: an approval without reasons or a role")
+    if reveal_allowed is not None and not set(doc.reveal) <= set(reveal_allowed):
+        raise PolicyError("policy returned a malformed decision: it reveals an argument data.json does not list")
+    return PolicyResult(decision=doc.decision, reasons=doc.reasons, approval_role=doc.approval_role, reveal=doc.reveal)
 
 
 def _first_line(text: str) -> str:
@@ -129,34 +176,59 @@ class _Compiled:
 
     def __init__(self, sources: PolicySources) -> None:
         self.sources = sources
-        self.full = self._build(sources.modules, [DECISION_ENTRYPOINT])
+        manifest = sources.manifest
+        entrypoints = list(manifest.entrypoints) if manifest else [DECISION_ENTRYPOINT]
+        if DECISION_ENTRYPOINT not in entrypoints:
+            raise PolicyError(f"the manifest's entrypoints must include {DECISION_ENTRYPOINT}")
+        self.full = self._build(sources.modules, entrypoints)
         self.runner = Interpreter()
-        self.fast: Any = None
-        self.fast_status = f"off: the pack has no {FAST_MODULE}"
-        fast = sources.modules.get(FAST_MODULE)
-        if fast:
-            bundle = self._build({FAST_MODULE: fast}, [f"warden/fast/{rule}" for rule in (*FAST_RULES, "covers")])
-            covered = _query(self.runner._impl, bundle, FAST_COVERS, {})
-            rules = rules_digest(sources.modules)
-            if covered == rules:
-                self.fast, self.fast_status = bundle, "on"
-            else:
-                self.fast_status = (f"off: the rules changed since {FAST_MODULE} was checked against them "
-                                    f"(it covers {covered}); review it, then set covers := \"{rules}\"")
-                log.warning("policy fast path %s", self.fast_status)
         tools = sources.data.get("tools")
         self.reveal: dict[str, list[str]] = {
             name: spec["reveal"] for name, spec in (tools.items() if isinstance(tools, dict) else ())
             if isinstance(spec, dict) and isinstance(spec.get("reveal"), list)
             and all(isinstance(arg, str) for arg in spec["reveal"])
         }
+        # The pack must decide: an empty input (no tool, no principal) is a well-formed deny.
+        probe = parse_decision(_query(self.runner._impl, self.full, DECISION_ENTRYPOINT, {}))
+        if probe.decision != "deny":
+            raise PolicyError(f"the pack does not deny an empty request (it answers {probe.decision})")
+        self.fast: Any = None
+        self.fast_rules: dict[str, str] = {}
+        self.fast_status = f"off: the pack has no {FAST_MODULE}"
+        fast = sources.modules.get(FAST_MODULE)
+        if fast and manifest is None:
+            self.fast_status = f"off: the pack has no {MANIFEST_FILE} naming each tool's fast rule"
+        elif fast:
+            self._compile_fast(fast, manifest)
+
+    def _compile_fast(self, fast: str, manifest: Manifest) -> None:
+        """The fast-path bundle, used only while `covers` matches the rules; the tools it may answer, from the manifest."""
+        wanted = {name: entry.fast for name, entry in manifest.tools.items() if entry.fast and name in self.reveal}
+        missing = set(wanted.values()) - (set(FAST_RULES) & defined_rules(fast))
+        if missing:
+            raise PolicyError(f"{MANIFEST_FILE} names fast rules that {FAST_MODULE} does not define or the engine "
+                              f"does not know: {', '.join(sorted(missing))}")
+        bundle = self._build({FAST_MODULE: fast}, [f"warden/fast/{rule}" for rule in (*FAST_RULES, "covers", "plain_tools")])
+        listed = _query(self.runner._impl, bundle, FAST_PLAIN_TOOLS, {})
+        if sorted(listed or []) != sorted(plain_tools(manifest)):
+            raise PolicyError(f"{FAST_MODULE} plain_tools and the tools {MANIFEST_FILE} declares plain differ: "
+                              f"{', '.join(sorted(set(listed or []) ^ plain_tools(manifest)))}")
+        covered = _query(self.runner._impl, bundle, FAST_COVERS, {})
+        rules = rules_digest(self.sources.modules)
+        if covered == rules:
+            self.fast, self.fast_status = bundle, "on"
+            self.fast_rules = {tool: f"warden/fast/{rule}" for tool, rule in wanted.items()}
+        else:
+            self.fast_status = (f"off: the rules changed since {FAST_MODULE} was checked against them "
+                                f"(it covers {covered}); review it, then set covers := \"{rules}\"")
+            log.warning("policy fast path %s", self.fast_status)
 
     def fast_entrypoint(self, tool: Any) -> str | None:
-        """The fast rule to ask for this tool, or None when the fast path cannot allow it (the full rules decide)."""
-        if self.fast is None or not isinstance(tool, str) or tool not in self.reveal:
+        """The fast rule the manifest names for this tool, or None: the full rules decide (a tool is never
+        fast-pathed by default)."""
+        if self.fast is None or not isinstance(tool, str):
             return None
-        rule = tool.replace(".", "_")
-        return f"warden/fast/{rule if rule in FAST_RULES else 'plain'}"
+        return self.fast_rules.get(tool)
 
     def _build(self, modules: dict[str, str], entrypoints: list[str]) -> Any:
         try:
@@ -207,20 +279,24 @@ class RegopyEngine:
             runner = compiled.runner._impl
             tool = input.get("tool")
             entrypoint = compiled.fast_entrypoint(tool)
-            if entrypoint and _query(runner, compiled.fast, entrypoint, _fast_view(input)) is True:
-                reveal = list(compiled.reveal[tool])
-                return PolicyResult.model_construct(decision="allow", reasons=[], approval_role=None, reveal=reveal)
+            if entrypoint:
+                answer = _query(runner, compiled.fast, entrypoint, _fast_view(input))
+                if answer is True:
+                    reveal = list(compiled.reveal[tool])
+                    return PolicyResult.model_construct(decision="allow", reasons=[], approval_role=None, reveal=reveal)
+                if answer is not None and answer is not False:  # a fast rule is a boolean or undefined
+                    raise PolicyError(f"fast rule {entrypoint} answered a {type(answer).__name__}, not a boolean")
             document = _query(runner, compiled.full, DECISION_ENTRYPOINT, input)
         if document is None:
             raise PolicyError("policy decision is undefined")
-        return parse_decision(document)
+        return parse_decision(document, reveal_allowed=compiled.reveal.get(tool, []) if isinstance(tool, str) else [])
 
 
 _FAST_CLAIM_FIELDS = {
     "payments.issue": ("claim_id", "payee_account_on_file"),
     "notifications.send": ("claimant_email",),
 }
-_FAST_STATE_FIELDS = {"payments.issue": ("calls_last_minute", "claim_paid_total", "claim_fraud_band")}
+_FAST_STATE_FIELDS = {"payments.issue": ("calls_last_minute", "claim_paid_minor", "claim_currencies", "claim_fraud_band")}
 
 
 def _fast_view(input: dict[str, Any]) -> dict[str, Any]:
@@ -243,9 +319,12 @@ def _fast_view(input: dict[str, Any]) -> dict[str, Any]:
     claim = context.get("claim") if isinstance(context, dict) else None
     if isinstance(claim, dict) and tool in _FAST_CLAIM_FIELDS:
         view["context"] = {"claim": {key: claim[key] for key in _FAST_CLAIM_FIELDS[tool] if key in claim}}
-    provenance = input.get("provenance")
-    if tool == "payments.issue" and isinstance(provenance, dict) and "payee_account" in provenance:
-        view["provenance"] = {"payee_account": provenance["payee_account"]}
+    if tool == "payments.issue":
+        provenance = input.get("provenance")
+        if isinstance(provenance, dict) and "payee_account" in provenance:
+            view["provenance"] = {"payee_account": provenance["payee_account"]}
+        if "money" in input:
+            view["money"] = input["money"]
     return view
 
 
@@ -274,12 +353,16 @@ def _query(runner: Any, bundle: Any, entrypoint: str, input: dict[str, Any]) -> 
         return None
     if text == _TRUE_OUTPUT:  # the fast path's answer: no JSON to parse
         return True
-    try:
-        document = json.loads(text, strict=False)
-    except json.JSONDecodeError as exc:
-        raise PolicyError(f"policy output is not JSON: {exc}") from exc
-    expressions = document.get("expressions") if isinstance(document, dict) else None
-    return expressions[0] if expressions else None
+    try:  # duplicate keys refused: rego-cpp writes input strings unescaped, and json would keep the last key
+        document = decode_json_strict(text, what="policy output")
+    except ManifestError as exc:
+        raise PolicyError(str(exc)) from exc
+    if not isinstance(document, dict) or set(document) != {"expressions"}:
+        raise PolicyError("policy output is not one result")
+    expressions = document["expressions"]
+    if not isinstance(expressions, list) or len(expressions) != 1:
+        raise PolicyError("policy output is not one result")
+    return expressions[0]
 
 
 def _set_input(impl: Any, value: dict[str, Any]) -> None:

@@ -1,4 +1,8 @@
-"""Applying new policy without a restart: watch the policy folder, recompile, keep the old policy on failure."""
+"""Applying new policy without a restart: watch the policy folder, recompile, keep the old policy on failure.
+
+A pack is refused (and the old one stays in force) when it does not compile, or does not match its manifest.json:
+a module missing, added or changed without `python -m guardrails.policy_manifest update` (guardrails/policy_manifest.py).
+"""
 from __future__ import annotations
 
 import asyncio
@@ -15,7 +19,8 @@ def policy_fingerprint(policy_dir: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 class PolicyWatcher:
-    """Polls the folder; on a change calls `engine.reload()`. A policy that fails to compile is logged and rejected."""
+    """Polls the folder; on a change calls `engine.reload()`. A pack the engine refuses (does not compile, does not
+    match its manifest) is logged and rejected, and `last_error` says why."""
 
     def __init__(self, engine, policy_dir: Path, *, interval_s: float = 1.0) -> None:
         self.engine = engine

@@ -16,7 +16,7 @@ package warden.fast
 
 import rego.v1
 
-covers := "sha256:1d3e2dead1497ac6e57e334b4cf3a99c0ed4435ca4ec295a8359f70d75421692"
+covers := "sha256:60a6b8a5f761b362fe49bc2a3e2ea671645cb229a727d2ee40e72a3999559701"
 
 # Defined only for a call allowed outright (for tests and readers: the engine asks the rules below).
 allow if plain
@@ -25,14 +25,27 @@ allow if payments_issue
 
 allow if notifications_send
 
-# Tools without argument rules: access is all there is.
+# The tools whose calls are judged on access alone (no argument rules in the pack): an allow-list, so a tool
+# added later is never fast-pathed until it is listed here. manifest.json names the same tools as `"fast": "plain"`,
+# and the engine refuses a pack where the two differ.
+plain_tools := {
+	"scoring.fraud_risk",
+	"scoring.lead_propensity",
+	"scoring.demand_forecast",
+	"documents.search",
+	"provisioning.release",
+	"tickets.update",
+}
+
 plain if {
-	not input.tool in {"payments.issue", "notifications.send", "provisioning.reserve"}
+	input.tool in plain_tools
 	access_ok
 }
 
-# An automatic payment. `amount > 0` and `amount <= limit` together admit numbers only
-# (Rego orders strings, arrays and objects above numbers). The hottest rule of the pack, so access_ok is
+# An automatic payment, in exact minor units (input.money, written by the gate) within the limits of its
+# currency. `amount_minor > 0` and `<= limit` together admit numbers only (Rego orders strings, arrays and
+# objects above numbers). A claim already paid in another currency is left to the full rules (which deny it):
+# `claim_currencies` must be empty or exactly this currency. The hottest rule of the pack, so access_ok is
 # written out in it (a rule call costs rego-cpp about as much as three literals).
 payments_issue if {
 	input.tool == "payments.issue"
@@ -46,22 +59,27 @@ payments_issue if {
 	s := input.state
 	s.calls_last_minute < data.rate_limit.calls_per_minute
 	p := input.args
+	m := input.money
+	cur := p.currency
+	m.currency == cur
+	lim := data.payments.limits[cur]
+	m.exponent == lim.exponent
+	m.amount_minor > 0
+	m.amount_minor <= lim.auto_approval_minor
 	c := input.context.claim
-	cfg := data.payments
-	p.amount > 0
-	p.amount <= cfg.auto_approval_limit
-	p.currency in cfg.currencies
 	is_string(c.payee_account_on_file)
 	p.claim_id == c.claim_id
 	p.payee_account == c.payee_account_on_file
-	input.provenance.payee_account in cfg.trusted_payee_provenance
-	s.claim_paid_total + p.amount <= cfg.claim_total_limit
+	input.provenance.payee_account in data.payments.trusted_payee_provenance
+	s.claim_paid_minor + m.amount_minor <= lim.claim_total_minor
+	s.claim_currencies in [[], [cur]]
 	s.claim_fraud_band == "low"
 }
 
 # An email to the claimant's own address on file. Exact equality (stricter than the full rule's
 # case-insensitive match) and an address pattern without `%`, separators or spaces, so none of the
-# recipient rules can object; the subject must be one line of printable text.
+# recipient rules can object; the subject must be one line of printable text (notifications.rego's
+# `line_breaking`, repeated here because this package is compiled on its own).
 notifications_send if {
 	input.tool == "notifications.send"
 	access_ok
@@ -73,7 +91,7 @@ notifications_send if {
 	a.to == input.context.claim.claimant_email
 	regex.match(`^[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$`, a.to)
 	is_string(a.subject)
-	not regex.match(`[[:cntrl:]]|%0[aAdD]`, a.subject)
+	not regex.match("[[:cntrl:]]|\u0080|\u0081|\u0082|\u0083|\u0084|\u0085|\u0086|\u0087|\u0088|\u0089|\u008a|\u008b|\u008c|\u008d|\u008e|\u008f|\u0090|\u0091|\u0092|\u0093|\u0094|\u0095|\u0096|\u0097|\u0098|\u0099|\u009a|\u009b|\u009c|\u009d|\u009e|\u009f|\u2028|\u2029|%0[aAdD]|%[cC]2%85|%[eE]2%80%[aA][89]", a.subject)
 }
 
 # access.rego as one conjunction. A role only grants tools listed in data.tools (a data test checks it).

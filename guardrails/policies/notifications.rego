@@ -39,9 +39,20 @@ deny contains "exactly one recipient per notification: no commas, semicolons, sp
 }
 
 # Phone numbers on file are written with spaces, so SMS allows them and checks digits after.
-separators(ch) := `[,;<>"'\\[:cntrl:]]|%0[aAdD]` if {
+separators(ch) := concat("|", [`[,;<>"'\\]`, line_breaking]) if {
 	ch == "sms"
-} else := `[,;<>"'\\[:cntrl:][:space:]]|%0[aAdD]`
+} else := concat("|", [`[,;<>"'\\[:space:]]`, line_breaking, unicode_spaces])
+
+# A line break or control character: ASCII controls (CR, LF, VT, FF, TAB, ...), the C1 controls
+# U+0080-U+009F (NEL is U+0085), the line and paragraph separators U+2028 and U+2029, and the
+# percent-encodings of CR, LF, NEL, LS and PS. One alternative per character on purpose: rego-cpp matches
+# regexes on UTF-8 bytes, so a bracket class of non-ASCII characters would also match every character that
+# shares a byte with one of them; a literal sequence matches only itself (in OPA too).
+# Double-quoted: OPA turns the \u escapes into the characters, rego-cpp's regex reads the escapes.
+line_breaking := "[[:cntrl:]]|\u0080|\u0081|\u0082|\u0083|\u0084|\u0085|\u0086|\u0087|\u0088|\u0089|\u008a|\u008b|\u008c|\u008d|\u008e|\u008f|\u0090|\u0091|\u0092|\u0093|\u0094|\u0095|\u0096|\u0097|\u0098|\u0099|\u009a|\u009b|\u009c|\u009d|\u009e|\u009f|\u2028|\u2029|%0[aAdD]|%[cC]2%85|%[eE]2%80%[aA][89]"
+
+# Unicode spaces an address never contains (no-break, en/em, ideographic, ...), one alternative each as above.
+unicode_spaces := "\u00a0|\u1680|\u2000|\u2001|\u2002|\u2003|\u2004|\u2005|\u2006|\u2007|\u2008|\u2009|\u200a|\u200b|\u202f|\u205f|\u3000|\ufeff"
 
 deny contains "subject must be one line of printable text" if {
 	notifying
@@ -51,7 +62,7 @@ deny contains "subject must be one line of printable text" if {
 
 clean_subject(subject) if {
 	is_string(subject)
-	not regex.match(`[[:cntrl:]]|%0[aAdD]`, subject)
+	not regex.match(line_breaking, subject)
 }
 
 deny contains concat("", ["email goes only to the claimant's address on file or to a mailbox at ", concat(", ", data.notifications.internal_domains)]) if {
@@ -102,6 +113,7 @@ webhook_allowed if {
 	some prefix in data.notifications.webhook_prefixes
 	startswith(recipient, prefix)
 	not regex.match(`[@\\%[:space:][:cntrl:]]|\.\.`, recipient)
+	not regex.match(concat("|", [line_breaking, unicode_spaces]), recipient)
 }
 
 deny contains "staff notifications go to one staff queue or user id" if {

@@ -12,6 +12,8 @@ from typing import Any, Callable
 
 import pytest
 
+from guardrails.money import money_fields
+from guardrails.policy_manifest import update_manifest
 from guardrails.policy_samples import SAMPLE_PAYMENT_INPUT
 from guardrails.policy import PolicyError, RegopyEngine, default_policy_dir, load_sources
 
@@ -27,6 +29,15 @@ def make_input(tool: str | None = None, args: dict[str, Any] | None = None, **to
         doc["tool"] = tool
         doc["provenance"] = {k: "model" for k in doc["args"]}
     doc.update(copy.deepcopy(top))
+    return read_money(doc) if "money" not in top else doc
+
+
+def read_money(doc: dict[str, Any]) -> dict[str, Any]:
+    """What the gate adds for a payment: `money` read exactly from the arguments, or `money_error`."""
+    doc.pop("money", None)
+    doc.pop("money_error", None)
+    if doc.get("tool") == "payments.issue":
+        doc.update(money_fields(doc.get("args")))
     return doc
 
 
@@ -34,9 +45,18 @@ def pay(**args: Any) -> dict[str, Any]:
     return make_input(args={**BASE["args"], **args})
 
 
-def pay_with(mutate: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+def pay_with(mutate: Callable[[dict[str, Any]], None], *, gate_reads_money: bool = True) -> dict[str, Any]:
+    """The sample payment changed by `mutate`; the gate's `money` is read again from the changed arguments
+    unless `gate_reads_money` is False (to test the policy against a money field the gate did not write)."""
     doc = make_input()
     mutate(doc)
+    return read_money(doc) if gate_reads_money else doc
+
+
+def paid(minor: int, currencies: list[str] | None = None, **args: Any) -> dict[str, Any]:
+    """A payment on a claim that already has `minor` units paid or held in its currency."""
+    doc = pay(**args)
+    doc["state"].update(claim_paid_minor=minor, claim_currencies=["USD"] if currencies is None else currencies)
     return doc
 
 
@@ -81,16 +101,41 @@ CASES: list[tuple[str, dict[str, Any], str, str | None, str | None]] = [
     # payments.issue
     ("payment within auto limit", make_input(), "allow", None, None),
     ("payment by staff user provenance", pay_with(_set("provenance.payee_account", "user")), "allow", None, None),
-    ("payment above auto limit needs adjuster", pay(amount=5000.0), "require_approval", "auto-approval limit of 1000", "adjuster"),
+    ("payment above auto limit needs adjuster", pay(amount=5000.0), "require_approval", "auto-approval limit of 1000.00 USD", "adjuster"),
     ("payment exactly at auto limit", pay(amount=1000), "allow", None, None),
+    ("payment at auto limit, trailing zeros", pay(amount="1000.000"), "allow", None, None),
+    ("payment a cent above auto limit", pay(amount=1000.01), "require_approval", "auto-approval limit of 1000.00 USD", "adjuster"),
+    ("payment a fraction of a cent above auto limit", pay(amount=1000.0000001), "deny", "more decimals than the currency allows", None),
     ("payment at hard limit needs adjuster", pay(amount=25000), "require_approval", "needs an adjuster", "adjuster"),
-    ("payment above hard limit", pay(amount=25000.01), "deny", "hard limit of 25000", None),
+    ("payment above hard limit", pay(amount=25000.01), "deny", "hard limit of 25000.00 USD per payment", None),
+    ("payment a fraction of a cent above hard limit", pay(amount=25000.0000001), "deny", "more decimals than the currency allows", None),
     ("zero payment", pay(amount=0), "deny", "positive number", None),
     ("negative payment", pay(amount=-10.0), "deny", "positive number", None),
-    ("string amount", pay(amount="850"), "deny", "positive number", None),
+    ("negative zero payment", pay(amount=-0.0), "deny", "amount is negative zero", None),
+    ("decimal string amount", pay(amount="850.50"), "allow", None, None),
+    ("text amount", pay(amount="850 USD"), "deny", "not an exact amount: amount is not a number", None),
+    ("bool amount", pay(amount=True), "deny", "not an exact amount: amount is not a number", None),
+    ("amount beyond any limit", pay(amount=2**70), "deny", "not an exact amount: amount is out of range", None),
     ("currency not allowed", pay(currency="JPY"), "deny", "currency must be one of EUR, GBP, USD", None),
     ("lower-case currency", pay(currency="usd"), "deny", "currency must be one of", None),
+    ("unknown currency", pay(currency="XBT"), "deny", "not an exact amount: currency is not a known ISO 4217 code", None),
+    ("a million in an unknown currency on a high-risk claim",
+     pay_with(lambda d: (d["args"].update(amount=1_000_000, currency="ZZZ", payee_account="ACCT-1"), d["state"].update(claim_fraud_band="high"))),
+     "deny", "currency must be one of", None),
     ("currency EUR", pay(currency="EUR"), "allow", None, None),
+    ("EUR above its own auto limit", pay(amount=950, currency="EUR"), "require_approval", "auto-approval limit of 900.00 EUR", "adjuster"),
+    ("GBP 1000 is above the GBP auto limit", pay(amount=1000, currency="GBP"), "require_approval", "auto-approval limit of 800.00 GBP", "adjuster"),
+    ("GBP above its own hard limit", pay(amount=20000.01, currency="GBP"), "deny", "hard limit of 20000.00 GBP", None),
+    ("JPY fraction refused by the gate", pay(amount=10.5, currency="JPY"), "deny", "more decimals than the currency allows", None),
+    ("no money from the gate", pay_with(lambda d: d.pop("money"), gate_reads_money=False), "deny", "the gate did not read the amount", None),
+    ("money error text is never echoed",
+     pay_with(lambda d: (d.pop("money"), d.update(money_error='ACCT-99999"}')), gate_reads_money=False),
+     "deny", "not an exact amount: the gate did not read the amount", None),
+    ("money read in another currency", pay_with(_set("money.currency", "EUR"), gate_reads_money=False),
+     "deny", "not read in the payment's currency", None),
+    ("money with the wrong decimals", pay_with(lambda d: d["money"].update(exponent=3, amount_minor=850000), gate_reads_money=False),
+     "deny", "not read in the payment's currency", None),
+    ("money that is not a number", pay_with(_set("money.amount_minor", "85000"), gate_reads_money=False), "deny", "positive number", None),
     ("payee not on file", pay(payee_account="ACCT-99999"), "deny", "payee is not the account on file for claim CLM-1001", None),
     ("look-alike payee (Cyrillic A)", pay(payee_account="\u0410CCT-77812"), "deny", "payee is not the account on file", None),
     ("look-alike payee (fullwidth digit)", pay(payee_account="ACCT-7781\uff12"), "deny", "payee is not the account on file", None),
@@ -100,16 +145,24 @@ CASES: list[tuple[str, dict[str, Any], str, str | None, str | None]] = [
     ("payee provenance missing means model", pay_with(_set("provenance.payee_account", _DELETE)), "deny", "came from the model", None),
     ("no claim context", pay_with(_set("context", {})), "deny", "no claim on file", None),
     ("payment for another claim", pay(claim_id="CLM-2002"), "deny", "not for claim CLM-1001", None),
-    ("split payment over claim total", pay_with(_set("state.claim_paid_total", 24900.0)), "deny", "above the limit of 25000 per claim", None),
+    ("split payment over claim total", paid(2_490_000), "deny",
+     "claim CLM-1001 would be paid 25750.00 USD in total, above the limit of 25000.00 USD per claim", None),
+    ("split payment up to claim total", paid(2_490_000, amount=100.0), "allow", None, None),
+    ("split payment a cent over claim total", paid(2_490_000, amount=100.01), "deny", "above the limit of 25000.00 USD per claim", None),
+    ("EUR claim total", paid(2_200_000, ["EUR"], amount=600, currency="EUR"), "deny", "above the limit of 22500.00 EUR per claim", None),
+    ("claim paid in USD, payment in GBP", paid(0, ["USD"], amount=100, currency="GBP"), "deny",
+     "claim CLM-1001 is paid in USD; a payment in GBP cannot be held to the claim total", None),
+    ("claim paid in a currency the pack does not know", paid(0, ["XBT"]), "deny", "is paid in another currency", None),
+    ("claim paid in the same currency", paid(50_000, ["USD"]), "allow", None, None),
+    ("claim currencies not a list", paid(0, "USD"), "deny", "currencies already paid on the claim are unknown", None),  # type: ignore[arg-type]
+    ("claim currencies missing count as none", pay_with(_set("state.claim_currencies", _DELETE)), "allow", None, None),
     ("medium fraud band needs an adjuster", pay_with(_set("state.claim_fraud_band", "medium")), "require_approval", "medium fraud risk", "adjuster"),
     ("high fraud band is never paid", pay_with(_set("state.claim_fraud_band", "high")), "deny", "high fraud risk", None),
     ("unscored claim needs an adjuster", pay_with(_set("state.claim_fraud_band", "unscored")), "require_approval", "no fraud score on record", "adjuster"),
     ("missing fraud band counts as unscored", pay_with(_set("state.claim_fraud_band", _DELETE)), "require_approval", "no fraud score on record", "adjuster"),
     ("unknown fraud band counts as unscored", pay_with(_set("state.claim_fraud_band", "LOW ")), "require_approval", "no fraud score on record", "adjuster"),
     ("unscored and above the auto limit: one adjuster, two reasons", pay_with(lambda d: (_set("state.claim_fraud_band", "unscored")(d), _set("args.amount", 5000.0)(d))), "require_approval", "no fraud score on record", "adjuster"),
-    ("split payment up to claim total", pay_with(lambda d: (d["args"].update(amount=100.0), d["state"].update(claim_paid_total=24900.0))),
-     "allow", None, None),
-    ("paid total not a number", pay_with(_set("state.claim_paid_total", "lots")), "deny", "already paid on the claim is unknown", None),
+    ("paid total not a number", pay_with(_set("state.claim_paid_minor", "lots")), "deny", "already paid on the claim is unknown", None),
     # principals and roles
     ("principal without id", as_principal(make_input(), id="", roles=["agent"]), "deny", "principal has no id", None),
     ("principal id missing", as_principal(make_input(), roles=["agent"]), "deny", "principal has no id", None),
@@ -165,6 +218,24 @@ CASES: list[tuple[str, dict[str, Any], str, str | None, str | None]] = [
     ("staff channel by staff", notify("staff", "claims-team", roles=["staff"]), "allow", None, None),
     ("email by staff", notify("email", "pat@example.com", roles=["staff"]), "deny", "role staff may not use the email channel", None),
     ("staff channel to a list", notify("staff", "claims-team fraud-team"), "deny", "exactly one recipient", None),
+    ("subject in any script", notify("email", "pat@example.com", subject="Straße – Ünïcödé 日本語 €50 ½ 👍"), "allow", None, None),
+    ("subject with a tab", notify("email", "pat@example.com", subject="Hi\tthere"), "deny", "subject must be one line", None),
+    ("subject with NEL (U+0085)", notify("email", "pat@example.com", subject="Hi\u0085Bcc: x@evil.com"), "deny", "subject must be one line", None),
+    ("subject with a line separator (U+2028)", notify("email", "pat@example.com", subject="Hi\u2028Bcc: x@evil.com"), "deny", "subject must be one line", None),
+    ("subject with a paragraph separator (U+2029)", notify("email", "pat@example.com", subject="Hi\u2029Bcc"), "deny", "subject must be one line", None),
+    ("subject with a vertical tab", notify("email", "pat@example.com", subject="Hi\x0bBcc"), "deny", "subject must be one line", None),
+    ("subject with a form feed", notify("email", "pat@example.com", subject="Hi\x0cBcc"), "deny", "subject must be one line", None),
+    ("subject with a C1 control", notify("email", "pat@example.com", subject="Hi\x9bBcc"), "deny", "subject must be one line", None),
+    ("subject with DEL", notify("email", "pat@example.com", subject="Hi\x7f"), "deny", "subject must be one line", None),
+    ("subject with encoded NEL", notify("email", "pat@example.com", subject="Hi%C2%85Bcc"), "deny", "subject must be one line", None),
+    ("subject with encoded line separator", notify("email", "pat@example.com", subject="Hi%e2%80%a8Bcc"), "deny", "subject must be one line", None),
+    ("subject with a character that shares a byte with U+2028", notify("email", "pat@example.com", subject="Hi \u2010 \u20a8 \u0128"), "allow", None, None),
+    ("subject by staff with a line separator", notify("staff", "claims-team", subject="Hi\u2028x", roles=["staff"]), "deny", "subject must be one line", None),
+    ("recipient with NEL", notify("email", "pat@example.com\u0085Bcc: x@evil.com"), "deny", "exactly one recipient", None),
+    ("recipient with a line separator", notify("email", "pat@example.com\u2028"), "deny", "exactly one recipient", None),
+    ("recipient with a no-break space", notify("email", "pat@example.com\u00a0x@evil.com"), "deny", "exactly one recipient", None),
+    ("sms with a line separator", notify("sms", "+1 415 555 0100\u2028"), "deny", "exactly one recipient", None),
+    ("webhook with a line separator", notify("webhook", "https://hooks.northwind.example/claims\u2028x"), "deny", "webhooks go only to", None),
     # provisioning.reserve
     ("reserve within quota", reserve(8), "allow", None, None),
     ("reserve up to quota", reserve(6, reserved=10), "allow", None, None),
@@ -209,10 +280,11 @@ def test_reasons_carry_no_raw_pii(engine: RegopyEngine) -> None:
 
 
 def test_all_deny_reasons_are_collected(engine: RegopyEngine) -> None:
-    doc = pay(amount=30000.0, currency="JPY", payee_account="ACCT-1")
+    doc = pay(amount=30000.0, payee_account="ACCT-1")
     doc["provenance"]["payee_account"] = "document"
     reasons = engine.evaluate(doc).reasons
-    assert len(reasons) == 5 and reasons == sorted(reasons)
+    assert len(reasons) == 4 and reasons == sorted(reasons)
+    assert any("hard limit of 25000.00 USD" in r for r in reasons) and any("30000.00 USD in total" in r for r in reasons)
 
 
 # -- approvals ---------------------------------------------------------------------------------------
@@ -251,6 +323,7 @@ def test_approval_never_overrides_a_deny(engine: RegopyEngine) -> None:
 # -- data-driven switches ----------------------------------------------------------------------------
 
 def _pack_with(tmp_path: Path, **changes: Any) -> Path:
+    """A copy of the shipped pack with top-level data.json sections replaced (data is not pinned by the manifest)."""
     pack = tmp_path / "policies"
     shutil.copytree(default_policy_dir(), pack)
     data = json.loads((pack / "data.json").read_text())
@@ -258,6 +331,12 @@ def _pack_with(tmp_path: Path, **changes: Any) -> Path:
         data[key] = value
     (pack / "data.json").write_text(json.dumps(data))
     return pack
+
+
+def _write_module(pack: Path, name: str, text: str) -> None:
+    """Changes a module as an operator would: edit it, then write its digest into the manifest."""
+    (pack / name).write_text(text)
+    update_manifest(pack)
 
 
 def test_kill_switch_stops_one_tool(tmp_path: Path) -> None:
@@ -276,8 +355,10 @@ def test_kill_switch_stops_everything(tmp_path: Path) -> None:
 
 def test_limits_come_from_data(tmp_path: Path) -> None:
     payments = json.loads((default_policy_dir() / "data.json").read_text())["payments"]
-    engine = RegopyEngine(_pack_with(tmp_path, payments={**payments, "auto_approval_limit": 500}))
-    assert engine.evaluate(make_input()).decision == "require_approval"
+    payments["limits"]["USD"]["auto_approval_minor"] = 50_000
+    engine = RegopyEngine(_pack_with(tmp_path, payments=payments))
+    result = engine.evaluate(make_input())
+    assert result.decision == "require_approval" and "auto-approval limit of 500.00 USD" in result.reasons[0]
 
 
 def test_every_granted_tool_is_a_known_tool() -> None:
@@ -299,7 +380,11 @@ def test_reload_with_a_broken_policy_keeps_the_old_one(tmp_path: Path) -> None:
     pack = _pack_with(tmp_path)
     engine = RegopyEngine(pack)
     before = engine.bundle
-    (pack / "payments.rego").write_text("package warden\n\ndeny contains if {{{\n")
+    good = (pack / "payments.rego").read_text()
+    (pack / "payments.rego").write_text(good + "\ndeny contains if {{{\n")
+    with pytest.raises(PolicyError, match="payments.rego differs from the digest"):
+        engine.reload()
+    update_manifest(pack)  # even with the manifest updated, a pack that does not compile is refused
     with pytest.raises(PolicyError, match="does not compile"):
         engine.reload()
     assert engine.bundle == before
