@@ -213,8 +213,10 @@ class OpaEngine:
         except Exception as exc:
             raise PolicyError(f"OPA at {self.url} failed to evaluate: {_short(exc)}") from exc
         if response.status_code in (401, 403):
-            raise PolicyError(f"OPA at {self.url} refused the gate's token ({response.status_code}): "
-                              "check WARDEN_OPA_TOKEN against deploy/opa/authz.rego's token digests")
+            which = "the gate's token (WARDEN_OPA_TOKEN)" if headers is None or headers is self._query_headers \
+                else "the operator's token (WARDEN_OPA_ADMIN_TOKEN)"
+            raise PolicyError(f"OPA at {self.url} refused {which} ({response.status_code}): "
+                              "check it against the digests OPA loaded (deploy/opa/tokens.py)")
         if response.status_code != 200:
             raise PolicyError(f"OPA at {self.url} failed to evaluate: HTTP {response.status_code} {_body(response)}")
         try:

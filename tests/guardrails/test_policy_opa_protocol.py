@@ -10,9 +10,11 @@ OPA); attacks on a running server are tests/security/test_opa_locked.py.
 """
 from __future__ import annotations
 
+import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,6 +38,34 @@ def pack(tmp_path: Path) -> Path:
     return folder
 
 
+def reviewed(pack: Path, *, remove: bool = False) -> None:
+    """Records the pack's modules in its manifest, as a reviewer does after a change (a pack without one: nothing)."""
+    if (pack / "manifest.json").exists():
+        from guardrails.policy_manifest import update_manifest
+
+        update_manifest(pack, remove=remove)
+
+
+def add_module(pack: Path, name: str, text: str) -> None:
+    (pack / name).write_text(text)
+    reviewed(pack)
+
+
+def drop_module(pack: Path, name: str) -> None:
+    (pack / name).unlink()
+    reviewed(pack, remove=True)
+
+
+def change_data(pack: Path, mutate: Callable[[dict[str, Any]], None]) -> None:
+    data = json.loads((pack / "data.json").read_text())
+    mutate(data)
+    (pack / "data.json").write_text(json.dumps(data, indent=2))
+
+
+def kill_all(data: dict[str, Any]) -> None:
+    data["kill_switch"]["all"] = True
+
+
 @pytest.fixture
 def locked() -> Iterator[OpaStandIn]:
     """A server that admits only the two tokens, as compose runs OPA."""
@@ -47,7 +77,7 @@ def test_start_uploads_the_whole_pack(opa: OpaStandIn, pack: Path) -> None:
     engine = OpaEngine(opa.url, pack, token="", admin_token="")
     rego_files = sorted(p.name for p in pack.glob("*.rego") if not p.name.endswith("_test.rego"))
     assert sorted(opa.modules) == sorted([f"warden/{name}" for name in rego_files] + [META_POLICY_ID])
-    assert opa.data["payments"]["auto_approval_limit"] == 1000
+    assert opa.data == json.loads((pack / "data.json").read_text())
     assert engine.bundle == RegopyEngine(pack).bundle
 
 
@@ -72,27 +102,26 @@ def test_decisions_come_from_the_server(opa: OpaStandIn, pack: Path) -> None:
 
 def test_a_refused_pack_leaves_the_previous_policy_in_force(opa: OpaStandIn, pack: Path) -> None:
     engine = OpaEngine(opa.url, pack, token="", admin_token="")
-    before, modules_before = engine.bundle, dict(opa.modules)
-    good = (pack / "payments.rego").read_text()
-    # a later module that does not compile: the earlier ones of the new pack are already on the server
-    (pack / "data.json").write_text((pack / "data.json").read_text().replace('"auto_approval_limit": 1000', '"auto_approval_limit": 10'))
-    (pack / "zz_broken.rego").write_text("package warden\nimport rego.v1\ndeny contains x if {\n")
+    before, modules_before, data_before = engine.bundle, dict(opa.modules), json.loads(json.dumps(opa.data))
+    # new data (the kill switch on) and a later module that does not compile: the data and the earlier
+    # modules of the new pack are already on the server when OPA refuses it
+    change_data(pack, kill_all)
+    add_module(pack, "zz_broken.rego", "package warden\nimport rego.v1\ndeny contains x if {\n")
     with pytest.raises(PolicyError, match="refused the policy pack"):
         engine.reload()
     assert engine.bundle == before
-    assert opa.modules == modules_before and opa.data["payments"]["auto_approval_limit"] == 1000
-    assert engine.evaluate(pay(amount=500.0)).decision == "allow"  # the old limit (1000) still applies
-    (pack / "zz_broken.rego").unlink()
-    (pack / "payments.rego").write_text(good)
+    assert opa.modules == modules_before and opa.data == data_before
+    assert engine.evaluate(pay(amount=500.0)).decision == "allow"  # the old data (no kill switch) still applies
+    drop_module(pack, "zz_broken.rego")
     engine.reload()
-    assert engine.evaluate(pay(amount=500.0)).decision == "require_approval"  # now the new limit (10) applies
+    assert engine.evaluate(pay(amount=500.0)).decision == "deny"  # now the new data applies
 
 
 def test_modules_the_pack_dropped_are_deleted(opa: OpaStandIn, pack: Path) -> None:
-    (pack / "extra.rego").write_text('package warden\nimport rego.v1\ndeny contains "extra rule" if input.tool == "documents.search"\n')
+    add_module(pack, "extra.rego", 'package warden\nimport rego.v1\ndeny contains "extra rule" if input.tool == "documents.search"\n')
     engine = OpaEngine(opa.url, pack, token="", admin_token="")
     assert engine.evaluate(make_input("documents.search", {"query": "hail"})).decision == "deny"
-    (pack / "extra.rego").unlink()
+    drop_module(pack, "extra.rego")
     engine.reload()
     assert "warden/extra.rego" not in opa.modules
     assert engine.evaluate(make_input("documents.search", {"query": "hail"})).decision == "allow"
@@ -102,14 +131,14 @@ def test_modules_are_uploaded_in_dependency_order(opa: OpaStandIn, pack: Path) -
     """A module that calls a function defined in a later file is retried after that file is up."""
     (pack / "aa_uses_helper.rego").write_text(
         'package warden\nimport rego.v1\ndeny contains "helper says no" if zz_helper(input.tool)\n')
-    (pack / "zz_helper.rego").write_text('package warden\nimport rego.v1\nzz_helper(t) if t == "documents.search"\n')
+    add_module(pack, "zz_helper.rego", 'package warden\nimport rego.v1\nzz_helper(t) if t == "documents.search"\n')
     engine = OpaEngine(opa.url, pack, token="", admin_token="")
     assert engine.evaluate(make_input("documents.search", {"query": "hail"})).reasons == ["helper says no"]
 
 
 def test_when_even_the_rollback_fails_every_call_is_denied(opa: OpaStandIn, pack: Path) -> None:
     engine = OpaEngine(opa.url, pack, token="", admin_token="")
-    (pack / "zz_new.rego").write_text('package warden\nimport rego.v1\nnothing if false\n')
+    add_module(pack, "zz_new.rego", 'package warden\nimport rego.v1\nnothing if false\n')
     opa.refuse_puts = True
     with pytest.raises(PolicyError):
         engine.reload()
@@ -151,13 +180,14 @@ def test_the_gate_token_alone_uploads_nothing_and_checks_the_pack_the_loader_pus
 def test_a_gate_whose_pack_changed_on_disk_denies_until_the_loader_pushes_it(locked: OpaStandIn, pack: Path) -> None:
     OpaEngine(locked.url, pack, token="", admin_token=OPERATOR)
     gate = OpaEngine(locked.url, pack, token=GATE, admin_token="")
-    (pack / "data.json").write_text((pack / "data.json").read_text().replace('"auto_approval_limit": 1000', '"auto_approval_limit": 10'))
+    change_data(pack, kill_all)
     with pytest.raises(PolicyError, match="holds policy revision"):
         gate.reload()
     with pytest.raises(PolicyError, match="decided with policy revision"):
         gate.evaluate(pay(amount=500.0))
     OpaEngine(locked.url, pack, token="", admin_token=OPERATOR)  # the loader pushes the new pack
-    assert gate.evaluate(pay(amount=500.0)).decision == "require_approval"
+    assert gate.evaluate(pay(amount=500.0)).decision == "deny"
+    assert "kill switch" in " ".join(gate.evaluate(pay(amount=500.0)).reasons).lower()
 
 
 def test_a_wrong_gate_token_fails_closed_saying_which_token(locked: OpaStandIn, pack: Path) -> None:
