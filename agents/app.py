@@ -1,4 +1,10 @@
-"""Assembles a Warden process: the bus, and whichever of tools, gate and runtime this process runs."""
+"""Assembles a Warden process: the bus, and whichever of tools, gate and runtime this process runs.
+
+Each component connects as its own bus user with only its own credential. With an embedded nats-server this
+process generates every role's credential (under `<data_dir>/secrets`) and runs the operator step itself;
+against an external bus (NATS_URL) it loads only the roles it runs from WARDEN_CREDENTIALS, and refuses to
+start without them (unless WARDEN_NATS_INSECURE=1, which it says on every start).
+"""
 from __future__ import annotations
 
 import logging
@@ -8,26 +14,35 @@ from typing import Any, Iterable
 import aiosqlite
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-from agents.bus import connect, ensure_streams
+from agents.bus import connect, graph_triggers, setup_bus
+from agents.bus_users import EVENTS_STREAM, TRIGGER_SUBJECTS, runtime_user
+from agents.credentials import CredentialError, RoleCredentials, load_for
 from agents.gate_client import NatsToolGateway
 from agents.graph_actor import GraphActor
-from agents.nats_server import EmbeddedNats, NatsCredentials, credentials_from_env
+from agents.intake_vault import IntakeVault, register_tokens
+from agents.nats_server import EmbeddedNats, NatsCredentials
 from agents.runtime_nats import NatsRuntime
 from agents.settings import Settings
 from agents.supervisor import Supervisor
 from agents.telemetry import setup_telemetry
 from graphs.ports import GraphDeps
 from graphs.registry import GRAPHS
-from guardrails.contracts import Principal
 from serving.factory import model_context
 from serving.model import Model
 
 log = logging.getLogger(__name__)
 ALL_ROLES = ("tools", "gate", "runtime")
+ROLE_CHOICES = ("all", "admin", "tools", "gate", "runtime")
+QUARANTINE_SUBJECT = "events.records.incoming"
+
+
+class StartupError(RuntimeError):
+    """A component cannot start (missing credential, missing consumer, unreachable bus): one line for the user."""
 
 
 class Warden:
-    """One process's share of Warden. `roles` picks the components; all three by default."""
+    """One process's share of Warden. `roles` picks the components; all three by default. The role `admin`
+    alone runs the operator step (streams and consumers) against the bus and returns."""
 
     def __init__(self, settings: Settings, *, roles: Iterable[str] = ALL_ROLES, model: Model | None = None,
                  graphs: Iterable[str] | None = None) -> None:
@@ -36,6 +51,7 @@ class Warden:
         self.model = model
         self.graph_names = tuple(graphs or GRAPHS)
         self.creds: NatsCredentials | None = None
+        self.role_creds: dict[str, RoleCredentials] = {}
         self.runtime: NatsRuntime | None = None
         self.gate = None
         self.gate_service = None
@@ -47,65 +63,129 @@ class Warden:
     async def start(self) -> "Warden":
         s = self.settings
         setup_telemetry(s.otlp_endpoint)
-        if s.nats_url:
-            self.creds = credentials_from_env(s.nats_url)
-        else:
-            self._server = EmbeddedNats(s.data_dir / "nats")
-            self.creds = self._server.start()
-            self._stack.callback(self._server.stop)
-        admin = await self._connect("admin")
-        await ensure_streams(admin)
+        self._load_credentials()
+        if "admin" in self.role_creds:  # the operator step: only the admin creates streams and consumers
+            admin = await connect(self.creds, "admin")
+            try:
+                await setup_bus(admin, graph_triggers(self.graph_names), quarantine_subject=QUARANTINE_SUBJECT)
+            finally:
+                await admin.drain()
         if "tools" in self.roles:
-            from tools.registry import start_tool_services
-
-            services = await start_tool_services(await self._connect("tools"), s)
-            self._stack.push_async_callback(services.stop)
+            await self._start_tools()
         if "gate" in self.roles:
-            from guardrails.gate_service import GateService, build_gate
-
-            self.gate = build_gate(s)
-            service = GateService(await self._connect("gate"), self.gate, tool_timeout_s=s.tool_timeout_s)
-            await service.start()
-            self.gate_service = service
-            self._stack.push_async_callback(service.stop)
-            from guardrails.policy_watch import PolicyWatcher
-
-            self.policy_watcher = PolicyWatcher(self.gate.engine, self.gate.engine.policy_dir)
-            self.policy_watcher.start()
-            self._stack.push_async_callback(self.policy_watcher.stop)
+            await self._start_gate()
         if "runtime" in self.roles:
             await self._start_runtime()
         return self
 
-    async def _start_runtime(self) -> None:
-        from guardrails.redaction import get_redactor
-        from guardrails.vault import Vault
+    # -- credentials ------------------------------------------------------------------------------------
+    def _load_credentials(self) -> None:
+        s = self.settings
+        needed = set(self.roles) | ({"admin"} if self.roles == ("admin",) else set())
+        if not s.nats_url:
+            self._server = EmbeddedNats(s.data_dir / "nats", self.graph_names, secrets_dir=s.data_dir / "secrets")
+            self.creds = self._server.start()
+            self._stack.callback(self._server.stop)
+            self.role_creds = dict(self._server.roles)
+            return
+        if s.credentials is None:
+            if not s.nats_insecure:
+                raise StartupError("NATS_URL is set but no credential is: run `warden init` and set WARDEN_CREDENTIALS "
+                                   "(or WARDEN_NATS_INSECURE=1 for an unauthenticated development bus)")
+            log.warning("WARDEN_NATS_INSECURE=1: connecting to %s without bus authentication", s.nats_url)
+            self.creds = NatsCredentials(url=s.nats_url, insecure=True)
+            return
+        for role in needed:
+            try:
+                self.role_creds[role] = load_for(s.credentials, role)
+            except CredentialError as exc:
+                raise StartupError(str(exc)) from None
+        if s.credentials.is_dir() and (s.credentials / "admin.json").exists() and self.roles == ALL_ROLES:
+            self.role_creds["admin"] = load_for(s.credentials, "admin")  # one host running everything is its operator
+        self.creds = NatsCredentials.from_roles(s.nats_url, self.role_creds.values())
+
+    def _secret(self, role: str, name: str) -> bytes | None:
+        creds = self.role_creds.get(role)
+        return creds.secret(name) if creds and name in creds.secrets else None
+
+    # -- components -------------------------------------------------------------------------------------
+    async def _start_tools(self) -> None:
+        from tools.gate_proof import GateVerifier, decode_key
+        from tools.registry import start_tool_services
+
+        public = self._secret("tools", "gate_public_key")
+        if public is None:
+            raise StartupError("the tools credential holds no gate_public_key: tools would refuse every call")
+        services = await start_tool_services(await self._connect("tools"), self.settings, GateVerifier(decode_key(public)))
+        self._stack.push_async_callback(services.stop)
+
+    async def _start_gate(self) -> None:
+        from guardrails.event_seal import open_event
+        from guardrails.gate_service import GateService, build_gate
+        from guardrails.policy_watch import PolicyWatcher
+        from guardrails.records import RunRecords
+        from tools.gate_proof import GateSigner, decode_key
 
         s = self.settings
-        nc = await self._connect("runtime")
+        signing = self._secret("gate", "gate_signing_key")
+        if signing is None and not self.creds.insecure:
+            raise StartupError("the gate credential holds no gate_signing_key: run `warden init`")
+        self.gate = build_gate(s, vault_key=self._secret("gate", "vault_key"))
+        nc = await self._connect("gate")
+        event_key = self._secret("gate", "event_key")
+        js = nc.jetstream()
+
+        async def fetch(seq: int):
+            msg = await js.get_msg(EVENTS_STREAM, seq)
+            return msg.subject, msg.data
+
+        opener = (lambda e: open_event(e, event_key, allow_plain=True)) if event_key else None
+        records = RunRecords(fetch, graph_triggers(self.graph_names), opener)
+        service = GateService(nc, self.gate, tool_timeout_s=s.tool_timeout_s,
+                              signer=GateSigner(decode_key(signing)) if signing else None, records=records)
+        await service.start()
+        self.gate_service = service
+        self._stack.push_async_callback(service.stop)
+        self.policy_watcher = PolicyWatcher(self.gate.engine, self.gate.engine.policy_dir)
+        self.policy_watcher.start()
+        self._stack.push_async_callback(self.policy_watcher.stop)
+
+    async def _start_runtime(self) -> None:
+        from guardrails.event_seal import open_event
+        from guardrails.redaction import get_redactor
+
+        s = self.settings
         if self.model is None:
             self.model = await self._stack.enter_async_context(model_context(s))
         conn = await aiosqlite.connect(s.path("checkpoints.db"))
         self._stack.push_async_callback(conn.close)
         saver = AsyncSqliteSaver(conn)
         await saver.setup()
-        vault, redactor = Vault.from_settings(s), get_redactor()
-        handlers = {}
+        redactor = get_redactor()
+        event_key = self._secret("runtime", "event_key")
+        handlers, connections = {}, {}
         for name in self.graph_names:
             spec = GRAPHS[name]
-            tools = NatsToolGateway(nc, Principal(id=f"agent:{name}", roles=["agent"]))
+            nc = connections[name] = await self._connect(runtime_user(name))
+            tools = NatsToolGateway(nc, name)
             graph = spec.build(GraphDeps(tools=tools, model=self.model)).compile(checkpointer=saver)
-            actor = GraphActor(name, graph, lambda run_id, payload, spec=spec: spec.prepare(run_id, payload, vault, redactor))
-            self.actors[name] = actor
-            handlers[name] = actor
-        self.runtime = NatsRuntime(nc, handlers, max_concurrent=s.max_concurrent_actors, mailbox_size=s.mailbox_size,
-                                   idle_s=s.actor_idle_s, supervisor=Supervisor(max_deliveries=s.max_deliveries),
-                                   resumable=tuple(self.actors))
+
+            async def prepare(run_id: str, payload: dict[str, Any], spec=spec, nc=nc, name=name) -> dict[str, Any]:
+                event = open_event(payload, event_key, allow_plain=True) if event_key else payload
+                vault = IntakeVault()
+                graph_input = spec.prepare(run_id, event, vault, redactor)
+                await register_tokens(nc, name, vault.for_run(run_id))  # before any token reaches state
+                return graph_input
+
+            self.actors[name] = handlers[name] = GraphActor(name, graph, prepare)
+        self.runtime = NatsRuntime(connections, handlers, max_concurrent=s.max_concurrent_actors,
+                                   mailbox_size=s.mailbox_size, idle_s=s.actor_idle_s,
+                                   supervisor=Supervisor(max_deliveries=s.max_deliveries), resumable=tuple(self.actors))
         await self.runtime.start()
         self._stack.push_async_callback(self.runtime.stop)
 
-    async def _connect(self, role: str):
-        nc = await connect(self.creds, role)
+    async def _connect(self, user: str):
+        nc = await connect(self.creds, user)
         self._stack.push_async_callback(nc.drain)
         return nc
 
@@ -122,3 +202,12 @@ class Warden:
     async def __aexit__(self, *exc: Any) -> None:
         await self.stop()
 
+
+def ingest_payload(event: dict[str, Any], key: bytes | None, clear: Iterable[str]) -> dict[str, Any]:
+    """What the ingest edge publishes: the event with everything but its routing fields sealed at rest."""
+    from guardrails.event_seal import seal_event
+
+    return seal_event(event, key, clear) if key else event
+
+
+__all__ = ["ALL_ROLES", "ROLE_CHOICES", "StartupError", "TRIGGER_SUBJECTS", "Warden", "ingest_payload"]

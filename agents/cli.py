@@ -56,6 +56,14 @@ def policy_check(policy_dir: Optional[Path] = typer.Argument(None, help="folder 
     typer.echo(f"fast path: {engine.fast_path}")
 
 
+_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
+def jsonl(obj: object) -> str:
+    """One JSON document on one line, whatever its strings hold (U+2028, NEL and U+2029 are escaped too)."""
+    return json.dumps(obj, ensure_ascii=False).translate(_LINE_BREAKS)
+
+
 def fail(message: str, code: int = 2) -> None:
     """One line on stderr, then exit."""
     line = " ".join(message.split())
@@ -95,34 +103,106 @@ def demo(llm: str = typer.Option("local", help="local | scripted | a LiteLLM mod
 
 @app.command()
 def up(port: int = typer.Option(8080, help="HTTP port for the staff API"),
-       role: str = typer.Option("all", help="all | runtime | gate | tools"),
+       role: str = typer.Option("all", help="all | admin | runtime | gate | tools (admin: create streams and "
+                                "consumers on the bus, then exit)"),
        llm: str = typer.Option("local")) -> None:
     """Run Warden until SIGTERM: NATS (embedded unless NATS_URL), tools, gate, runtime."""
-    from agents.app import ALL_ROLES, Warden
+    from agents.app import ALL_ROLES, ROLE_CHOICES, Warden
 
+    if role not in ROLE_CHOICES:
+        fail(f"unknown role {role!r}: use {', '.join(ROLE_CHOICES)}")
     roles = ALL_ROLES if role == "all" else (role,)
-    if any(r not in ALL_ROLES for r in roles):
-        fail(f"unknown role {role!r}: use all, runtime, gate or tools")
     settings = Settings(llm=llm)
+    if settings.nats_insecure and settings.nats_url:
+        typer.echo(f"warden: WARNING: WARDEN_NATS_INSECURE=1: {settings.nats_url} is used without bus authentication",
+                   err=True)
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        async with Warden(settings, roles=roles) as warden:
+        warden = Warden(settings, roles=roles)
+        starting = asyncio.create_task(warden.__aenter__())
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():  # SIGTERM while still starting (e.g. waiting for the bus): stop at once
+            starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)
+            await warden.stop()
+            typer.echo("warden: stopped before it was up")
+            return
+        stopping.cancel()
+        starting.result()  # raises the start error, if any
+        try:
+            if roles == ("admin",):
+                typer.echo(f"warden: bus ready at {warden.creds.url}: streams and consumers created")
+                return
             from serving.health import start_health_server
 
             server = await start_health_server(warden, port)
-            typer.echo(f"warden up: roles={','.join(roles)} bus={warden.creds.url} http=127.0.0.1:{port}")
+            typer.echo(f"warden up: roles={','.join(roles)} bus={warden.creds.url.rsplit('@', 1)[-1]} http=127.0.0.1:{port}")
             await stop.wait()
             server.close()
+        finally:
+            await warden.stop()
         typer.echo("warden: stopped")
 
     try:
         asyncio.run(main())
-    except Exception as exc:  # a component that cannot start (policy, bus, model): one line, not a traceback
+    except Exception as exc:  # a component that cannot start (policy, bus, model, credential): one line, not a traceback
         fail(f"up failed: {type(exc).__name__}: {exc}", 1)
+
+
+@app.command()
+def init(out: Path = typer.Option(Path("secrets"), "--out", help="folder for one credential file per role (0700)"),
+         url: str = typer.Option("nats://127.0.0.1:4222", help="the bus every role connects to"),
+         listen: str = typer.Option("127.0.0.1:4222", help="where the nats-server listens"),
+         store: Path = typer.Option(Path("nats-data"), help="the nats-server's JetStream store folder")) -> None:
+    """Create every role's credential (admin, ingest, gate, tools, runtime) and the nats-server config for them.
+
+    Hand each process only its own file: `WARDEN_CREDENTIALS=<out>/runtime.json warden up --role runtime`."""
+    from agents.credentials import dump_public, generate, write_all
+    from graphs.registry import GRAPHS
+
+    if out.exists() and any(out.glob("*.json")):
+        fail(f"{out} already holds credentials; remove them first (rotating means restarting every component)", 1)
+    creds = generate(url, tuple(GRAPHS))
+    paths = write_all(creds, out)
+    conf = _write_nats_config(creds, out / "nats-server.conf", listen=listen, store=store)
+    typer.echo(f"wrote {len(paths)} credentials to {out}/ (0600) and {conf}")
+    typer.echo(dump_public(creds))
+
+
+@app.command("nats-config")
+def nats_config(credentials: Path = typer.Option(..., help="folder of role credentials from `warden init`"),
+                out: Path = typer.Option(..., "--out", help="where to write the nats-server config"),
+                listen: str = typer.Option("0.0.0.0:4222"), store: Path = typer.Option(Path("/data/jetstream"))) -> None:
+    """Write the nats-server configuration (users, bcrypt password hashes, permissions, JetStream limits) that the
+    embedded server uses, for an external server (compose mounts it)."""
+    from agents.credentials import CredentialError, ROLES, load_for
+
+    try:
+        creds = {role: load_for(credentials, role) for role in ROLES}
+    except CredentialError as exc:
+        fail(str(exc), 1)
+    typer.echo(f"wrote {_write_nats_config(creds, out, listen=listen, store=store)}")
+
+
+def _write_nats_config(creds: dict, out: Path, *, listen: str, store: Path) -> Path:
+    from agents.bus_users import runtime_user
+    from agents.nats_server import server_config
+    from graphs.registry import GRAPHS
+
+    passwords: dict[str, str] = {}
+    for c in creds.values():
+        passwords.update(c.users)
+    graphs = [g for g in GRAPHS if runtime_user(g) in passwords]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(server_config(listen=listen, store_dir=str(store), passwords=passwords, graphs=graphs))
+    return out
 
 
 @gate_app.command("check")
@@ -143,7 +223,7 @@ def gate_check(source: str = typer.Argument("-", help="JSON or JSONL file of too
             fail("each request must be a JSON object")
         request, state = (item["request"], item.get("_state")) if "request" in item and "tool" not in item else (item, None)
         judgement = gate.check(request, state=_full_state(state) if state else None)
-        typer.echo(judgement.decision.model_dump_json())
+        typer.echo(jsonl(judgement.decision.model_dump(mode="json")))
 
 
 def _parse_requests(text: str) -> list:
@@ -159,7 +239,7 @@ def _parse_requests(text: str) -> list:
 
 
 def _full_state(state: dict) -> dict:
-    return {"claim_paid_total": 0.0, "calls_last_minute": 0, "principal_reserved_total": 0,
+    return {"claim_paid_minor": 0, "claim_currencies": [], "calls_last_minute": 0, "principal_reserved_total": 0,
             "claim_fraud_band": "unscored"} | state
 
 
@@ -186,35 +266,44 @@ def approvals_list(all_: bool = typer.Option(False, "--all", help="include decid
                                "reason": a.reason, "args": a.args}))
 
 
-def _decide(approval_id: str, approve: bool, by: str) -> None:
+def _decide(approval_id: str, approve: bool, token: str | None) -> None:
     from guardrails.approvals import ApprovalError, ApprovalStore
+    from guardrails.directory import AuthError, Directory
 
     settings = Settings()
+    if not token:
+        fail("deciding an approval needs your token: --token-file FILE or WARDEN_TOKEN (from `warden users add`)", 1)
+    try:
+        approver = Directory(settings.path("users.db")).authenticate(token)
+    except AuthError as exc:
+        fail(str(exc), 1)
     store = ApprovalStore(settings.path("approvals.db"))
     try:
-        a = store.decide(approval_id, approve=approve, by=by)
+        a = store.decide(approval_id, approve=approve, approver=approver)
     except ApprovalError as exc:
         fail(str(exc), 1)
     announced = asyncio.run(_announce(settings, a))
     if announced:
         store.mark_announced(a.id)
-    typer.echo(json.dumps({"id": a.id, "status": a.status, "by": a.decided_by, "run_resumed": announced}))
+    typer.echo(json.dumps({"id": a.id, "status": a.status, "by": a.decided_by, "role": a.decided_role,
+                           "run_resumed": announced}))
 
 
 async def _announce(settings: Settings, approval) -> bool:
     """Wake the waiting run over the bus; False when no Warden bus is reachable (the decision still stands)."""
     from agents.bus import connect
-    from agents.nats_server import NatsCredentials, credentials_from_env
+    from agents.credentials import CredentialError, load_for
+    from agents.nats_server import NatsCredentials
     from guardrails.approval_events import announce
 
-    creds_file = settings.data_dir / "nats" / "credentials.json"
-    creds = credentials_from_env(settings.nats_url) if settings.nats_url else (
-        NatsCredentials.load(creds_file) if creds_file.exists() else None)
-    if creds is None:
-        typer.echo("warden: no bus configured here; the decision is recorded and the gate delivers it when Warden is next up", err=True)
+    source = settings.credentials or (settings.data_dir / "secrets")
+    try:
+        admin = load_for(source, "admin")
+    except CredentialError:
+        typer.echo("warden: no admin credential here; the decision is recorded and the gate delivers it", err=True)
         return False
     try:
-        nc = await asyncio.wait_for(connect(creds, "admin"), timeout=3)
+        nc = await asyncio.wait_for(connect(NatsCredentials.from_roles(admin.nats_url, [admin]), "admin"), timeout=3)
     except Exception:
         typer.echo("warden: no bus reachable; the decision is recorded and the gate delivers it when Warden is next up", err=True)
         return False
@@ -225,16 +314,51 @@ async def _announce(settings: Settings, approval) -> bool:
     return True
 
 
+def _token(token_file: Optional[Path]) -> str | None:
+    if token_file is not None:
+        if not token_file.is_file():
+            fail(f"no such file: {token_file}")
+        return token_file.read_text().strip()
+    return os.environ.get("WARDEN_TOKEN")
+
+
 @approvals_app.command("approve")
-def approvals_approve(approval_id: str, by: str = typer.Option("user:cli", "--by")) -> None:
-    """Approve a pending call (bound to its exact arguments)."""
-    _decide(approval_id, True, by)
+def approvals_approve(approval_id: str, token_file: Optional[Path] = typer.Option(None, "--token-file")) -> None:
+    """Approve a pending call (bound to its exact arguments) as the user whose token you hold."""
+    _decide(approval_id, True, _token(token_file))
 
 
 @approvals_app.command("deny")
-def approvals_deny(approval_id: str, by: str = typer.Option("user:cli", "--by")) -> None:
-    """Deny a pending call."""
-    _decide(approval_id, False, by)
+def approvals_deny(approval_id: str, token_file: Optional[Path] = typer.Option(None, "--token-file")) -> None:
+    """Deny a pending call as the user whose token you hold."""
+    _decide(approval_id, False, _token(token_file))
+
+
+users_app = typer.Typer(no_args_is_help=True, help="People who use the staff API, the console and approvals.")
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(name: str, role: list[str] = typer.Option(..., "--role", help="adjuster | staff | operator | admin"),
+              ttl_days: float = typer.Option(90.0, help="days until the token expires")) -> None:
+    """Issue a bearer token (printed once, stored hashed) for NAME with these roles."""
+    from guardrails.directory import Directory
+
+    try:
+        token = Directory(Settings().path("users.db")).add_user(name, role, ttl_days=ttl_days)
+    except ValueError as exc:
+        fail(str(exc))
+    typer.echo(token)
+
+
+@users_app.command("revoke")
+def users_revoke(name: str) -> None:
+    """Revoke NAME's token at once."""
+    from guardrails.directory import Directory
+
+    if not Directory(Settings().path("users.db")).revoke(name):
+        fail(f"no user {name!r}", 1)
+    typer.echo(f"revoked {name}")
 
 
 @audit_app.command("verify")

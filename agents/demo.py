@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from agents.app import Warden
+from agents.app import Warden, ingest_payload
 from agents.bus import connect
 from agents.settings import Settings
 from agents.triggers import RUNS_COMPLETED_SUBJECT
@@ -41,7 +41,7 @@ async def run_demo(settings: Settings, *, count: int | None = None, model=None, 
               f"policy engine: {warden.gate.engine.name} {warden.gate.engine.bundle[:19]}; model: {_model_label(warden.model)}", file=out)
         outcomes: dict[str, dict[str, Any]] = {}
         done = asyncio.Event()
-        nc = await connect(warden.creds, "runtime")
+        nc = await connect(warden.creds, "ingest")  # the event source: may publish triggers and watch runs.completed
 
         async def on_completed(msg) -> None:
             data = json.loads(msg.data)
@@ -50,10 +50,12 @@ async def run_demo(settings: Settings, *, count: int | None = None, model=None, 
                 done.set()
 
         await nc.subscribe(RUNS_COMPLETED_SUBJECT, cb=on_completed)
-        admin = await connect(warden.creds, "admin")
-        js = admin.jetstream()
+        js = nc.jetstream()
+        event_key = warden.role_creds["ingest"].secret("event_key") if "ingest" in warden.role_creds else None
         for claim in claims:
-            await js.publish("events.claims.submitted", json.dumps(claim).encode(), headers={"Nats-Msg-Id": _msg_id(claim)})
+            # PII sealed at rest: only claim_id stays readable in the EVENTS stream (and routes the event)
+            body = ingest_payload(claim, event_key, ["claim_id"])
+            await js.publish("events.claims.submitted", json.dumps(body).encode(), headers={"Nats-Msg-Id": _msg_id(claim)})
         print(f"  published {len(claims)} events on events.claims.submitted; waiting for runs...", file=out)
         try:
             await asyncio.wait_for(done.wait(), timeout=timeout_s)
@@ -65,7 +67,6 @@ async def run_demo(settings: Settings, *, count: int | None = None, model=None, 
         summary["model"] = _model_stats(warden.model)
         _print_summary(summary, out)
         await nc.drain()
-        await admin.drain()
     return summary
 
 
@@ -122,15 +123,12 @@ def _gate_redactions(warden: Warden, run_id: str) -> int:
 
 def _injected_paid(warden: Warden, claims: list[dict[str, Any]]) -> int:
     """Count ledger rows paying an account other than the one on file: must be zero."""
-    import sqlite3
+    from tools.payments import ledger_payees
 
-    db = warden.settings.data_dir / "payments.db"
-    if not db.exists():
+    if not (warden.settings.data_dir / "payments.db").exists():
         return 0
     on_file = {c["claim_id"]: c["payee_account_on_file"] for c in claims}
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT claim_id, payee_account FROM payments").fetchall()
-    return sum(1 for claim_id, payee in rows if on_file.get(claim_id) != payee)
+    return sum(1 for claim_id, payee in ledger_payees(warden.settings) if on_file.get(claim_id) != payee)
 
 
 def _print_summary(s: dict[str, Any], out: TextIO) -> None:

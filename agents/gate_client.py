@@ -7,6 +7,7 @@ from typing import Any
 from nats.aio.client import Client
 from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
 
+from agents.bus_users import gate_subject
 from graphs.ports import ToolOutcome
 from guardrails.contracts import Principal, Provenance, RunRef, ToolCallRequest
 
@@ -42,16 +43,22 @@ class _Gateway:
 
 
 class NatsToolGateway(_Gateway):
-    """Requests `gate.<tool>` on the bus. The runtime's NATS user cannot publish to `tools.>` at all."""
+    """Requests `gate.<graph>.call.<tool>` on the bus, as the graph's own bus user: the subject is the caller's
+    identity (the gate reads it there), and the runtime's users cannot publish to `tools.>` at all.
 
-    def __init__(self, nc: Client, principal: Principal, *, timeout_s: float = 15.0) -> None:
+    The request carries no `context`: the gate reads the run's facts from the stored event."""
+
+    def __init__(self, nc: Client, graph: str, *, timeout_s: float = 15.0) -> None:
         self.nc = nc
-        self.principal = principal
+        self.graph = graph
+        self.principal = Principal(id=f"agent:{graph}", roles=["agent"])
         self.timeout_s = timeout_s
 
     async def _send(self, req: ToolCallRequest) -> ToolOutcome:
+        req = req.model_copy(update={"context": {}})
         try:
-            msg = await self.nc.request(f"gate.{req.tool}", req.model_dump_json().encode(), timeout=self.timeout_s)
+            msg = await self.nc.request(gate_subject(self.graph, req.tool), req.model_dump_json().encode(),
+                                        timeout=self.timeout_s)
         except (NatsTimeout, NoRespondersError) as exc:
             # No verdict is a denial: the graph must not treat silence as permission.
             return ToolOutcome(tool=req.tool, decision="deny", reasons=[f"gate unavailable ({type(exc).__name__})"])

@@ -2,20 +2,29 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from langgraph.types import Command
 from pydantic import ValidationError
 
+from agents.bus_users import EVENTS_STREAM, RESUME_PREFIX
 from agents.envelope import Envelope, RunOutcome
 
-Prepare = Callable[[str, dict[str, Any]], dict[str, Any]]
-"""(run_id, event payload) -> the graph's input, already redacted. Raises ValidationError on a bad event."""
+Prepare = Callable[[str, dict[str, Any]], dict[str, Any] | Awaitable[dict[str, Any]]]
+"""(run_id, event payload) -> the graph's input, already redacted (sync or async). Raises ValidationError or
+ValueError on a bad event (the run fails as `invalid_event`); any other error is a crash the supervisor retries."""
 
 
 def run_id_for(graph: str, msg_id: str) -> str:
-    """Derived from the message id, so a redelivered message resumes the same run instead of starting another."""
+    """Derived from the stored message, so a redelivered message resumes the same run instead of starting another.
+
+    A message stored in the EVENTS stream (`EVENTS:<seq>`) gives `run-<graph>-<seq>`: the gate reads that stored
+    event back to learn the run's facts, so a run id names exactly one event no publisher can rewrite."""
+    stream, _, seq = msg_id.partition(":")
+    if stream == EVENTS_STREAM and seq.isdigit():
+        return f"run-{graph}-{seq}"
     return "run-" + hashlib.sha256(f"{graph}:{msg_id}".encode()).hexdigest()[:16]
 
 
@@ -28,7 +37,7 @@ class GraphActor:
         self.prepare = prepare
 
     async def __call__(self, envelope: Envelope) -> RunOutcome:
-        if "resume" in envelope.payload:
+        if envelope.subject.startswith(RESUME_PREFIX + "."):  # only the resume subject (gate and people) resumes
             return await self._resume_message(envelope)
         run_id = run_id_for(self.graph_type, envelope.msg_id)
         config = {"configurable": {"thread_id": run_id}}
@@ -38,6 +47,8 @@ class GraphActor:
         if not snapshot.values:
             try:
                 graph_input = self.prepare(run_id, envelope.payload)
+                if inspect.isawaitable(graph_input):
+                    graph_input = await graph_input
             except (ValidationError, ValueError) as exc:
                 return RunOutcome(run_id=run_id, graph=self.graph_type, key=envelope.agent.key, status="failed",
                                   decision="invalid_event", detail={"error": str(exc)[:500]})

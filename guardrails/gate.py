@@ -1,6 +1,9 @@
 """The gate: every tool call is validated, redacted, judged by policy, then (maybe) executed and audited.
 
-Fail closed: if any step before the decision raises, the call is denied.
+Fail closed: if any step before the decision raises, the call is denied. On the bus the gate believes nothing
+the caller says about itself: the principal is bound by the subject (`bound`), the run's facts come from its
+stored event (`facts`, guardrails/records.py), money is parsed exactly, tokens resolve only as whole values of
+the caller's own run, and an approval is spent by one execution.
 """
 from __future__ import annotations
 
@@ -9,17 +12,23 @@ import contextlib
 import logging
 import time
 import weakref
-from dataclasses import dataclass, field
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from opentelemetry import trace
 from pydantic import BaseModel, ValidationError
 
-from guardrails.approvals import Approval, ApprovalError, ApprovalStore, args_hash
+from guardrails.approvals import Approval, ApprovalError, ApprovalStore, approving_role, args_hash
 from guardrails.audit import AuditLog, AuditRecord
-from guardrails.contracts import ApprovalRef, Decision, PolicyRef, RedactionRecord, ToolCallRequest
+from guardrails.contracts import ApprovalRef, Decision, PolicyRef, Principal, RedactionRecord, ToolCallRequest
+from guardrails.directory import Directory
 from guardrails.gate_store import GateStore
+from guardrails.money import MoneyError, parse_amount
+from guardrails.records import RunFacts
+from guardrails.request_limits import plain_numbers
+from guardrails.vault import UnresolvableToken
+from tools.fraud.features import RecordIncomplete, disagreements
 from tools.schemas import TOOL_ARGS
 
 log = logging.getLogger(__name__)
@@ -32,6 +41,10 @@ _REFUSED_CODES = frozenset(range(400, 500)) | {503}
 STRUCTURED_RESULTS = frozenset({"payments.issue", "scoring.fraud_risk", "provisioning.reserve", "provisioning.release",
                                 "notifications.send", "tickets.update"})
 
+BUSINESS_KEYS = {"payments.issue": "claim_id"}
+"""Effects that happen at most once per business object, whatever the number of runs or events: the
+idempotency key is `<tool>:<value of that argument>`, so a resubmitted claim is never paid twice."""
+
 ToolCaller = Callable[[str, dict[str, Any], str, str], Awaitable[dict[str, Any]]]
 """(tool, args, idempotency_key, run_id) -> result; raises tools.errors.ToolError subclasses."""
 
@@ -43,10 +56,11 @@ class Judgement:
     decision: Decision
     real_args: dict[str, Any] = field(default_factory=dict)
     redacted_args: dict[str, Any] = field(default_factory=dict)
+    money: dict[str, Any] | None = None
 
 
 class GateReply(BaseModel):
-    """What the caller of `gate.<tool>` gets back."""
+    """What the caller of the gate gets back. Arguments in it are the redacted ones: a reply never reveals."""
 
     decision: Decision
     result: dict[str, Any] | None = None
@@ -60,18 +74,29 @@ def _first_error(exc: ValidationError) -> str:
     return f"{where}: {err.get('msg', 'invalid')}"
 
 
+def effect_key(request: ToolCallRequest) -> str:
+    """The idempotency key of the effect: the business key where the tool has one, else run:step:call:tool."""
+    field_name = BUSINESS_KEYS.get(request.tool)
+    value = request.args.get(field_name) if field_name else None
+    if isinstance(value, str) and value:
+        return f"{request.tool}:{value}"
+    return request.idempotency_key()
+
+
 class Gate:
     """Judges tool-call requests. Holds no model and imports no graph: it trusts only policy and its own store."""
 
     def __init__(self, *, redactor, vault, engine, store: GateStore, audit: AuditLog, approvals: ApprovalStore,
                  call_tool: ToolCaller | None = None, publish_audit: Callable[[dict], Awaitable[None]] | None = None,
-                 publish_approval: Callable[[dict], Awaitable[None]] | None = None) -> None:
+                 publish_approval: Callable[[dict], Awaitable[None]] | None = None,
+                 directory: Directory | None = None) -> None:
         self.redactor = redactor
         self.vault = vault
         self.engine = engine
         self.store = store
         self.audit = audit
         self.approvals = approvals
+        self.directory = directory or Directory()
         self.call_tool = call_tool
         self.publish_audit = publish_audit
         self.publish_approval = publish_approval
@@ -79,18 +104,21 @@ class Gate:
 
     # -- judging -------------------------------------------------------------------------------------
     def check(self, raw: dict[str, Any] | ToolCallRequest, *, state: dict[str, Any] | None = None,
-              count_call: bool = False) -> Judgement:
-        """Decide without executing."""
+              count_call: bool = False, bound: Principal | None = None, facts: RunFacts | None = None) -> Judgement:
+        """Decide without executing. Offline (`warden gate check`) the request is judged as given; with `bound`
+        and `facts` (the bus) its principal and context must agree with them."""
         try:
             request = raw if isinstance(raw, ToolCallRequest) else ToolCallRequest.model_validate(raw)
         except ValidationError as exc:
             return self._deny(f"malformed request: {_first_error(exc)}")
         if request.tool not in TOOL_ARGS:
-            return self._deny(f"unknown tool {request.tool!r}")
+            return self._deny(f"unknown tool {request.tool!r}"[:120])
         try:
-            return self._judge(request, state, count_call)
+            return self._judge(request, state, count_call, bound, facts)
         except ValidationError as exc:
             return self._deny(f"invalid arguments for {request.tool}: {_first_error(exc)}")
+        except UnresolvableToken as exc:
+            return self._deny(f"argument is a token that does not resolve: {exc}")
         except Exception as exc:  # fail closed: a broken redactor or policy never lets a call through
             log.error("gate failed closed on %s: %s", request.tool, type(exc).__name__)
             return self._deny(f"gate could not evaluate the call ({type(exc).__name__}); denied")
@@ -98,22 +126,61 @@ class Gate:
     def _deny(self, reason: str) -> Judgement:
         return Judgement(Decision(decision="deny", reasons=[reason], policy=self._policy_ref()))
 
-    def _judge(self, request: ToolCallRequest, state: dict[str, Any] | None, count_call: bool) -> Judgement:
+    def _binding_error(self, request: ToolCallRequest, bound: Principal, facts: RunFacts | None) -> str | None:
+        """What in the body disagrees with what the bus and the stored event establish, if anything."""
+        if request.principal.id != bound.id or sorted(request.principal.roles) != sorted(bound.roles):
+            return "principal in the request is not the caller the bus authenticated"
+        if request.principal.on_behalf_of is not None:
+            return "on_behalf_of is set only by the staff API"
+        if request.context:
+            return "context is established by the gate from its records; a request may not supply it"
+        if facts is not None and request.run.graph not in ("", facts.graph):
+            return "run.graph is not the caller's graph"
+        return None
+
+    def _judge(self, request: ToolCallRequest, state: dict[str, Any] | None, count_call: bool,
+               bound: Principal | None, facts: RunFacts | None) -> Judgement:
+        principal = request.principal
+        context: dict[str, Any]
+        if bound is not None:
+            error = self._binding_error(request, bound, facts)
+            if error:
+                return self._deny(error)
+            principal = bound
         vault = self.vault.for_run(request.run.id)
-        args = vault.resolve_obj(request.args)
+        raw_args = request.args
+        args = vault.resolve_obj(plain_numbers(raw_args))
         TOOL_ARGS[request.tool].model_validate(args)
-        context = vault.resolve_obj(request.context)
-        approval_input = self._approval_input(request, args)
+        if facts is not None:
+            context = facts.context
+        else:
+            context = vault.resolve_obj(plain_numbers(request.context)) if bound is None else {}
+        if request.tool == "scoring.fraud_risk" and facts is not None:
+            try:
+                differ = disagreements(args, context.get("claim") or {})
+            except RecordIncomplete as exc:
+                return self._deny(f"fraud features cannot be computed: {exc}")
+            if differ:
+                return self._deny("fraud features must come from the claim record; these differ: " + ", ".join(differ))
+        key = effect_key(request)
+        money: dict[str, Any] = {}
+        if request.tool == "payments.issue":
+            try:
+                money = {"money": parse_amount(raw_args.get("amount"), args.get("currency")).as_input()}
+            except MoneyError as exc:
+                money = {"money_error": exc.reason}
+        approval_input = self._approval_input(request, args, key)
         policy_input = {
             "tool": request.tool,
             "known_tool": True,
             "args": args,
-            "principal": request.principal.model_dump(),
+            "principal": principal.model_dump(),
             "run": request.run.model_dump(),
             "provenance": {k: request.provenance_of(k) for k in args},
             "context": context,
-            "state": state if state is not None else self._state(request, args, count_call),
+            "state": state if state is not None else self._state(request, args, principal, key, money, count_call),
             "approval": approval_input,
+            **money,
         }
         result = self.engine.evaluate(policy_input)
         redacted, found = self._redact(args, result.reveal, vault)
@@ -127,10 +194,11 @@ class Gate:
         decision = Decision(
             decision=result.decision, reasons=reasons, args=forwarded,
             redactions=[RedactionRecord(path=p, type=t) for p, t in found],
-            approval=ApprovalRef(role=result.approval_role or "", reason="; ".join(reasons)) if result.decision == "require_approval" else None,
+            approval=ApprovalRef(role=result.approval_role or "", reason="; ".join(result.reasons))
+            if result.decision == "require_approval" else None,
             policy=self._policy_ref(),
         )
-        return Judgement(decision, args, redacted)
+        return Judgement(decision, args, redacted, money.get("money"))
 
     def _redact(self, args: dict[str, Any], reveal: list[str], vault) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         """Tokenize what stays hidden; an argument the tool receives in clear gets a typed placeholder in the
@@ -143,7 +211,7 @@ class Gate:
             found += more
         return redacted, found
 
-    def _approval_input(self, request: ToolCallRequest, args: dict[str, Any]) -> dict[str, Any] | None:
+    def _approval_input(self, request: ToolCallRequest, args: dict[str, Any], key: str) -> dict[str, Any] | None:
         if not request.approval_id:
             return None
         try:
@@ -154,27 +222,51 @@ class Gate:
             return {"granted": False, "role": None, "error": "approval belongs to another run or tool"}
         if approval.args_hash != args_hash(request.tool, args):
             return {"granted": False, "role": None, "error": "arguments changed since they were approved"}
+        if approval.idempotency_key and approval.idempotency_key != key:
+            return {"granted": False, "role": None, "error": "approval was given for another call"}
         if approval.status != "approved":
             return {"granted": False, "role": None, "error": f"approval is {approval.status}"}
-        return {"granted": True, "role": approval.role, "by": approval.decided_by}
+        if approval.used_key not in (None, key):
+            return {"granted": False, "role": None, "error": "approval was already used by another call"}
+        # The role the approver held when deciding (checked then against the role asked for), not the one asked.
+        return {"granted": True, "role": approval.decided_role, "by": approval.decided_by}
 
-    def _state(self, request: ToolCallRequest, args: dict[str, Any], count_call: bool) -> dict[str, Any]:
+    def _state(self, request: ToolCallRequest, args: dict[str, Any], principal: Principal, key: str,
+               money: dict[str, Any], count_call: bool) -> dict[str, Any]:
         claim_id = args.get("claim_id") if request.tool == "payments.issue" else None
-        calls = (self.store.count_call(request.principal.id, request.tool) if count_call else 0)
+        currency = (money.get("money") or {}).get("currency")
+        calls = self.store.count_call(principal.id, request.tool) if count_call else 0
+        claim_ok = isinstance(claim_id, str)
         return {
-            "claim_paid_total": self.store.claim_paid_total(claim_id, excluding=request.idempotency_key())
-            if isinstance(claim_id, str) else 0.0,
-            "claim_fraud_band": self.store.fraud_band(claim_id) if isinstance(claim_id, str) else "unscored",
+            "claim_paid_minor": self.store.claim_paid_minor(claim_id, currency, excluding=key)
+            if claim_ok and currency else 0,
+            "claim_currencies": self.store.claim_currencies(claim_id, excluding=key) if claim_ok else [],
+            "claim_fraud_band": self.store.fraud_band(claim_id) if claim_ok else "unscored",
             "calls_last_minute": calls,
-            "principal_reserved_total": self.store.principal_reserved_total(request.principal.id)
+            "principal_reserved_total": self.store.principal_reserved_total(principal.id)
             if request.tool == "provisioning.reserve" else 0,
         }
 
     def _policy_ref(self) -> PolicyRef:
         return PolicyRef(engine=getattr(self.engine, "name", "unknown"), bundle=getattr(self.engine, "bundle", ""))
 
+    # -- refusing before judging ----------------------------------------------------------------------
+    async def refuse(self, reason: str, *, tool: str, principal: Principal, raw: dict[str, Any] | None = None) -> GateReply:
+        """A deny for a request that could not be judged at all (malformed, unbounded, unknown run): audited too."""
+        decision = Decision(decision="deny", reasons=[reason[:300]], policy=self._policy_ref())
+        run = raw.get("run") if isinstance(raw, dict) and isinstance(raw.get("run"), dict) else {}
+        run_id = run.get("id") if isinstance(run.get("id"), str) else ""
+        record = AuditRecord(tool=tool[:200], run_id=run_id[:200], graph=principal.id.removeprefix("agent:")[:200], step=0,
+                             principal=principal.id, decision="deny", reasons=decision.reasons, args={}, redactions=[],
+                             policy_engine=decision.policy.engine, policy_bundle=decision.policy.bundle,
+                             result_status="refused", approval_id=None, idempotency_key="", timing_ms={}, trace_id="")
+        stored = await asyncio.to_thread(self.audit.append, record)
+        await self._publish_audit(stored)
+        return GateReply(decision=decision, audit_seq=stored["seq"])
+
     # -- executing -----------------------------------------------------------------------------------
-    async def handle(self, raw: dict[str, Any]) -> GateReply:
+    async def handle(self, raw: dict[str, Any], *, bound: Principal | None = None,
+                     facts: RunFacts | None = None) -> GateReply:
         """Judge, execute when allowed, redact the result, audit. The only path from a graph to an effect."""
         started = time.perf_counter()
         with tracer.start_as_current_span("gate.call") as span:
@@ -182,32 +274,36 @@ class Gate:
                 request: ToolCallRequest | None = ToolCallRequest.model_validate(raw)
             except ValidationError:
                 request = None
+            key = effect_key(request) if request is not None else ""
             async with self._claim_lock(request):  # one payment per claim judged at a time in this process
-                held = self._hold_payment(request)  # before judging: other gate processes see it too
-                judgement = await asyncio.to_thread(self.check, request or raw, count_call=True)
+                held = self._hold_payment(request, key)  # before judging: other gate processes see it too
+                judgement = await asyncio.to_thread(self.check, request or raw, count_call=True, bound=bound, facts=facts)
+                if judgement.decision.allowed and request is not None and request.approval_id:
+                    judgement = self._spend_approval(request, judgement, key)
                 if held and not judgement.decision.allowed:
-                    self.store.release_payment(request.idempotency_key())
+                    self.store.release_payment(key)
             decision, real_args = judgement.decision, judgement.real_args
             judged = time.perf_counter()
             span.set_attribute("warden.tool", str(raw.get("tool", ""))[:100])
             span.set_attribute("warden.decision", decision.decision)
-            reply = GateReply(decision=decision)
             status = "not_executed"
             opened = None
             if decision.decision == "require_approval" and request is not None and decision.approval:
-                opened = self._open_approval(request, decision, real_args, judgement.redacted_args)
+                opened = self._open_approval(request, decision, real_args, judgement, key, bound, facts)
                 decision.approval.id = opened.id
+            reply = GateReply(decision=decision.model_copy(update={"args": judgement.redacted_args}))
             if decision.allowed and request is not None:
-                status = await self._execute(request, decision, reply)
+                status = await self._execute(request, decision, reply, key, judgement, facts, bound)
             trace_id = format(span.get_span_context().trace_id, "032x")
+        principal = bound or (request.principal if request else None)
         record = AuditRecord(
             tool=str(raw.get("tool", ""))[:200], run_id=request.run.id if request else "",
             graph=request.run.graph if request else "", step=request.run.step if request else 0,
-            principal=request.principal.id if request else "", decision=decision.decision, reasons=decision.reasons,
+            principal=principal.id if principal else "", decision=decision.decision, reasons=decision.reasons,
             args=judgement.redacted_args, redactions=[r.model_dump() for r in decision.redactions],
             policy_engine=decision.policy.engine if decision.policy else "", policy_bundle=decision.policy.bundle if decision.policy else "",
             result_status=status, approval_id=decision.approval.id if decision.approval else (request.approval_id if request else None),
-            idempotency_key=request.idempotency_key() if request else "",
+            idempotency_key=key,
             timing_ms={"judge": round((judged - started) * 1000, 3), "total": round((time.perf_counter() - started) * 1000, 3)},
             trace_id=trace_id,
         )
@@ -218,20 +314,54 @@ class Gate:
                 await self.publish_approval(opened.model_dump(mode="json"))
             except Exception as exc:  # the approval is recorded; announcing it is best effort
                 log.warning("approval announce failed: %s", exc)
+        await self._publish_audit(stored)
+        return reply
+
+    async def _publish_audit(self, stored: dict[str, Any]) -> None:
         if self.publish_audit:
             try:
                 await self.publish_audit(stored)
             except Exception as exc:  # the SQLite trail is the record of truth; the stream is a copy
                 log.warning("audit publish failed: %s", exc)
-        return reply
+
+    def _spend_approval(self, request: ToolCallRequest, judgement: Judgement, key: str) -> Judgement:
+        """An allowed call that claims an approval uses it up (compare-and-set); a second use is denied."""
+        try:
+            self.approvals.use(request.approval_id, key)
+        except ApprovalError as exc:
+            return Judgement(Decision(decision="deny", reasons=[str(exc)], policy=self._policy_ref()),
+                             judgement.real_args, judgement.redacted_args)
+        return judgement
 
     def _open_approval(self, request: ToolCallRequest, decision: Decision, real_args: dict[str, Any],
-                       redacted_args: dict[str, Any]) -> Approval:
-        approval = self.approvals.create(run_id=request.run.id, graph=request.run.graph, tool=request.tool,
-                                         role=decision.approval.role if decision.approval else "admin",
-                                         reason="; ".join(decision.reasons), redacted_args=redacted_args,
-                                         hash_=args_hash(request.tool, real_args), policy_bundle=decision.policy.bundle if decision.policy else "")
-        return approval
+                       judgement: Judgement, key: str, bound: Principal | None, facts: RunFacts | None) -> Approval:
+        requester = bound or request.principal
+        return self.approvals.create(run_id=request.run.id, graph=request.run.graph, tool=request.tool,
+                                     role=decision.approval.role if decision.approval else "admin",
+                                     reason="; ".join(r for r in decision.reasons if r) [:1000],
+                                     redacted_args=judgement.redacted_args, hash_=args_hash(request.tool, real_args),
+                                     policy_bundle=decision.policy.bundle if decision.policy else "",
+                                     idempotency_key=key, requested_by=requester.id,
+                                     facts=self._approval_facts(request, real_args, judgement, facts))
+
+    def _approval_facts(self, request: ToolCallRequest, args: dict[str, Any], judgement: Judgement,
+                        facts: RunFacts | None) -> dict[str, Any]:
+        """What an approver needs to decide, without raw values: does the payee match the account on file,
+        where did each argument come from, the amount and what the claim was already paid."""
+        out: dict[str, Any] = {"provenance": {k: request.provenance_of(k) for k in args}}
+        if request.tool == "payments.issue":
+            claim = (facts.context if facts else request.context).get("claim") or {}
+            on_file = claim.get("payee_account_on_file")
+            out["payee_matches_account_on_file"] = on_file is not None and args.get("payee_account") == on_file
+            if judgement.money:
+                m = judgement.money
+                out["amount"] = f"{m['amount_minor'] / 10 ** m['exponent']:.{m['exponent']}f} {m['currency']}"
+                out["claim_already_paid_minor"] = self.store.claim_paid_minor(str(args.get("claim_id")), m["currency"],
+                                                                              excluding=effect_key(request))
+            out["fraud_band"] = self.store.fraud_band(str(args.get("claim_id")))
+            if claim.get("amount_claimed") is not None:
+                out["amount_claimed_on_record"] = f"{claim.get('amount_claimed')} {claim.get('currency') or ''}".strip()
+        return out
 
     def _claim_lock(self, request: ToolCallRequest | None) -> asyncio.Lock | contextlib.nullcontext:
         claim_id = request.args.get("claim_id") if request is not None and request.tool == "payments.issue" else None
@@ -242,18 +372,22 @@ class Gate:
             lock = self._claim_locks[claim_id] = asyncio.Lock()
         return lock
 
-    def _hold_payment(self, request: ToolCallRequest | None) -> bool:
+    def _hold_payment(self, request: ToolCallRequest | None, key: str) -> bool:
         """Count a payment toward its claim before it is judged; True when this call placed the hold (and so
         releases it unless allowed)."""
         if request is None or request.tool != "payments.issue":
             return False
-        claim_id, amount = request.args.get("claim_id"), request.args.get("amount")
-        if not isinstance(claim_id, str) or type(amount) not in (int, float):
+        claim_id = request.args.get("claim_id")
+        if not isinstance(claim_id, str):
             return False
-        return self.store.hold_payment(request.idempotency_key(), claim_id, float(amount))
+        try:
+            money = parse_amount(request.args.get("amount"), request.args.get("currency"))
+        except MoneyError:
+            return False  # the policy denies it: nothing to hold
+        return self.store.hold_payment(key, claim_id, money.amount_minor, money.currency)
 
-    async def _execute(self, request: ToolCallRequest, decision: Decision, reply: GateReply) -> str:
-        key = request.idempotency_key()
+    async def _execute(self, request: ToolCallRequest, decision: Decision, reply: GateReply, key: str,
+                       judgement: Judgement, facts: RunFacts | None, bound: Principal | None) -> str:
         if self.call_tool is None:
             reply.error = {"code": 503, "message": "no tool transport configured"}
             self._release(request, key)
@@ -266,7 +400,7 @@ class Gate:
             if code in _REFUSED_CODES:  # the tool did not act; after a timeout or a crash the money may have moved
                 self._release(request, key)
             return f"error:{code}"
-        self._remember_effect(request, decision.args, result, key)
+        self._remember_effect(request, judgement, result, key, facts, bound)
         if request.tool in STRUCTURED_RESULTS:
             reply.result = result
         else:
@@ -278,10 +412,17 @@ class Gate:
         if request.tool == "payments.issue":
             self.store.release_payment(key)
 
-    def _remember_effect(self, request: ToolCallRequest, args: dict[str, Any], result: Any, key: str) -> None:
-        if request.tool == "payments.issue":
-            self.store.record_payment(key, str(args.get("claim_id")), float(args.get("amount", 0)))
+    def _remember_effect(self, request: ToolCallRequest, judgement: Judgement, result: Any, key: str,
+                         facts: RunFacts | None, principal: Principal | None) -> None:
+        args = judgement.real_args
+        if request.tool == "payments.issue" and judgement.money:
+            self.store.record_payment(key, str(args.get("claim_id")), judgement.money["amount_minor"],
+                                      judgement.money["currency"])
         elif request.tool == "scoring.fraud_risk" and isinstance(result, dict) and result.get("band"):
-            self.store.record_fraud(str(args.get("claim_id")), str(result["band"]), float(result.get("score", 0.0)))
+            # Only a score of the claim's own run sets its band (and only upwards): a staff rescore, or a run
+            # scoring another claim, informs its caller and nothing else.
+            # (An in-process caller with no bus, such as a unit test's LocalToolGateway, is trusted as it stands.)
+            if (facts is None and principal is None) or (facts is not None and facts.key == args.get("claim_id")):
+                self.store.record_fraud(str(args.get("claim_id")), str(result["band"]), float(result.get("score", 0.0)))
         elif request.tool == "provisioning.reserve":
-            self.store.record_reservation(key, request.principal.id, int(args.get("quantity", 0)))
+            self.store.record_reservation(key, (principal or request.principal).id, int(args.get("quantity", 0)))

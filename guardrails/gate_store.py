@@ -32,10 +32,12 @@ class GateStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(
-            "CREATE TABLE IF NOT EXISTS paid (idempotency_key TEXT PRIMARY KEY, claim_id TEXT, amount REAL);"
-            "CREATE INDEX IF NOT EXISTS paid_claim ON paid(claim_id);"
-            "CREATE TABLE IF NOT EXISTS held (idempotency_key TEXT PRIMARY KEY, claim_id TEXT, amount REAL);"
-            "CREATE INDEX IF NOT EXISTS held_claim ON held(claim_id);"
+            "CREATE TABLE IF NOT EXISTS paid_minor (idempotency_key TEXT PRIMARY KEY, claim_id TEXT, amount_minor INTEGER,"
+            " currency TEXT);"
+            "CREATE INDEX IF NOT EXISTS paid_minor_claim ON paid_minor(claim_id);"
+            "CREATE TABLE IF NOT EXISTS held_minor (idempotency_key TEXT PRIMARY KEY, claim_id TEXT, amount_minor INTEGER,"
+            " currency TEXT);"
+            "CREATE INDEX IF NOT EXISTS held_minor_claim ON held_minor(claim_id);"
             "CREATE TABLE IF NOT EXISTS fraud (claim_id TEXT PRIMARY KEY, band TEXT, score REAL);"
             "CREATE TABLE IF NOT EXISTS calls (principal TEXT, tool TEXT, at REAL);"
             "CREATE INDEX IF NOT EXISTS calls_key ON calls(principal, tool, at);"
@@ -45,38 +47,56 @@ class GateStore:
         self._lock = threading.Lock()
         self._counted = 0
 
-    def claim_paid_total(self, claim_id: str, *, excluding: str | None = None) -> float:
-        """Paid plus held (in flight) for the claim, leaving out the payment with idempotency key `excluding`."""
+    def claim_paid_minor(self, claim_id: str, currency: str, *, excluding: str | None = None) -> int:
+        """Paid plus held (in flight) for the claim in `currency`, in minor units, leaving out key `excluding`."""
         with self._lock:
             row = self._db.execute(
-                "SELECT COALESCE(SUM(amount), 0) FROM ("
-                " SELECT idempotency_key, amount FROM paid WHERE claim_id = ?"
-                " UNION ALL SELECT idempotency_key, amount FROM held WHERE claim_id = ?"
-                ") WHERE idempotency_key IS NOT ?", (claim_id, claim_id, excluding)).fetchone()
-        return float(row[0])
+                "SELECT COALESCE(SUM(amount_minor), 0) FROM ("
+                " SELECT idempotency_key, amount_minor, currency FROM paid_minor WHERE claim_id = ?"
+                " UNION ALL SELECT idempotency_key, amount_minor, currency FROM held_minor WHERE claim_id = ?"
+                ") WHERE idempotency_key IS NOT ? AND currency = ?", (claim_id, claim_id, excluding, currency)).fetchone()
+        return int(row[0])
 
-    def hold_payment(self, idempotency_key: str, claim_id: str, amount: float) -> bool:
+    def claim_currencies(self, claim_id: str, *, excluding: str | None = None) -> list[str]:
+        """Currencies already paid or held on the claim (a claim is paid in one currency)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT currency FROM (SELECT idempotency_key, currency FROM paid_minor WHERE claim_id = ?"
+                " UNION ALL SELECT idempotency_key, currency FROM held_minor WHERE claim_id = ?)"
+                " WHERE idempotency_key IS NOT ?", (claim_id, claim_id, excluding)).fetchall()
+        return sorted(r[0] for r in rows)
+
+    def hold_payment(self, idempotency_key: str, claim_id: str, amount_minor: int, currency: str) -> bool:
         """Count a payment toward its claim's total until the tool answers. False when that key is already
         held (a retry while the first attempt is in flight), so the retry must not release it."""
         with self._lock:
-            cursor = self._db.execute("INSERT OR IGNORE INTO held VALUES (?,?,?)", (idempotency_key, claim_id, amount))
+            cursor = self._db.execute("INSERT OR IGNORE INTO held_minor VALUES (?,?,?,?)",
+                                      (idempotency_key, claim_id, amount_minor, currency))
         return cursor.rowcount == 1
 
     def release_payment(self, idempotency_key: str) -> None:
         """The payment was denied, or the tool refused it outright: it no longer counts."""
         with self._lock:
-            self._db.execute("DELETE FROM held WHERE idempotency_key = ?", (idempotency_key,))
+            self._db.execute("DELETE FROM held_minor WHERE idempotency_key = ?", (idempotency_key,))
 
-    def record_payment(self, idempotency_key: str, claim_id: str, amount: float) -> None:
+    def record_payment(self, idempotency_key: str, claim_id: str, amount_minor: int, currency: str) -> None:
         """The tool paid: the hold (if any) becomes a payment."""
         with self._lock, write_transaction(self._db):
-            self._db.execute("INSERT OR IGNORE INTO paid VALUES (?,?,?)", (idempotency_key, claim_id, amount))
-            self._db.execute("DELETE FROM held WHERE idempotency_key = ?", (idempotency_key,))
+            self._db.execute("INSERT OR IGNORE INTO paid_minor VALUES (?,?,?,?)",
+                             (idempotency_key, claim_id, amount_minor, currency))
+            self._db.execute("DELETE FROM held_minor WHERE idempotency_key = ?", (idempotency_key,))
 
-    def record_fraud(self, claim_id: str, band: str, score: float) -> None:
-        """The last score the gate itself saw for a claim; payments policy reads it."""
-        with self._lock:
+    def record_fraud(self, claim_id: str, band: str, score: float) -> str:
+        """A score the gate relayed for the claim's own run. A later score may raise the band, never lower it
+        (lowering is an adjuster's call): a rescore cannot talk a risky claim into an automatic payment.
+        Returns the band now on record."""
+        rank = {"low": 0, "medium": 1, "high": 2}
+        with self._lock, write_transaction(self._db):
+            row = self._db.execute("SELECT band FROM fraud WHERE claim_id = ?", (claim_id,)).fetchone()
+            if row is not None and rank.get(row[0], 3) >= rank.get(band, 3):
+                return row[0]
             self._db.execute("INSERT OR REPLACE INTO fraud VALUES (?,?,?)", (claim_id, band, score))
+        return band
 
     def fraud_band(self, claim_id: str) -> str:
         with self._lock:

@@ -23,6 +23,15 @@ from agents.settings import Settings
 from guardrails.sqlite_tx import write_transaction
 
 TOKEN = re.compile(r"<([A-Z][A-Z_]*)_(\d+)>")
+WHOLE_TOKEN = re.compile(r"<([A-Z][A-Z_]{0,40})_(\d{1,6})>")
+
+
+class UnresolvableToken(ValueError):
+    """An argument is exactly a token that this run's vault cannot resolve (forged, another run's, another key)."""
+
+
+class TokenConflict(ValueError):
+    """A token registered again with another value: the first registration stands."""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS vault_tokens (
     run_id TEXT NOT NULL,
@@ -123,6 +132,26 @@ class Vault:
                     token = row[0]
         return token
 
+    def _register(self, run_id: str, token: str, entity_type: str, value: str) -> None:
+        """Store a token another component assigned (the runtime at intake); the first value for a token stands."""
+        match = WHOLE_TOKEN.fullmatch(token)
+        if not match or match.group(1) != entity_type:
+            raise TokenConflict(f"malformed token for type {entity_type}")
+        mac = self._mac(run_id, entity_type, value)
+        with self._lock, write_transaction(self._db):
+            row = self._db.execute("SELECT value_mac FROM vault_tokens WHERE run_id=? AND token=?", (run_id, token)).fetchone()
+            if row is not None:
+                if row[0] != mac:
+                    raise TokenConflict(f"{token} is already registered for this run with another value")
+                return
+            other = self._db.execute("SELECT token FROM vault_tokens WHERE run_id=? AND entity_type=? AND value_mac=?",
+                                     (run_id, entity_type, mac)).fetchone()
+            if other is not None:
+                raise TokenConflict(f"this value already has the token {other[0]} in this run")
+            self._db.execute("INSERT INTO vault_tokens VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             (run_id, token, entity_type, int(match.group(2)), mac,
+                              self._fernet.encrypt(value.encode("utf-8")), time.time()))
+
     def _resolve(self, run_id: str, token: str) -> str | None:
         with self._lock:
             row = self._db.execute(
@@ -164,20 +193,29 @@ class RunVault:
                 self._values[token] = value
         return value
 
-    def resolve_text(self, text: str) -> str:
-        """`text` with every known token of this run replaced by its value; unknown tokens stay as they are."""
-        if "<" not in text:
-            return text
-        return TOKEN.sub(lambda m: self.resolve(m.group(0)) or m.group(0), text)
+    def register(self, token: str, entity_type: str, value: str) -> None:
+        """Record a token the runtime assigned at intake (it tokenizes but cannot resolve)."""
+        self._vault._register(self.run_id, token, entity_type, value)
+        self._tokens[(entity_type, value)] = token
+        self._values[token] = value
+
+    def resolve_value(self, value: Any) -> Any:
+        """A value that is exactly one token becomes what it stands for; any other value is left as it is.
+
+        Tokens inside other text are never resolved: `<DATE_OF_BIRTH_1>@northwind.example` is an address, not a
+        way to mail someone's birth date. A whole-value token this run cannot resolve raises: a forged token, or
+        one of another run or another vault key, must never be compared equal to itself."""
+        if not isinstance(value, str) or not value.startswith("<") or not WHOLE_TOKEN.fullmatch(value):
+            return value
+        resolved = self.resolve(value)
+        if resolved is None:
+            raise UnresolvableToken(f"{WHOLE_TOKEN.fullmatch(value).group(1)} token does not belong to this run")
+        return resolved
 
     def resolve_obj(self, obj: Any) -> Any:
-        """`resolve_text` applied to every string inside nested dicts, lists and tuples (keys included)."""
-        if isinstance(obj, str):
-            return self.resolve_text(obj)
+        """`resolve_value` applied to every value inside nested dicts and lists (keys are never resolved)."""
         if isinstance(obj, dict):
-            return {self.resolve_obj(k): self.resolve_obj(v) for k, v in obj.items()}
-        if isinstance(obj, list):
+            return {k: self.resolve_obj(v) for k, v in obj.items()}
+        if isinstance(obj, (list, tuple)):
             return [self.resolve_obj(v) for v in obj]
-        if isinstance(obj, tuple):
-            return tuple(self.resolve_obj(v) for v in obj)
-        return obj
+        return self.resolve_value(obj)
