@@ -196,7 +196,9 @@ class OpaEngine:
         reply = self._query(CHECKED_PATH, input)
         checked = reply.get("result")
         if not isinstance(checked, dict) or "decision" not in checked:
-            raise PolicyError("OPA returned no decision (is the policy loaded?)")
+            if not self._reloading:  # the revision module is gone, or the pack's decision undefined: both alarming
+                self._alarm(None)
+            raise PolicyError(f"OPA at {self.url} returned no decision (is the policy loaded?); denying")
         revision = checked.get("revision")
         if revision != expected:
             if self._reloading:
@@ -274,6 +276,11 @@ class OpaEngine:
         changed = sorted(pid for pid, text in wanted.items() if held.get(pid) != text)
         extra = sorted(pid for pid in held if pid.startswith(f"{POLICY_ID_PREFIX}/") and pid not in wanted)
         return f"; modules changed or missing: {changed or 'none'}, unexpected: {extra or 'none'}"
+
+    def metrics_lines(self) -> list[str]:
+        """Prometheus lines for `/metrics` (register with `serving.health.register_metrics`): the alarm to watch."""
+        return [f"warden_policy_revision_mismatches_total {self.revision_mismatches}",
+                f"warden_policy_known {1 if self._sources is not None and self.bundle else 0}"]
 
     def close(self) -> None:
         """Closes the HTTP client."""

@@ -129,8 +129,19 @@ def test_a_module_changed_behind_the_engines_back_denies_and_raises_the_alarm(
     assert judgement.decision.decision == "deny"
     assert gate.engine.revision_mismatches == 1
     assert gate.engine.last_mismatch.startswith("unknown")
+    assert "warden_policy_revision_mismatches_total 1" in gate.engine.metrics_lines()
     assert any("serves policy revision" in r.getMessage() and "denying every call" in r.getMessage()
                for r in caplog.records)
+
+
+def test_the_revision_module_deleted_behind_the_engines_back_denies(opa: OpaStandIn, engine: OpaEngine) -> None:
+    from guardrails.policy_opa import META_POLICY_ID
+    from test_policy_rules import pay
+
+    del opa.modules[META_POLICY_ID]
+    with pytest.raises(Exception, match="returned no decision"):
+        engine.evaluate(pay(amount=500.0))
+    assert engine.revision_mismatches == 1
 
 
 def test_data_rewritten_behind_the_engines_back_denies(opa: OpaStandIn, engine: OpaEngine) -> None:
