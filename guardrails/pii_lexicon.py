@@ -31,7 +31,10 @@ DOMAIN_WORDS = frozenset(
 )
 # Last words that make a "name" an organisation (NER often calls "Acme Glass" a person).
 ORG_SUFFIXES = frozenset(
-    """inc llc ltd corp co company group insurance repairs repair glass logistics towing services service motors
+    """inc llc ltd corp co company group insurance nv ag sa plc pao bv gmbh se asa ab oyj spa kk limited corporation
+    trust fund industries pharmaceuticals therapeutics properties realty financial scientifics bancorp energy
+    resources technologies technology capital foundation association university college institute bankltd
+    healthcare holdings repairs repair glass logistics towing services service motors
     bank partners holdings solutions systems labs clinic hospital garage auto plumbing roofing electric
     construction restoration rentals rental pharmacy dental realty""".split()
 )
@@ -39,3 +42,42 @@ ORG_SUFFIXES = frozenset(
 ABBREVIATIONS = frozenset("mr mrs ms dr st jr sr prof ave rd blvd no apt inc ltd co vs etc e.g i.e ste fl".split())
 # Capitalised words that follow a person cue ("Customer Service", "Dear Claims Team") without naming anyone.
 NOT_NAMES = COMMON_INITIAL | DOMAIN_WORDS | frozenset("service support team care desk portal department".split())
+# Function words: never part of a name or a street name ("2 cats in the park" is not an address).
+STOP_WORDS = frozenset(
+    """the a an of in on at to for from with by and or but nor is are was were be been being my your his her our
+    their its this that these those it i we you he she they me him us them as if so not no yes than then there
+    here when where which who whom what how why all any some each every about into over under after before between
+    during through up down out off again further once very can will just should now am do does did have has had
+    please thanks thank call called hours days weeks months years minutes times items people per via near
+    live lives lived living work works worked moved moving said says told asked born""".split()
+)
+# USPS Publication 28 street suffixes (primary names and the common abbreviations) plus UK/EU English ones.
+STREET_SUFFIXES = frozenset(
+    """alley aly annex arcade avenue ave av bayou beach bend bluff bluffs bottom boulevard blvd branch bridge brook
+    brooks burg burgs bypass camp canyon cape causeway center centre circle cir cliff cliffs club common commons
+    corner corners course court ct courts cove coves creek crescent cres crest crossing xing crossroad curve dale dam
+    divide drive dr drives estate estates expressway expy extension ext falls ferry field fields flat flats ford
+    fords forest forge forges fork forks fort freeway fwy garden gardens gateway glen glens green greens grove groves
+    harbor harbors harbour haven heights hts highway hwy hill hills hollow inlet island islands isle junction
+    junctions key keys knoll knolls lake lakes landing lane ln light lights loaf lock locks lodge loop mall manor
+    manors meadow meadows mews mill mills mission motorway mount mountain mountains neck orchard oval overpass park
+    parks parkway pkwy pass passage path pike pine pines place pl plain plains plaza point points port ports prairie
+    radial ramp ranch rapid rapids rest ridge ridges river road rd roads route row rue run shoal shoals shore shores
+    skyway spring springs spur square sq squares station stravenue stream street st streets summit terrace ter
+    throughway trace track trafficway trail trl tunnel turnpike underpass union unions valley valleys viaduct view
+    views village villages ville vista walk walks wall way ways well wells close gate gdns wharf wynd fall""".split()
+)
+# English place-name morphology: a "name" that starts or ends like this is a town ("Port Kevin", "Gordonborough").
+# Endings that are also common surnames (-ford, -berg, -land, -field) are left out.
+PLACE_PREFIXES = frozenset("north south east west new lake port fort mount saint st. upper lower".split())
+PLACE_SUFFIXES = ("ville", "borough", "burgh", "bury", "chester", "haven", "mouth", "side", "stad", "town", "view",
+                  "shire", "hausen", "heim", "dorf", "polis", "port")
+# Common words that end like a place name ("Support", "Review", "Outside") but are not one.
+NOT_PLACES = frozenset(
+    """outside inside beside aside alongside countryside seaside riverside interview review preview overview view
+    purview airport passport support report transport import export sport downtown uptown midtown hometown
+    township newport""".split()
+) - {"newport"}
+# Particles inside a name ("Catharina van Susa", "Ruth de Folch").
+NAME_PARTICLES = frozenset("de da di van von der den del della le la du dos das bin ibn al el y ter ten zu".split())
+DETERMINERS = frozenset("the a an this that these those my our your their its his her every each any some".split())

@@ -1,42 +1,25 @@
-"""Compiled pattern recognizers for the PII types `warden redact` must find: the cheap first pass before NER.
+"""Pattern recognizers for the identifier-shaped PII types: every pattern is RE2 (linear time), checks are Python.
 
-Built from Presidio's own recognizers (email, credit card with Luhn, SSN with invalidation, IBAN with checksum,
-IP with `ipaddress` validation) plus Presidio `PatternRecognizer`s for the types stock Presidio lacks or gets
-wrong (street addresses, dates of birth, POL-/ACCT- numbers). Phone numbers use a candidate regex validated by
-`phonenumbers` (the library Presidio's PhoneRecognizer wraps) instead of scanning every region's matcher, which
-is what makes the stock phone recognizer cost milliseconds.
+Presidio's own recognizers backtrack (its email pattern takes 61 s on `a.a.a...@` of 20,000 characters), so none
+of them runs here: each type has one RE2 candidate pattern over the whole text, and the validation Presidio does
+(Luhn for cards, SSN invalidation, IBAN mod-97, `ipaddress` for IPs) is plain Python on each candidate. RE2 has no
+look-around, so boundaries are checked on the characters either side of a candidate. Helpers that take a slice
+(`_context_before`) only ever see a bounded window, never the whole text.
 
-The module also finds *protected* spans (claim ids, money amounts, plain dates, currency codes, vault tokens):
-never PII themselves, they stop NER from labelling them.
+Recall over the project's own phrasing: cards of any brand and length 12-19 that pass Luhn, phone-shaped
+numbers whether or not libphonenumber accepts them, `pol-`/`acct-` in any case. The module also finds
+*protected* spans (claim ids, money amounts, plain dates, currency codes, vault tokens): never PII themselves,
+they stop the phone and name finders from claiming them.
 """
 from __future__ import annotations
 
-import os
-import re
+import datetime
+import ipaddress
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable, Iterator
 
-# Nothing may download at runtime: tldextract's default extractor (used by Presidio's email recognizer) would
-# fetch the public suffix list on first use unless this is set before it is imported.
-os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+import re2
 
-import phonenumbers  # noqa: E402
-import tldextract  # noqa: E402
-from presidio_analyzer import Pattern, PatternRecognizer  # noqa: E402
-from presidio_analyzer.predefined_recognizers import (  # noqa: E402
-    CreditCardRecognizer,
-    EmailRecognizer,
-    IbanRecognizer,
-    IpRecognizer,
-    UsSsnRecognizer,
-)
-
-from guardrails.pii_lexicon import NOT_NAMES, ORG_SUFFIXES  # noqa: E402
-
-MIN_SCORE = 0.4
-CONTEXT_BOOST = 0.35
-# Presidio compiles patterns case-insensitively by default; capitalisation is the signal for names and streets.
-CASE_SENSITIVE = re.DOTALL | re.MULTILINE
 CONTEXT_WINDOW = 48  # characters before a match searched for context words
 
 
@@ -50,249 +33,378 @@ class Span:
     score: float
 
 
-# Offline: tldextract's default tries to download the public suffix list on first use.
-_TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+def compile_re2(pattern: str) -> re2._Regexp:
+    """An RE2 pattern (linear time); raises at import when a pattern uses a construct RE2 lacks."""
+    options = re2.Options()
+    options.max_mem = 64 << 20
+    return re2.compile(pattern, options)
 
 
-_ALPHA_TLD = re.compile(r"@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,24}$")
+def _context_before(text: str, start: int, words: Iterable[str], window: int = CONTEXT_WINDOW) -> bool:
+    before = text[max(0, start - window) : start].lower()
+    return any(w in before for w in words)
 
 
-class _OfflineEmailRecognizer(EmailRecognizer):
-    """Presidio's email recognizer, validated against the bundled suffix list (no network at runtime)."""
-
-    def validate_result(self, pattern_text: str) -> bool:
-        # An address on a private or reserved TLD (`.example`, `.internal`) is still somebody's address:
-        # accept a known suffix, or any alphabetic top-level label, so exfiltration targets get redacted too.
-        return _TLD(pattern_text).fqdn != "" or bool(_ALPHA_TLD.search(pattern_text))
+def _alnum_at(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and text[i].isalnum()
 
 
-_TRUNK_REGIONS = ("GB", "DE", "FR", "IN", "AU", "IE", "NL")
-_IPV4_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+# -- email --------------------------------------------------------------------------------------------------
+
+EMAIL = compile_re2(r"[\p{L}\p{N}._%+\-'!#$&*=?^`{|}~/]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,24}")
 
 
-class _PhoneRecognizer(PatternRecognizer):
-    """Phone numbers: a permissive candidate regex, each candidate validated with `phonenumbers`."""
-
-    PATTERN = (
-        r"(?<![\w\-/.])(?:\+\d{1,3}[\s.\-]?)?(?:\(\d{2,4}\)[\s.\-]?)?\d{2,5}(?:[\s.\-]\d{2,5}){1,4}(?![\w\-/]|\.\d)"
-        r"|(?<![\w\-/.])\+?\d{10,13}(?![\w\-/]|\.\d)"
-    )
-
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entity="PHONE_NUMBER",
-            patterns=[Pattern("phone candidate", self.PATTERN, 0.7)],
-            context=["phone", "call", "mobile", "cell", "tel", "sms", "text"],
-            name="PhoneCandidateRecognizer",
-        )
-
-    def invalidate_result(self, pattern_text: str) -> bool:
-        if _IPV4_LIKE.fullmatch(pattern_text):
-            return True
-        digits = sum(ch.isdigit() for ch in pattern_text)
-        if digits < 7 or digits > 15:
-            return True
-        # National formats of other countries start with a trunk "0" ("020 7946 0958"); try a few regions then.
-        regions = _TRUNK_REGIONS if pattern_text.startswith("0") and digits >= 10 else ("US",)
-        for region in regions:
-            try:
-                if phonenumbers.is_valid_number(phonenumbers.parse(pattern_text, region)):
-                    return False
-            except phonenumbers.NumberParseException:
-                return True
-        return True
+def find_emails(text: str) -> Iterator[Span]:
+    for m in EMAIL.finditer(text):
+        start, end = m.span()
+        while start < end and text[start] in ".'-/`{|}~":
+            start += 1
+        if text[start] == "@":
+            continue
+        yield Span("EMAIL_ADDRESS", start, end, 1.0)
 
 
-_STREET_SUFFIX = (
-    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|"
-    r"Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Alley|Row|Crescent|Close)"
-)
-STREET_ADDRESS = (
-    r"\b\d{1,6}[A-Za-z]?\s+(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?\s+)?"
-    r"(?:[A-Z][a-z]+|\d{1,3}(?:st|nd|rd|th))(?:\s+[A-Z][a-z]+){0,3}\s+" + _STREET_SUFFIX + r"\b\.?"
-    r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Fl|Floor)\.?\s*#?\s*[A-Za-z0-9\-]{1,6}\b)?"
-)
+# -- numbers: cards, SSNs, IBANs, accounts, policies, IPs ---------------------------------------------------
+
+DIGIT_RUN = compile_re2(r"\d+(?:[ \-]\d+)*")
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _card_groups_ok(groups: list[str]) -> bool:
+    """Separated card numbers are grouped 4-4-4-4, 4-6-5, 4-4-4-4-3...: no group before the last under 4 digits."""
+    return len(groups) == 1 or (4 <= len(groups[0]) <= 6 and all(len(g) >= 3 for g in groups[1:]) and
+                                all(len(g) >= 4 for g in groups[:-1]))
+
+
+def find_cards(text: str) -> Iterator[Span]:
+    for m in DIGIT_RUN.finditer(text):
+        start, end = m.span()
+        if _alnum_at(text, start - 1) or _alnum_at(text, end) or (start > 0 and text[start - 1] == "+"):
+            continue
+        groups = m.group().replace("-", " ").split(" ")
+        # The card may be part of a longer run ("card 4111 1111 1111 1111 2 times"): try group windows.
+        offsets, pos = [], start
+        for g in groups:
+            offsets.append(pos)
+            pos += len(g) + 1
+        i = 0
+        while i < len(groups):
+            found = False
+            for j in range(min(len(groups), i + 6), i, -1):
+                window = groups[i:j]
+                digits = "".join(window)
+                if 12 <= len(digits) <= 19 and _card_groups_ok(window) and luhn_ok(digits) and len(set(digits)) > 1:
+                    yield Span("CREDIT_CARD", offsets[i], offsets[j - 1] + len(groups[j - 1]), 1.0)
+                    i, found = j, True
+                    break
+            if not found:
+                i += 1
+
+
+SSN = compile_re2(r"\d{3}([ \-.]?)\d{2}([ \-.]?)\d{4}")
+SSN_CONTEXT = ("ssn", "social security", "social sec", "ss#", "ss no", "tax id", "tin")
+
+
+def find_ssns(text: str) -> Iterator[Span]:
+    for m in SSN.finditer(text):
+        start, end = m.span()
+        if _alnum_at(text, start - 1) or _alnum_at(text, end) or (start > 0 and text[start - 1] in "+-"):
+            continue
+        if m.group(1) != m.group(2):
+            continue
+        digits = "".join(c for c in m.group() if c.isdigit())
+        area, group, serial = digits[:3], digits[3:5], digits[5:]
+        if area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000" or len(set(digits)) == 1:
+            continue
+        if m.group(1):
+            yield Span("US_SSN", start, end, 0.85)
+        elif _context_before(text, start, SSN_CONTEXT):
+            yield Span("US_SSN", start, end, 0.8)
+
+
+IBAN_LENGTHS = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29, "BY": 28,
+    "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18,
+    "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22,
+    "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20,
+    "LU": 20, "LV": 21, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15,
+    "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24, "SC": 31, "SE": 24, "SI": 19,
+    "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+}
+IBAN = compile_re2(r"(?i)[a-z]{2}\d{2}(?:[ \-]?[a-z0-9]){10,32}")
+
+
+def iban_ok(compact: str) -> bool:
+    rearranged = compact[4:] + compact[:4]
+    try:
+        return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+    except ValueError:
+        return False
+
+
+def find_ibans(text: str) -> Iterator[Span]:
+    for m in IBAN.finditer(text):
+        start = m.start()
+        if _alnum_at(text, start - 1):
+            continue
+        country = text[start : start + 2].upper()
+        want = IBAN_LENGTHS.get(country)
+        lengths = [want] if want else list(range(34, 14, -1))
+        # Walk the candidate, collecting alphanumerics, and stop at the country's length (a word may follow).
+        compact, ends = [], []
+        for k in range(start, m.end()):
+            if text[k].isalnum():
+                compact.append(text[k].upper())
+                ends.append(k + 1)
+        for length in lengths:
+            if length <= len(compact) and iban_ok("".join(compact[:length])):
+                end = ends[length - 1]
+                if not _alnum_at(text, end) or text[end - 1 : end + 1].isalpha() is False:
+                    yield Span("IBAN_CODE", start, end, 1.0)
+                    break
+
+
+POLICY = compile_re2(r"(?i)pol-?\d{8}")
+ACCOUNT = compile_re2(r"(?i)[aаα][cсϲ][cсϲ][tтτ]-\d{5,12}")
+ACCOUNT_AFTER_CUE = compile_re2(r"(?i)(?:account|acct|a/c)\.?\s*(?:number|no\.?|num|#)?\s*[:#]?\s*(\d{6,17})")
+
+
+def _bounded(text: str, start: int, end: int) -> bool:
+    return not _alnum_at(text, start - 1) and not _alnum_at(text, end)
+
+
+def find_policies(text: str) -> Iterator[Span]:
+    for m in POLICY.finditer(text):
+        if _bounded(text, *m.span()) and "-" in m.group():
+            yield Span("POLICY_NUMBER", m.start(), m.end(), 1.0)
+
+
+def find_accounts(text: str) -> Iterator[Span]:
+    for m in ACCOUNT.finditer(text):
+        if _bounded(text, *m.span()):
+            yield Span("BANK_ACCOUNT", m.start(), m.end(), 1.0)
+    for m in ACCOUNT_AFTER_CUE.finditer(text):
+        s, e = m.span(1)
+        if not _alnum_at(text, m.start() - 1) and not _alnum_at(text, e):
+            yield Span("BANK_ACCOUNT", s, e, 0.85)
+
+
+IPV4 = compile_re2(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
+IPV6 = compile_re2(r"(?i)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:\.\d{1,3}){0,3}")
+
+
+def find_ips(text: str) -> Iterator[Span]:
+    for m in IPV4.finditer(text):
+        start, end = m.span()
+        if _alnum_at(text, start - 1) or (start > 0 and text[start - 1] == "."):
+            continue
+        if _alnum_at(text, end) or (text[end : end + 1] == "." and _alnum_at(text, end + 1)):
+            continue
+        try:
+            ipaddress.IPv4Address(m.group())
+        except ValueError:
+            continue
+        yield Span("IP_ADDRESS", start, end, 0.95)
+    for m in IPV6.finditer(text):
+        start, end = m.span()
+        value = m.group()
+        if value.count(":") < 2 or _alnum_at(text, start - 1) or _alnum_at(text, end):
+            continue
+        try:
+            ipaddress.IPv6Address(value)
+        except ValueError:
+            continue
+        yield Span("IP_ADDRESS", start, end, 0.95)
+
+
+# -- dates: plain dates are protected, dates next to a birth cue are DATE_OF_BIRTH --------------------------
 
 _MONTH = (
-    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|Jun(?:e)?|Jul(?:y)?|Aug(?:ust)?|"
-    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
-DATE = (
-    r"(?<![\d.\-/])\b(?:\d{4}-\d{1,2}-\d{1,2}"
+DATE_PATTERN = (
+    r"(?i)(?:\d{4}-\d{1,2}-\d{1,2}"
     r"|\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})"
     r"|" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
-    r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r",?\s+\d{4})\b(?![.\-/]\d)"
+    r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r",?\s+\d{4})"
 )
-_DOB_CONTEXT = re.compile(r"\b(?:born|dob|d\.o\.b|date of birth|birth ?date|birthday)\b", re.IGNORECASE)
-# Between "DOB" and its date: no sentence break and no other number (else the date is some other date).
-_DOB_GAP_BREAK = re.compile(r"[.;!?](?:\s|$)|\d")
+DATE = compile_re2(DATE_PATTERN)
+DATE_FULL = compile_re2("^" + DATE_PATTERN + "$")
+_DOB_CUES = ("born", "dob", "d.o.b", "date of birth", "birth date", "birthdate", "birthday", "birth")
+_GAP_BREAKS = (". ", "; ", "! ", "? ", ".\n")
 
 
-class _DateOfBirthRecognizer(PatternRecognizer):
-    """Dates of birth: a date is PII only next to a birth cue ("born", "DOB"); incident dates must survive."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entity="DATE_OF_BIRTH",
-            patterns=[Pattern("date", DATE, 0.9)],
-            context=["born", "dob", "birth", "birthday"],
-            name="DateOfBirthRecognizer",
-            global_regex_flags=re.IGNORECASE,
-        )
-
-
-_NAME_WORD = r"[A-Z][\p{Ll}'’\-]+"
-PERSON_CUE = (
-    r"(?<=\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+"
-    r"|\b(?i:customer|claimant|policyholder|insured|caller|beneficiary|payee|patient|tenant|homeowner|driver|witness)"
-    r",?\s+"
-    r"|\b(?:Hi|Hello|Dear)\s+"
-    r"|\b(?i:regards|sincerely|thanks|thank you|cheers),?\s+"
-    r"|\b(?i:spoke with|identity of|on behalf of|signed by|disputed by)\s+)"
-    + _NAME_WORD + r"(?:[ \t]+" + _NAME_WORD + r"){0,2}\b"
-)
-
-
-class _PersonCueRecognizer(PatternRecognizer):
-    """Names right after a title, a role noun or a greeting ("Claimant Rosa Thompson", "Dear Mr. Okafor")."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            supported_entity="PERSON",
-            patterns=[Pattern("person after cue", PERSON_CUE, 0.7)],
-            name="PersonCueRecognizer",
-            global_regex_flags=CASE_SENSITIVE,
-        )
-
-    def invalidate_result(self, pattern_text: str) -> bool:
-        words = pattern_text.lower().split()
-        return words[0] in NOT_NAMES or words[-1] in ORG_SUFFIXES
-
-
-def _domain_recognizers() -> list[PatternRecognizer]:
-    """The insurer's own identifiers plus the street addresses stock Presidio misses."""
-    return [
-        PatternRecognizer(
-            supported_entity="POLICY_NUMBER",
-            patterns=[Pattern("policy number", r"\bPOL-\d{8}\b", 1.0)],
-            context=["policy"],
-            name="PolicyNumberRecognizer",
-            global_regex_flags=CASE_SENSITIVE,
-        ),
-        PatternRecognizer(
-            supported_entity="BANK_ACCOUNT",
-            patterns=[
-                Pattern("account id", r"\bACCT-\d{5,12}\b", 1.0),
-                # Look-alike letters (Cyrillic/Greek А, С, Т) make a different account that reads the same:
-                # still an account number, so it is redacted too (the gate compares exact values).
-                Pattern("look-alike account id", r"(?<![\w])[AАΑ][CСϹ][CСϹ][TТΤ]-\d{5,12}\b", 0.95),
-                # A bare number right after "account number"/"acct no." is an account too.
-                Pattern(
-                    "account after context",
-                    r"(?<=\b(?:account|acct)\.?\s*(?:number|no\.?|num|#)?\s*[:#]?\s*)\d{6,17}\b",
-                    0.85,
-                ),
-            ],
-            context=["account", "acct", "payee"],
-            name="BankAccountRecognizer",
-            global_regex_flags=re.IGNORECASE,
-        ),
-        PatternRecognizer(
-            supported_entity="LOCATION",
-            patterns=[Pattern("street address", STREET_ADDRESS, 0.9)],
-            context=["address", "lives", "street"],
-            name="StreetAddressRecognizer",
-            global_regex_flags=CASE_SENSITIVE,
-        ),
-    ]
-
-
-PROTECTED = re.compile(
-    r"\b[A-Z]{2,6}-\d{2,}(?:-\d+)*\b"  # claim / ticket / reservation ids (POL-/ACCT- are matched as PII first)
-    r"|[$€£¥]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:k|m|bn|million|thousand))?"
-    r"|\b\d[\d,]*(?:\.\d+)?\s?(?:USD|EUR|GBP|CAD|AUD|CHF|JPY|dollars|euros|pounds)\b"
-    r"|\b(?:USD|EUR|GBP|CAD|AUD|CHF|JPY)\s?\d[\d,]*(?:\.\d+)?"
-    r"|\b(?:USD|EUR|GBP|CAD|AUD|CHF|JPY)\b"
-    r"|<[A-Z][A-Z_]*?(?:_\d+)?>"  # vault tokens and earlier redactions
-    r"|(?-i:\b[A-Z][A-Za-z]+\s+[A-Z]{0,2}\d{1,3}[A-Za-z]{0,3}(?=\s|[.,;:!?)]|$))"  # models: "Pixel 8", "Galaxy S23"
-    r"|" + DATE,
-    re.IGNORECASE,
-)
-
-
-def _ssn_recognizer() -> UsSsnRecognizer:
-    return UsSsnRecognizer(context=["ssn", "social security", "social", "ss#", "ssn#"])
-
-
-def build_recognizers() -> list[PatternRecognizer]:
-    """Every pattern recognizer, in no particular order (conflicts are settled by score, then length)."""
-    return [
-        _OfflineEmailRecognizer(),
-        CreditCardRecognizer(),
-        _ssn_recognizer(),
-        IbanRecognizer(),
-        IpRecognizer(),
-        _PhoneRecognizer(),
-        _DateOfBirthRecognizer(),
-        _PersonCueRecognizer(),
-        *_domain_recognizers(),
-    ]
+def find_dates(text: str) -> Iterator[tuple[int, int]]:
+    """Plain dates, bounded (not part of a longer number such as a version or an IP)."""
+    for m in DATE.finditer(text):
+        start, end = m.span()
+        if _alnum_at(text, start - 1) or (start > 0 and text[start - 1] in ".-/"):
+            continue
+        if _alnum_at(text, end) or (text[end : end + 1] in (".", "-", "/") and _alnum_at(text, end + 1)):
+            continue
+        yield start, end
 
 
 def _is_birth_date(text: str, start: int, end: int) -> bool:
     """A birth cue before the date ("born on", "DOB:") or right after it ("... as date of birth")."""
-    cues = list(_DOB_CONTEXT.finditer(text, max(0, start - CONTEXT_WINDOW), start))
-    if cues and not _DOB_GAP_BREAK.search(text, cues[-1].end(), start):
-        return True
-    after = _DOB_CONTEXT.search(text, end, end + CONTEXT_WINDOW // 2)
-    return after is not None and not _DOB_GAP_BREAK.search(text, end, after.start())
-
-
-_CITY_AFTER = re.compile(r",\s+([A-Z][a-z]+(?:[ \-][A-Z][a-z]+)?)\b(?!-\d)")
-
-
-def _city_after(text: str, end: int) -> Span | None:
-    """The city in "1234 Oak Street, Springfield": NER misses cities that are also first names (Austin)."""
-    m = _CITY_AFTER.match(text, end)
-    if not m or m.group(1).split()[0].lower() in NOT_NAMES:
-        return None
-    return Span("LOCATION", m.start(1), m.end(1), 0.8)
-
-
-def _has_context(text: str, start: int, words: Iterable[str]) -> bool:
     before = text[max(0, start - CONTEXT_WINDOW) : start].lower()
-    return any(w in before for w in words)
+    cue = max(before.rfind(c) for c in _DOB_CUES)
+    if cue >= 0:
+        gap = before[cue:]
+        if not any(b in gap for b in _GAP_BREAKS) and not any(ch.isdigit() for ch in gap):
+            return True
+    after = text[end : end + CONTEXT_WINDOW // 2].lower()
+    positions = [p for p in (after.find(c) for c in _DOB_CUES) if p >= 0]
+    if positions:
+        gap = after[: min(positions)]
+        return not any(b in gap for b in _GAP_BREAKS) and not any(ch.isdigit() for ch in gap)
+    return False
+
+
+ADULT_AGE_YEARS = 16
+
+
+def _old_year(value: str) -> bool:
+    """A full date at least ADULT_AGE_YEARS old: in claims traffic that is a birth date far more often than not."""
+    years = [int(m.group()) for m in YEAR.finditer(value)]
+    return bool(years) and 1900 <= years[-1] <= datetime.date.today().year - ADULT_AGE_YEARS
+
+
+YEAR = compile_re2(r"\d{4}")
+TIME_AFTER = compile_re2(r"^(?:T|\s)\d{1,2}:\d{2}")  # a timestamp is an event, not a birth
+
+
+def find_birth_dates(text: str) -> Iterator[Span]:
+    for start, end in find_dates(text):
+        if _is_birth_date(text, start, end):
+            yield Span("DATE_OF_BIRTH", start, end, 0.9)
+        elif _old_year(text[start:end]) and not TIME_AFTER.match(text[end : end + 6]):
+            yield Span("DATE_OF_BIRTH", start, end, 0.5)
+
+
+# -- phones ---------------------------------------------------------------------------------------------------
+
+PHONE_RUN = compile_re2(
+    r"(?:\+|\b00)?\(?\+?\d[\d()]*(?:[ .\-]\(?\d[\d()]*)*(?:\s?(?i:x|ext\.?|extension)\s?\d{1,5})?"
+)
+VANITY = compile_re2(r"(?:\+?1[ .\-])?\(?[2-9]\d\d\)?[ .\-](?:[A-Z0-9]{3}[ .\-][A-Z0-9]{4}|[A-Z][A-Z0-9]{3,9})")
+PHONE_CONTEXT = ("phone", "call", "mobile", "cell", "tel", "sms", "text", "fax", "whatsapp", "contact", "reach",
+                 "number", "ring", "dial", "landline", "hotline", "ph", "mob")
+_MAX_TOKENS = 8
+
+
+def _phone_score(text: str, start: int, candidate: str) -> float:
+    digits = sum(c.isdigit() for c in candidate)
+    if digits < 7 or digits > 15 or DATE_FULL.search(candidate) or IPV4.search(candidate) and digits <= 12:
+        return 0.0
+    if candidate.startswith(("+", "00")) and digits >= 8:
+        return 0.75
+    if "(" in candidate and ")" in candidate:
+        return 0.7
+    if digits >= 10:
+        return 0.7 if any(c in candidate for c in " .-") else 0.6
+    return 0.6 if _context_before(text, start, PHONE_CONTEXT) else 0.0
+
+
+def find_phones(text: str) -> Iterator[Span]:
+    for m in PHONE_RUN.finditer(text):
+        start = m.start()
+        prev = text[start - 1] if start > 0 else " "
+        if prev.isalnum() or prev in "$€£¥_" or (prev in "-/#" and start > 1 and text[start - 2].isalnum()):
+            continue
+        # Split the run at spaces into tokens; the phone is the longest token window that reads as one.
+        tokens: list[tuple[int, int]] = []
+        pos = start
+        for part in m.group().split(" "):
+            if part:
+                tokens.append((pos, pos + len(part)))
+            pos += len(part) + 1
+        i = 0
+        while i < len(tokens):
+            best = None
+            for j in range(min(len(tokens), i + _MAX_TOKENS), i, -1):
+                s, e = tokens[i][0], tokens[j - 1][1]
+                while e > s and text[e - 1] in ".-(":
+                    e -= 1
+                if text[s] == ")":
+                    break
+                candidate = text[s:e]
+                if candidate.count("(") != candidate.count(")") or _alnum_at(text, e):
+                    continue
+                score = _phone_score(text, s, candidate)
+                if score:
+                    best = (j, Span("PHONE_NUMBER", s, e, score))
+                    break
+            if best is None:
+                i += 1
+                continue
+            i = best[0]
+            yield best[1]
+    for m in VANITY.finditer(text):
+        start, end = m.span()
+        if _alnum_at(text, start - 1) or _alnum_at(text, end):
+            continue
+        if sum(c.isupper() for c in m.group()) >= 3:
+            yield Span("PHONE_NUMBER", start, end, 0.6)
+
+
+# -- the pass -------------------------------------------------------------------------------------------------
+
+FINDERS: dict[str, Callable[[str], Iterable[Span]]] = {
+    "EMAIL_ADDRESS": find_emails,
+    "CREDIT_CARD": find_cards,
+    "US_SSN": find_ssns,
+    "IBAN_CODE": find_ibans,
+    "IP_ADDRESS": find_ips,
+    "PHONE_NUMBER": find_phones,
+    "DATE_OF_BIRTH": find_birth_dates,
+    "POLICY_NUMBER": find_policies,
+    "BANK_ACCOUNT": find_accounts,
+}
+
+PROTECTED = compile_re2(
+    r"[A-Z]{2,6}-\d{2,}(?:-\d+)*"  # claim / ticket / reservation ids (POL-/ACCT- are matched as PII first)
+    r"|[$€£¥]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:k|m|bn|million|thousand))?"
+    r"|\d[\d,]*(?:\.\d+)?\s?(?:USD|EUR|GBP|CAD|AUD|CHF|JPY|dollars|euros|pounds)"
+    r"|(?:USD|EUR|GBP|CAD|AUD|CHF|JPY)\s?\d[\d,]*(?:\.\d+)?"
+    r"|(?:USD|EUR|GBP|CAD|AUD|CHF|JPY)"
+    r"|<[A-Z][A-Z_]*?(?:_\d+)?>"  # vault tokens and earlier redactions
+)
+# Products with a model number ("Pixel 8", "Galaxy S23"): not a name, not a street.
+PRODUCT = compile_re2(r"[A-Z][A-Za-z]+\s+[A-Z]{0,2}\d{1,3}[A-Za-z]{0,3}")
 
 
 class PatternPass:
-    """Runs the pattern recognizers over a text; stateless after construction, so safe to share across threads."""
+    """Runs the pattern recognizers over a text; stateless, so safe to share across threads."""
 
     def __init__(self, entities: Iterable[str] | None = None) -> None:
-        wanted = set(entities) if entities is not None else None
-        self._recognizers = [
-            r for r in build_recognizers() if wanted is None or r.supported_entities[0] in wanted
-        ]
-        self._cities = wanted is None or "LOCATION" in wanted
+        wanted = set(entities) if entities is not None else set(FINDERS)
+        self._finders = [f for entity, f in FINDERS.items() if entity in wanted]
 
     def find(self, text: str) -> list[Span]:
-        """All PII spans with score >= MIN_SCORE, possibly overlapping."""
+        """All identifier-shaped PII spans, possibly overlapping (conflicts are settled by score, then length)."""
         spans: list[Span] = []
-        for rec in self._recognizers:
-            entity = rec.supported_entities[0]
-            for r in rec.analyze(text, rec.supported_entities, None):
-                score = r.score
-                if entity == "DATE_OF_BIRTH":
-                    if not _is_birth_date(text, r.start, r.end):
-                        continue
-                elif score < MIN_SCORE and rec.context and _has_context(text, r.start, rec.context):
-                    score = max(MIN_SCORE, min(1.0, score + CONTEXT_BOOST))
-                if score >= MIN_SCORE:
-                    spans.append(Span(entity, r.start, r.end, score))
-        if self._cities:
-            spans += [city for span in spans if span.type == "LOCATION" and (city := _city_after(text, span.end))]
+        for finder in self._finders:
+            spans.extend(finder(text))
         return spans
 
 
 def protected_spans(text: str) -> list[tuple[int, int]]:
     """Spans that are never PII in this domain (claim ids, amounts, plain dates, currencies, tokens)."""
-    return [m.span() for m in PROTECTED.finditer(text)]
+    spans = [m.span() for m in PROTECTED.finditer(text) if _bounded(text, *m.span()) or text[m.start()] in "$€£¥<"]
+    spans += list(find_dates(text))
+    for m in PRODUCT.finditer(text):
+        end = m.end()
+        if not _alnum_at(text, m.start() - 1) and (end == len(text) or text[end] in " \t\n.,;:!?)"):
+            spans.append(m.span())
+    return spans

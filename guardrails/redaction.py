@@ -1,16 +1,22 @@
-"""PII redaction for tool arguments, prompts, logs and `warden redact`: Presidio patterns first, NER only where needed.
+"""PII redaction for tool arguments, prompts, logs and `warden redact`: whole-text detection, linear time, bounded.
 
-Stock Presidio runs the full spaCy pipeline and ~25 recognizers on every string; here compiled pattern
-recognizers (`guardrails/recognizers.py`) run first, NER (`guardrails/nlp.py`) only on windows around
-unexplained capitalised words, and not at all for structured fields (an `amount` or `claim_id` never names a
-person). Results are cached by content hash, so the same text seen twice in a run costs one analysis.
+Every text is normalised (NFKC, zero-width characters removed; `guardrails/text_normalize.py`), then read by
+RE2 patterns for identifier-shaped PII (`guardrails/recognizers.py`), street addresses
+(`guardrails/redaction_addresses.py`), spaCy NER over the whole text (`guardrails/nlp.py`) and name structure
+(`guardrails/redaction_names.py`); entity offsets are mapped back to the ORIGINAL text. Structured fields (an
+`amount` or `claim_id`) skip NER. Results are cached by content hash.
+
+Fail closed: a text over `max_chars`, or whose analysis runs past its time budget, raises `RedactionRefused`;
+nothing is ever returned half-redacted. `redact_text_bounded` / `redact_args_bounded` run the work off the event
+loop with that budget.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
-import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -18,8 +24,17 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from pydantic import BaseModel
 
-from guardrails.nlp import NerPass, ner_windows
-from guardrails.recognizers import DATE, PatternPass, Span, protected_spans
+from guardrails.nlp import NerPass
+from guardrails.recognizers import DATE_FULL, PatternPass, Span, compile_re2, protected_spans
+from guardrails.redaction_addresses import find_addresses
+from guardrails.redaction_names import (
+    find_rare_capitalised,
+    find_structured_names,
+    names_from_emails,
+    propagate,
+    truecase,
+)
+from guardrails.text_normalize import NormalizedText, normalize
 
 if TYPE_CHECKING:
     from guardrails.vault import RunVault
@@ -29,7 +44,9 @@ SUPPORTED_ENTITIES = (
     "LOCATION", "DATE_OF_BIRTH", "POLICY_NUMBER", "BANK_ACCOUNT",
 )
 NER_ENTITIES = frozenset({"PERSON", "LOCATION"})
-TOKEN = re.compile(r"<[A-Z][A-Z_]*?(?:_\d+)?>")
+TOKEN = compile_re2(r"^<[A-Z][A-Z_]*(?:_\d+)?>$")
+MAX_CHARS = 50_000  # about 12 pages; longer documents are refused, never half-redacted
+BUDGET_S = 10.0  # per call; NER costs ~0.1 ms a token, so MAX_CHARS takes a few seconds on a busy core
 
 # Schema awareness: fields whose values are identifiers, amounts, codes or addresses never need NER.
 _STRUCTURED_FIELDS = frozenset(
@@ -47,9 +64,16 @@ _WHOLE_VALUE_FIELDS = {
     **dict.fromkeys("address street street_address home_address mailing_address city".split(), "LOCATION"),
     **dict.fromkeys("dob date_of_birth birth_date birthdate".split(), "DATE_OF_BIRTH"),
 }
-_DATE = re.compile(DATE, re.IGNORECASE)
 _CACHE_SIZE = 4096
 _BATCH = 32
+
+
+class RedactionRefused(RuntimeError):
+    """A text was not redacted (too long, or analysis ran past its time budget): treat it as unsafe to pass on."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # "too_large" or "over_budget"
 
 
 class Entity(BaseModel):
@@ -102,38 +126,54 @@ def _whole_value(text: str, entity: str) -> Span | None:
     stripped = text.strip()
     if not stripped or TOKEN.fullmatch(stripped):
         return None
-    if entity == "DATE_OF_BIRTH" and not _DATE.fullmatch(stripped):
+    if entity == "DATE_OF_BIRTH" and not DATE_FULL.search(stripped):
         return None
     start = text.index(stripped)
     return Span(entity, start, start + len(stripped), 0.95)
 
 
+def _overlaps(span: Span, blocked: Sequence[tuple[int, int]]) -> bool:
+    return any(s < span.end and span.start < e for s, e in blocked)
+
+
 @dataclass
 class _Pending:
-    """One text on its way through analysis: pattern spans first, NER windows if it needs them."""
+    """One text on its way through analysis: normalised, pattern spans first, then NER and name structure."""
 
     index: int
     key: tuple[bytes, str]
-    text: str
+    norm: NormalizedText
+    cased: str  # the normalised text with all-caps / all-lower lines truecased (same length)
     spans: list[Span]
+    needs_ner: bool = False
     blocked: list[tuple[int, int]] = dc_field(default_factory=list)
-    windows: Sequence[tuple[int, int]] = ()
+    non_pii: list[Span] = dc_field(default_factory=list)  # NER's organisations, works, products
 
 
 class Redactor:
     """Finds and replaces PII; loads spaCy once, cheap to share, safe to call from many threads."""
 
-    def __init__(self, *, entities: list[str] | None = None, cache_size: int = _CACHE_SIZE) -> None:
+    def __init__(
+        self,
+        *,
+        entities: list[str] | None = None,
+        cache_size: int = _CACHE_SIZE,
+        max_chars: int = MAX_CHARS,
+        budget_s: float = BUDGET_S,
+    ) -> None:
         self._entities = frozenset(entities) if entities is not None else frozenset(SUPPORTED_ENTITIES)
         unknown = self._entities - set(SUPPORTED_ENTITIES)
         if unknown:
             raise ValueError(f"unsupported entity types: {sorted(unknown)}; supported: {list(SUPPORTED_ENTITIES)}")
-        self._patterns = PatternPass(self._entities)
+        # Email addresses are always looked for when names are: a local part can repeat a name.
+        self._patterns = PatternPass(self._entities | ({"EMAIL_ADDRESS"} if "PERSON" in self._entities else set()))
         ner_types = self._entities & NER_ENTITIES
         self._ner = NerPass(ner_types) if ner_types else None
         self._cache: OrderedDict[tuple[bytes, str], tuple[Entity, ...]] = OrderedDict()
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
+        self.max_chars = max_chars
+        self.budget_s = budget_s
 
     # -- analysis -------------------------------------------------------------------------------------------
 
@@ -141,8 +181,22 @@ class Redactor:
         """PII entities in `text`, sorted and non-overlapping; `field` (an argument name) enables schema hints."""
         return self.analyze_many([(text, field)])[0]
 
-    def analyze_many(self, items: Sequence[tuple[str, str | None]]) -> list[list[Entity]]:
-        """Like `analyze` for many (text, field) pairs, with one batched NER pass for all of them."""
+    def analyze_many(
+        self, items: Sequence[tuple[str, str | None]], *, deadline: float | None = None
+    ) -> list[list[Entity]]:
+        """Like `analyze` for many (text, field) pairs, with one batched NER pass for all of them.
+
+        Raises `RedactionRefused` for a text over `max_chars`, or when the work runs past `deadline`
+        (`time.monotonic()` seconds; default: now + `budget_s`).
+        """
+        deadline = time.monotonic() + self.budget_s if deadline is None else deadline
+        for text, _ in items:
+            if len(text) > self.max_chars:
+                raise RedactionRefused(
+                    "too_large",
+                    f"text of {len(text):,} characters is over the redaction limit of {self.max_chars:,}; "
+                    "split the document or raise Redactor(max_chars=...)",
+                )
         results: list[list[Entity]] = [[] for _ in items]
         pending: list[_Pending] = []
         for i, (text, field) in enumerate(items):
@@ -152,27 +206,65 @@ class Redactor:
             if cached is not None:
                 results[i] = list(cached)
                 continue
-            job = _Pending(i, key, text, self._patterns.find(text) if text.strip() else [])
-            whole = _whole_value(text, kind) if kind in self._entities else None
+            norm = normalize(text)
+            cased = truecase(norm.text)
+            spans = self._patterns.find(norm.text) if norm.text.strip() else []
+            if "LOCATION" in self._entities and kind != "structured":
+                spans += find_addresses(cased)
+            job = _Pending(i, key, norm, cased, spans)
+            whole = _whole_value(norm.text, kind) if kind in self._entities else None
             if whole is not None:
                 job.spans = [s for s in job.spans if s.score > whole.score] or [whole]
-            elif kind != "structured" and self._ner is not None:
-                job.blocked = [(s.start, s.end) for s in job.spans] + protected_spans(text)
-                job.windows = ner_windows(text, job.blocked)
+            else:
+                protected = protected_spans(norm.text)
+                # A phone-shaped run inside a date, an amount or a claim id is that, not a phone.
+                job.spans = [s for s in job.spans if s.type != "PHONE_NUMBER" or not _overlaps(s, protected)]
+                job.blocked = [(s.start, s.end) for s in job.spans] + protected
+                job.needs_ner = kind != "structured" and self._ner is not None and norm.text.strip() != ""
             pending.append(job)
-        if self._ner is not None and any(job.windows for job in pending):
-            found = self._ner.find_many([(job.text, job.windows) for job in pending])
-            for job, ner_spans in zip(pending, found):
-                job.spans += [n for n in ner_spans if all(n.end <= s or e <= n.start for s, e in job.blocked)]
+            self._check(deadline)
+        ner_jobs = [job for job in pending if job.needs_ner]
+        if ner_jobs and self._ner is not None:
+            found = self._ner.find_many([job.cased for job in ner_jobs])
+            for job, ner_spans in zip(ner_jobs, found):
+                job.spans += [n for n in ner_spans if not n.type.startswith("~") and not _overlaps(n, job.blocked)]
+                job.non_pii = [n for n in ner_spans if n.type.startswith("~")]
+            self._check(deadline)
         for job in pending:
+            if job.needs_ner and "PERSON" in self._entities:
+                self._add_names(job)
             entities = tuple(
-                Entity(type=s.type, start=s.start, end=s.end, score=round(s.score, 3))
+                Entity(type=s.type, start=start, end=end, score=round(s.score, 3))
                 for s in _resolve_overlaps(job.spans)
                 if s.type in self._entities
+                for start, end in [job.norm.to_original(s.start, s.end)]
             )
             self._cache_put(job.key, entities)
             results[job.index] = list(entities)
+        self._check(deadline)
         return results
+
+    def _add_names(self, job: _Pending) -> None:
+        """Names from structure, from email local parts, and every further mention of a name found."""
+        text = job.cased
+        taken = [(s.start, s.end) for s in job.spans if s.type != "PERSON"] + job.blocked
+        job.spans += [n for n in find_structured_names(text) if not _overlaps(n, taken)]
+        emails = [s for s in job.spans if s.type == "EMAIL_ADDRESS"]
+        job.spans += list(names_from_emails(text, emails, taken))
+        taken += [(s.start, s.end) for s in job.spans if s.type == "PERSON"]
+        # NER calls many a foreign one-word name ORG; only a multi-word organisation vetoes the rare-word rule.
+        taken += [(n.start, n.end) for n in job.non_pii if " " in text[n.start : n.end].strip()]
+        job.spans += list(find_rare_capitalised(text, taken))
+        persons = [s for s in job.spans if s.type == "PERSON"]
+        if persons:
+            job.spans += list(propagate(text, persons, taken))
+
+    @staticmethod
+    def _check(deadline: float) -> None:
+        if time.monotonic() > deadline:
+            raise RedactionRefused(
+                "over_budget", "redaction ran past its time budget; the text was not passed on (fail closed)"
+            )
 
     def _cache_get(self, key: tuple[bytes, str]) -> tuple[Entity, ...] | None:
         if not self._cache_size:
@@ -193,17 +285,74 @@ class Redactor:
 
     # -- replacement ----------------------------------------------------------------------------------------
 
-    def redact_text(self, text: str, *, field: str | None = None, vault: RunVault | None = None) -> RedactedText:
-        """`text` with each entity replaced by `<TYPE>`, or by the run's stable token (`<PERSON_1>`) with a vault."""
-        entities = self.analyze(text, field=field)
+    def redact_text(
+        self, text: str, *, field: str | None = None, vault: RunVault | None = None, deadline: float | None = None
+    ) -> RedactedText:
+        """`text` with each entity replaced by `<TYPE>`, or by the run's stable token (`<PERSON_1>`) with a vault.
+
+        Raises `RedactionRefused` when the text is over `max_chars` or analysis runs past the budget.
+        """
+        entities = self.analyze_many([(text, field)], deadline=deadline)[0]
         return RedactedText(text=_replace(text, entities, vault), entities=entities)
 
+    async def redact_text_bounded(
+        self, text: str, *, field: str | None = None, vault: RunVault | None = None, budget_s: float | None = None
+    ) -> RedactedText:
+        """`redact_text` for async callers: runs in a worker thread, so the event loop (the gate's) never blocks.
+
+        Waits at most `budget_s` seconds (default `self.budget_s`); raises `RedactionRefused` with
+        `reason="too_large"` for text over `max_chars` (checked before any work) or `reason="over_budget"` when the
+        budget runs out. Either way nothing was redacted: the caller must not pass the text on (fail closed).
+        """
+        return await self._bounded(
+            lambda deadline: self.redact_text(text, field=field, vault=vault, deadline=deadline), budget_s, [text]
+        )
+
+    async def redact_args_bounded(
+        self,
+        args: dict,
+        *,
+        vault: RunVault | None = None,
+        path: str = "args",
+        exclude: Iterable[str] = (),
+        budget_s: float | None = None,
+    ) -> tuple[dict, list[tuple[str, str]]]:
+        """`redact_args` off the event loop with one time budget for all the strings; refusals as `redact_text_bounded`."""
+        return await self._bounded(
+            lambda deadline: self.redact_args(args, vault=vault, path=path, exclude=exclude, deadline=deadline),
+            budget_s,
+            _strings(args),
+        )
+
+    async def _bounded(self, work: Any, budget_s: float | None, texts: Sequence[str]) -> Any:
+        budget = self.budget_s if budget_s is None else budget_s
+        too_long = max((len(t) for t in texts), default=0)
+        if too_long > self.max_chars:
+            raise RedactionRefused(
+                "too_large", f"text of {too_long:,} characters is over the redaction limit of {self.max_chars:,}"
+            )
+        deadline = time.monotonic() + budget
+        try:
+            # The worker checks the same deadline between stages and stops itself; wait_for frees the loop now.
+            return await asyncio.wait_for(asyncio.to_thread(work, deadline), timeout=budget)
+        except asyncio.TimeoutError as exc:
+            raise RedactionRefused(
+                "over_budget", f"redaction did not finish within {budget:g} s; the text was not passed on"
+            ) from exc
+
     def redact_args(
-        self, args: dict, *, vault: RunVault | None = None, path: str = "args", exclude: Iterable[str] = ()
+        self,
+        args: dict,
+        *,
+        vault: RunVault | None = None,
+        path: str = "args",
+        exclude: Iterable[str] = (),
+        deadline: float | None = None,
     ) -> tuple[dict, list[tuple[str, str]]]:
         """Redacts every string in nested `args`; returns new args and (path, type) pairs such as ("args.body", "PERSON").
 
         Strings that already are a token (`<PERSON_1>`) are left alone; `exclude` names paths to pass through.
+        Raises `RedactionRefused` (nothing redacted) for a string over `max_chars` or when past the budget.
         """
         skip = frozenset(exclude)
         leaves: list[tuple[str, str]] = []  # (path, text)
@@ -222,7 +371,7 @@ class Redactor:
                     collect(v, f"{where}[{n}]")
 
         collect(args, path)
-        found = self.analyze_many([(text, where) for where, text in leaves])
+        found = self.analyze_many([(text, where) for where, text in leaves], deadline=deadline)
         replaced: dict[str, str] = {}
         pairs: list[tuple[str, str]] = []
         for (where, text), entities in zip(leaves, found):
@@ -244,6 +393,16 @@ class Redactor:
             return value
 
         return rebuild(args, path), pairs
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
 def _replace(text: str, entities: Sequence[Entity], vault: RunVault | None) -> str:

@@ -25,3 +25,8 @@ def stock_analyzer() -> AnalyzerEngine:
 def stock_analyze(text: str, score_threshold: float | None = None) -> list[tuple[str, int, int]]:
     """(type, start, end) for every finding of the stock analyzer, as it is configured out of the box."""
     return [(r.entity_type, r.start, r.end) for r in stock_analyzer().analyze(text, language="en", score_threshold=score_threshold)]
+
+
+def stock_analyze_scored(text: str) -> list[tuple[str, int, int, float]]:
+    """(type, start, end, score) for every finding of the stock analyzer, out of the box."""
+    return [(r.entity_type, r.start, r.end, r.score) for r in stock_analyzer().analyze(text, language="en")]

@@ -4,8 +4,13 @@ Definitions (per span, character offsets):
 - recall: a labelled PII span counts as found when predictions *of the same type* cover at least half of it;
 - masked: the same, with predictions of any type (what a reader of the redacted text would see);
 - precision: share of predictions that overlap a labelled span of the same type;
-- non-PII kept: share of hard negatives (claim ids, amounts, incident dates, ...) no prediction touches.
-`python -m evals.pii.scorer` prints the table for our redactor and for stock Presidio.
+- non-PII kept: share of hard negatives (claim ids, amounts, incident dates, ...) no prediction touches;
+- leaks: labelled card, SSN, IBAN and bank-account values with any character left in clear.
+Spans a set marks `ignore` (countries, titles: neither PII we must find nor text we must keep) count for nothing.
+
+`python -m evals.pii.scorer` prints, for our redactor and stock Presidio (same spaCy model, same run), the
+project's own set and the independent held-out set (evals/pii/independent.py); `--dev` adds the independent
+dev split, the only independent split anyone may look at while tuning.
 """
 from __future__ import annotations
 
@@ -17,12 +22,14 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from evals.pii.generate import DATASET
+from evals.pii.independent import DEV, HELDOUT
 
 Prediction = tuple[str, int, int]  # (type, start, end)
 Finder = Callable[[str], list[Prediction]]
 # Stock Presidio names a bank account differently; count it as the same type.
 STOCK_TYPE_MAP = {"US_BANK_NUMBER": "BANK_ACCOUNT"}
 COVERAGE = 0.5
+LEAK_TYPES = ("CREDIT_CARD", "US_SSN", "IBAN_CODE", "BANK_ACCOUNT")
 
 
 @dataclass
@@ -39,6 +46,7 @@ class Score:
     negatives_kept: int = 0
     seconds: float = 0.0
     texts: int = 0
+    leaks: int = 0
 
     @property
     def recall(self) -> float:
@@ -92,9 +100,17 @@ def score(finder: Finder, records: Sequence[dict], name: str) -> Score:
             result.total[kind] += 1
             if _covered(start, end, [p for p in predicted if p[0] == kind]) >= need:
                 result.found[kind] += 1
-            if _covered(start, end, predicted) >= need:
+            covered = _covered(start, end, predicted)
+            if covered >= need:
                 result.masked[kind] += 1
+            if kind in LEAK_TYPES and covered < end - start:
+                result.leaks += 1
+        ignore = record.get("ignore", [])
         for t, s, e in predicted:
+            if any(g["start"] < e and s < g["end"] for g in ignore) and not any(
+                g["start"] < e and s < g["end"] for g in record["spans"]
+            ):
+                continue
             result.predictions += 1
             if any(g["type"] == t and g["start"] < e and s < g["end"] for g in record["spans"]):
                 result.correct_predictions += 1
@@ -120,6 +136,24 @@ def stock_finder(score_threshold: float | None = None) -> Finder:
     return lambda text: stock_analyze(text, score_threshold)
 
 
+def score_both(records: Sequence[dict]) -> list[Score]:
+    """Warden and stock Presidio (out of the box, and at a 0.4 threshold: one analysis, filtered) on `records`."""
+    from evals.pii.baseline import stock_analyze_scored
+
+    ours = score(ours_finder(), records, "warden")
+    cache: dict[str, list[tuple[str, int, int, float]]] = {}
+
+    def stock_scored(text: str) -> list[tuple[str, int, int, float]]:
+        if text not in cache:
+            cache[text] = stock_analyze_scored(text)
+        return cache[text]
+
+    stock = score(lambda t: [(k, s, e) for k, s, e, _ in stock_scored(t)], records, "presidio-stock")
+    at04 = score(lambda t: [(k, s, e) for k, s, e, sc in stock_scored(t) if sc >= 0.4], records, "stock@0.4")
+    at04.seconds = stock.seconds  # the filtered column re-used stock's analysis
+    return [ours, stock, at04]
+
+
 def format_table(scores: Sequence[Score]) -> str:
     """A plain-text table: one column per finder, one row per metric and per PII type."""
     types = sorted({t for s in scores for t in s.total})
@@ -129,6 +163,7 @@ def format_table(scores: Sequence[Score]) -> str:
         ("precision (typed)", [f"{s.precision:.3f}" for s in scores]),
         ("non-PII kept", [f"{s.non_pii_kept:.3f}" for s in scores]),
         ("ms per text", [f"{1000 * s.seconds / max(1, s.texts):.2f}" for s in scores]),
+        ("leaks (card/SSN/IBAN/acct)", [str(s.leaks) for s in scores]),
     ]
     rows += [(f"  recall {t} (n={scores[0].total[t]})", [f"{s.recall_of(t):.3f}" for s in scores]) for t in types]
     width = max(len(r[0]) for r in rows) + 2
@@ -138,15 +173,27 @@ def format_table(scores: Sequence[Score]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    records = load_dataset()
-    scores = [
-        score(ours_finder(), records, "warden"),
-        score(stock_finder(), records, "presidio-stock"),
-        score(stock_finder(0.4), records, "stock@0.4"),
-    ]
-    print(f"{len(records)} sentences, {sum(scores[0].total.values())} PII spans, {scores[0].negatives} hard negatives")
-    print(format_table(scores))
+SETS = {"own": DATASET, "independent-dev": DEV, "independent-heldout": HELDOUT}
+
+
+def report(name: str, path: Path) -> str:
+    """The header line and table for one labelled set."""
+    records = load_dataset(path)
+    scores = score_both(records)
+    head = (f"== {name} ({path.name}): {len(records)} sentences, {sum(scores[0].total.values())} PII spans, "
+            f"{scores[0].negatives} hard negatives")
+    return head + "\n" + format_table(scores)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--dev", action="store_true", help="also score the independent dev split")
+    args = parser.parse_args(argv)
+    names = ["own", "independent-heldout"] + (["independent-dev"] if args.dev else [])
+    for name in names:
+        print(report(name, SETS[name]), end="\n\n", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,174 @@
+"""Street addresses (US, EU, UK, military APO/FPO/DPO, multi-line) as LOCATION: RE2 patterns, checks in Python.
+
+A US street is a building number, a few name words and a USPS street suffix (Publication 28); it then extends
+over a unit ("Apt. 5"), a city, a state and a ZIP, across commas and line breaks, because a multi-line address is
+one location. EU streets carry the street word (`rue`, `Via`, `-straße`) and a number on either side; UK and EU
+postcodes followed by a city are locations too. Names of streets are matched in any case (attackers and hurried
+typists write `12 OAK STREET`), with stop words ruling out prose such as "2 cats in the park".
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from guardrails.pii_lexicon import NOT_NAMES, NOT_PLACES, STOP_WORDS, STREET_SUFFIXES
+from guardrails.recognizers import Span, compile_re2
+
+_SUFFIX = "(?:" + "|".join(sorted(STREET_SUFFIXES, key=len, reverse=True)) + ")s?"
+_WORD = r"[\p{L}][\p{L}'’\-]*\.?"
+_DIR = r"(?:(?:n|s|e|w|ne|nw|se|sw|north|south|east|west)\.?\s+)?"
+US_STREET = compile_re2(
+    r"(\d{1,6}[A-Za-z]?(?:-\d{1,4})?)[ \t]+(?i:" + _DIR + r")((?:\p{Lu}[\p{L}'’\-]*\.?|\d{1,3}(?i:st|nd|rd|th))"
+    r"(?:[ \t]+\p{Lu}[\p{L}'’\-]*\.?){0,3}?)[ \t]+((?i:" + _SUFFIX + r"))\.?"
+)
+# A named street without a number ("the corner of Maple Avenue and Elm St. and ..."): capitalised words, a suffix.
+NAMED_STREET = compile_re2(
+    r"(\p{Lu}[\p{L}'’\-]+(?:[ \t]+\p{Lu}[\p{L}'’\-]+){0,2})[ \t]+"
+    r"((?i:street|avenue|road|boulevard|lane|drive|court|terrace|parkway|highway|crescent|alley|crossing|junction|"
+    r"square|trail|circle|place|plaza|grove|gardens|stream|divide|ridge|valley|heights|hill|hills|manor|ranch|"
+    r"village|vista|way|walk|row|close|mews|track|isle|cape|port|ports|forge|forges|extension|mission|station|"
+    r"flat|flats|cove|creek|landing|loop|meadow|meadows|motorway|orchard|pass|path|pike|point|shore|shores|"
+    r"spring|springs|summit|throughway|turnpike|underpass|viaduct|wells?|islands?|knolls?|keys?|lakes?|locks?|"
+    r"lodge|mall|mills?|neck|oval|parks?|plains?|radial|rapids?|rest|run|shoals?|skyway|spur|stravenue|trace|"
+    r"trafficway|tunnel|unions?|ville|views?)|St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Sq|Hwy|Pkwy|Ter|Cres)(\.?)"
+)
+_STRONG = frozenset("street avenue road boulevard lane drive court terrace parkway highway crescent".split())
+_UNIT = r"(?:apt|apartment|suite|ste|unit|fl|floor|room|rm|bldg|building|#)\.?[ \t]*#?[ \t]*[a-z0-9\-]{1,6}"
+# Between the lines of an address: commas, line breaks, and the bullets or junk some exports put there.
+_SEP = r"[\s,;:?|>*•{}]"
+UNIT = compile_re2(r"(?i)^" + _SEP + r"{0,8}" + _UNIT)
+# After a street: separators, then a city (capitalised words), a state and a postcode, each optional.
+CITY = compile_re2(r"^" + _SEP + r"{1,8}(\p{Lu}[\p{L}'’.\-]*(?:[ \t]+\p{Lu}[\p{L}'’.\-]*){0,2})")
+STATE_ZIP = compile_re2(
+    r"^(?:" + _SEP + r"{1,8}(?:\p{Lu}{2}|\p{Lu}\p{Ll}+(?:[ \t]\p{Lu}\p{Ll}+)?))?" + _SEP + r"{1,8}(\d{5}(?:-\d{4})?|"
+    r"[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2})"
+)
+# A last line of country words and a postcode ("Malawi 95319", "United States Virgin Islands 27805").
+COUNTRY_ZIP = compile_re2(r"^" + _SEP + r"{1,8}\p{Lu}[\p{L}'’\-]*(?:[ \t]+\p{L}[\p{L}'’\-]*){0,4}[ \t]+\d{4,6}")
+STATE_ONLY = compile_re2(r"^" + _SEP + r"{0,8}(\p{Lu}{2})(?:[^\p{L}\d]|$)")
+ZIP_FIELD = compile_re2(
+    r"(?i:zip|zip code|zipcode|postcode|post code|postal code|plz)[ \t]*[:#]?[ \t]*(\d{5}(?:-\d{4})?|"
+    r"(?-i:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}))"
+)
+# Where a place name follows: "lives in", "moved to", "Where:", "based in".
+PLACE_CUE = compile_re2(
+    r"(?i:lives in|live in|living in|lived in|moved to|moving to|relocated to|based in|located in|i am in|"
+    r"i'm in|born in|visiting|travelling to|traveling to|where:|city:|town:|hometown:?)[ \t]+"
+    r"(\p{Lu}[\p{L}'’\-]+(?:[ \t]+\p{Lu}[\p{L}'’\-]+){0,2})"
+)
+PLACE_WORD = compile_re2(
+    r"(?:(?:North|South|East|West|New|Lake|Port|Fort|Mount)[ \t]+)?\p{Lu}\p{Ll}{2,}"
+    r"(?:ville|borough|burgh|bury|chester|haven|mouth|side|stad|town|view|shire|hausen|heim|dorf|polis|port|fort)"
+    r"|(?:North|South|East|West|New|Lake|Port|Fort|Mount)[ \t]+\p{Lu}\p{Ll}+"
+)
+MILITARY = compile_re2(
+    r"(?i)(?:(?:psc|unit|cmr)[ \t]+\d{3,5},?[ \t]+box[ \t]+\d{1,5}|(?:usns|usnv|uss|uscgc)[ \t]+[\p{L}'\-]+)"
+    r"[\s,]+(?:apo|fpo|dpo)[ \t]+a[aep][ \t]+\d{5}"
+)
+PO_BOX = compile_re2(r"(?i)p\.?[ \t]?o\.?[ \t]+box[ \t]+\d{1,6}")
+EU_STREET = compile_re2(
+    r"(?i)(\d{1,4}[a-z]?,?[ \t]+)?"
+    r"(?:rue|avenue|av\.|boulevard|bd\.?|chemin|allée|impasse|quai|via|viale|piazza|corso|vicolo|calle|avenida|"
+    r"plaza|paseo|carrer|carretera|rua|travessa|largo|praça|ulica|ul\.|aleja|al\.|straat|laan|gracht|plein|weg)"
+    r"[ \t]+((?:(?:de|del|de la|des|du|da|do|dos|das|di|della|dei|la|le|les|el|los|las|van|der|den)[ \t]+)*"
+    + _WORD + r"(?:[ \t]+\p{Lu}[\p{L}'’\-]*){0,2})(,?[ \t]+\d{1,4}[a-z]?)?"
+)
+# German/Nordic/Dutch compounds: "Hauptstraße 12", "Kongensgade 3", "Storgatan 5".
+EU_COMPOUND = compile_re2(
+    r"(?i)\p{L}+(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|gade|vej|gatan|vägen|gata|veien|"
+    r"gaten|straat|laan|gracht|utca|ulice|tie|katu)[ \t]+\d{1,4}[a-z]?"
+)
+POSTCODE_CITY = compile_re2(r"^[\s,]{1,4}(?:[A-Z]{1,2}-)?(\d{4,5}|\d{2}-\d{3}|\d{3}[ \t]\d{2})[ \t]+(\p{Lu}[\p{L}\-]+)")
+
+
+def _alnum_at(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and text[i].isalnum()
+
+
+def _words_ok(words: str) -> bool:
+    return not any(w.lower().strip(".,'’") in STOP_WORDS for w in words.split())
+
+
+def _extend_tail(text: str, end: int) -> int:
+    """Extends an address over its unit, city, state and postcode (each optional, across commas and lines)."""
+    window = text[end : end + 120]
+    m = UNIT.search(window)
+    if m:
+        end += m.end()
+        window = text[end : end + 120]
+    m = CITY.search(window)
+    if m and all(w.lower().strip(".,") not in NOT_NAMES for w in m.group(1).split()):
+        city_end = end + m.end()
+        rest = text[city_end : city_end + 40]
+        zipm = STATE_ZIP.search(rest)
+        state = STATE_ONLY.search(rest)
+        if zipm:
+            return city_end + zipm.end()
+        if state:
+            return city_end + state.end(1)
+        country = COUNTRY_ZIP.search(text[city_end : city_end + 60])
+        if country and not _alnum_at(text, city_end + country.end()):
+            return city_end + country.end()
+        return city_end
+    zipm = STATE_ZIP.search(window)
+    if zipm:
+        return end + zipm.end()
+    return end
+
+
+def find_addresses(text: str) -> Iterator[Span]:
+    """LOCATION spans for street addresses; a city that follows an address is part of it."""
+    for m in US_STREET.finditer(text):
+        start, end = m.span()
+        if _alnum_at(text, start - 1) or _alnum_at(text, end) or text[start - 1 : start] in ("$", "€", "£", "-", "."):
+            continue
+        if not _words_ok(m.group(2)):
+            continue
+        yield Span("LOCATION", start, _extend_tail(text, end), 0.9)
+    for m in NAMED_STREET.finditer(text):
+        if _alnum_at(text, m.start() - 1) or _alnum_at(text, m.end()) or not _words_ok(m.group(1)):
+            continue
+        if m.group(1).split()[0].lower() in NOT_NAMES:
+            continue
+        suffix = m.group(2)
+        if len(suffix) <= 4 and suffix.lower() in ("st", "dr") and not m.group(3):
+            continue
+        # "Dr. Smith", "St. Louis": an abbreviation followed by a capitalised word is a title or a saint.
+        nxt = text[m.end() : m.end() + 2].lstrip()
+        if len(suffix) <= 4 and suffix.istitle() and nxt[:1].isupper():
+            continue
+        score = 0.88 if suffix.lower() in _STRONG or len(suffix) <= 4 else 0.8
+        yield Span("LOCATION", m.start(), _extend_tail(text, m.end()), score)
+    for m in ZIP_FIELD.finditer(text):
+        if not _alnum_at(text, m.end(1)):
+            yield Span("LOCATION", m.start(1), m.end(1), 0.8)
+    for m in PLACE_CUE.finditer(text):
+        words = m.group(1).split()
+        while words and words[-1].lower() in NOT_NAMES | STOP_WORDS:
+            words.pop()
+        if words and words[0].lower() not in NOT_NAMES:
+            start = m.start(1)
+            yield Span("LOCATION", start, start + len(" ".join(words)), 0.6)
+    for m in PLACE_WORD.finditer(text):
+        start, end = m.span()
+        if _alnum_at(text, start - 1) or _alnum_at(text, end):
+            continue
+        words = m.group().split()
+        if words[-1].lower() in NOT_PLACES or words[-1].lower() in NOT_NAMES:
+            continue
+        yield Span("LOCATION", start, end, 0.6)
+    for pattern in (MILITARY, PO_BOX, EU_COMPOUND):
+        for m in pattern.finditer(text):
+            if not _alnum_at(text, m.start() - 1) and not _alnum_at(text, m.end()):
+                yield Span("LOCATION", m.start(), _extend_postcode(text, m.end()), 0.9)
+    for m in EU_STREET.finditer(text):
+        end, number_after = m.end(), m.group(3)
+        if number_after and _alnum_at(text, end):  # ", 7500" of a postcode: the street ended before it
+            end, number_after = m.end(2), None
+        if _alnum_at(text, m.start() - 1) or _alnum_at(text, end) or not (m.group(1) or number_after):
+            continue
+        yield Span("LOCATION", m.start(), _extend_postcode(text, end), 0.85)
+
+
+def _extend_postcode(text: str, end: int) -> int:
+    m = POSTCODE_CITY.search(text[end : end + 60])
+    return end + m.end() if m else _extend_tail(text, end)

@@ -1,0 +1,194 @@
+"""Names found from the structure of a text, where NER alone misses them; plus the truecasing NER needs.
+
+NER runs on the whole text (guardrails/nlp.py); these rules add what a statistical model misses in claims and
+support text: names after a title, role word, greeting or closing ("Dear Mr. Okafor", "Regards,\\nSarah Connor"),
+in `Name:`-style fields and headers, after "my name is"; names that repeat an email address's local part
+("emilie.nielsen@..."); and every further mention of a name already found. Lines written all in upper or all
+in lower case are truecased first (same length, so offsets hold) because capitalisation is the signal NER and
+these rules read.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Iterator, Sequence
+
+from functools import lru_cache
+
+from guardrails.pii_lexicon import COMMON_INITIAL, DETERMINERS, NAME_PARTICLES, NOT_NAMES, ORG_SUFFIXES, STOP_WORDS
+from guardrails.recognizers import Span, compile_re2
+
+_NAME = r"(\p{Lu}[\p{L}'’\-]*\p{L}(?:[ \t]+(?:\p{Lu}\.|\p{Lu}[\p{L}'’\-]*\p{L})){0,3})"
+PERSON_CUE = compile_re2(
+    r"(?:\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam|Mister|Mme|Mlle|Herr|Frau|Sr|Sra)\.?[ \t]+"
+    r"|(?i:customer|claimant|policyholder|insured|caller|beneficiary|payee|patient|tenant|homeowner|driver|"
+    r"witness|guardian|adjuster|spouse|husband|wife|son|daughter|mother|father|brother|sister|friend|neighbou?r|"
+    r"colleague|landlord|cardholder|account holder),?[ \t]+"
+    r"|\b(?i:hi|hello|dear|hey|attn|attention|greetings)[ \t,:]+"
+    r"|\b(?i:regards|sincerely|thanks|thank you|cheers|best|yours|yours truly|warmly|respectfully)[ \t]*[,.!]?\s+"
+    r"|(?i:my name is|my name's|name is|i am|i'm|this is|call me|calls me|spoke with|spoke to|talked to|"
+    r"identity of|on behalf of|signed by|disputed by|named|met with|ask for|asked for|married to|son of|"
+    r"daughter of)[ \t]+)"
+    + _NAME
+)
+NAME_FIELD = compile_re2(
+    r"(?i:name|full name|first name|last name|surname|given name|family name|customer|contact|from|to|cc|signed|"
+    r"attn|insured|claimant|patient|beneficiary|payee|account holder|cardholder|card holder|holder|author|"
+    r"requester|reported by|submitted by|employee|member)[ \t]*[:=][ \t]*\n?[ \t]*" + _NAME
+)
+SIGNATURE = compile_re2(r"(?:^|\n)--[ \t]*\n[ \t]*" + _NAME)
+WORD = compile_re2(r"[\p{L}][\p{L}'’\-]*")
+
+
+def _clean(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Trims words that are not name words off both ends; None when nothing name-like is left."""
+    words = [(m.start() + start, m.end() + start) for m in WORD.finditer(text[start:end])]
+    while words and text[words[-1][0] : words[-1][1]].lower() in NOT_NAMES | STOP_WORDS:
+        words.pop()
+    while words and text[words[0][0] : words[0][1]].lower() in NOT_NAMES | STOP_WORDS:
+        words.pop(0)
+    if not words or text[words[-1][0] : words[-1][1]].lower() in ORG_SUFFIXES:
+        return None
+    s, e = words[0][0], words[-1][1]
+    if text[s:e].endswith(("'s", "’s")):
+        e -= 2
+    return (s, e) if e > s else None
+
+
+def find_structured_names(text: str) -> Iterator[Span]:
+    """PERSON spans after cue words, in name fields and in signatures (case-sensitive: run on truecased text)."""
+    for pattern, score in ((NAME_FIELD, 0.8), (PERSON_CUE, 0.7), (SIGNATURE, 0.7)):
+        for m in pattern.finditer(text):
+            span = _clean(text, *m.span(1))
+            if span is not None:
+                yield Span("PERSON", span[0], span[1], score)
+
+
+def names_from_emails(text: str, emails: Iterable[Span], blocked: Sequence[tuple[int, int]]) -> Iterator[Span]:
+    """Mentions of a name an email address repeats: "emilie.nielsen@x.dk" makes "Emilie Nielsen" a name."""
+    parts: set[str] = set()
+    for e in emails:
+        local = text[e.start : e.end].split("@", 1)[0].lower()
+        for piece in local.replace("_", ".").replace("-", ".").replace("+", ".").split("."):
+            piece = "".join(c for c in piece if c.isalpha())
+            if len(piece) >= 3 and piece not in STOP_WORDS and piece not in COMMON_INITIAL:
+                parts.add(piece)
+    if parts:
+        yield from _mentions(text, parts, blocked, 0.75)
+
+
+def propagate(text: str, names: Iterable[Span], blocked: Sequence[tuple[int, int]]) -> Iterator[Span]:
+    """Every further mention of a name already found ("Emilie Nielsen ... Emilie said")."""
+    parts: set[str] = set()
+    for n in names:
+        for m in WORD.finditer(text[n.start : n.end]):
+            w = m.group().lower()
+            if len(w) >= 3 and w not in NOT_NAMES and w not in STOP_WORDS:
+                parts.add(w)
+    if parts:
+        yield from _mentions(text, parts, blocked, 0.72)
+
+
+def _mentions(text: str, parts: set[str], blocked: Sequence[tuple[int, int]], score: float) -> Iterator[Span]:
+    words = [m.span() for m in WORD.finditer(text)]
+    i = 0
+    while i < len(words):
+        s, e = words[i]
+        if text[s:e].lower() in parts and not any(bs < e and s < be for bs, be in blocked):
+            j = i
+            # Extend over neighbouring capitalised words that are name parts too ("Emilie" -> "Emilie Nielsen").
+            while j + 1 < len(words) and text[words[j][1] : words[j + 1][0]] in (" ", "\t") and (
+                text[words[j + 1][0] : words[j + 1][1]].lower() in parts
+            ):
+                j += 1
+            yield Span("PERSON", s, words[j][1], score)
+            i = j + 1
+        else:
+            i += 1
+
+
+RARE_ZIPF_MID = 3.6  # a capitalised word mid-sentence rarer than this (zipf scale) is a proper noun
+RARE_ZIPF_INITIAL = 3.0  # at the start of a sentence, capitalisation says nothing: only rarer words count
+CAPITALISED = compile_re2(r"\p{Lu}[\p{L}'’\-]*\p{L}")
+
+
+@lru_cache(maxsize=65536)
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency  # loads its English list once, on first use
+
+    return zipf_frequency(word, "en")
+
+
+def _sentence_initial(text: str, pos: int) -> bool:
+    j = pos - 1
+    while j >= 0 and text[j] in " \t\"'([{}*?-":
+        j -= 1
+    return j < 0 or text[j] in ".!?:;\n"
+
+
+def find_rare_capitalised(text: str, blocked: Sequence[tuple[int, int]]) -> Iterator[Span]:
+    """Runs of capitalised words holding a word English rarely uses ("Kelemen", "Ираида"): names NER missed.
+
+    Organisations and titles NER recognised are in `blocked`; a run ending in a company suffix is skipped.
+    """
+    words = [m.span() for m in CAPITALISED.finditer(text)]
+    i = 0
+    while i < len(words):
+        s, e = words[i]
+        if any(bs < e and s < be for bs, be in blocked):
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(words):
+            gap = text[words[j][1] : words[j + 1][0]]
+            ns, ne = words[j + 1]
+            if gap not in (" ", "\t") and not (gap.strip() in NAME_PARTICLES and gap.startswith(" ") and gap.endswith(" ")):
+                break
+            if any(bs < ne and ns < be for bs, be in blocked):
+                break
+            j += 1
+        run = [text[a:b] for a, b in words[i : j + 1]]
+        lowered = [w.lower().rstrip("'’") for w in run]
+        before = text[max(0, s - 8) : s].split()
+        # "the Kindle Paperwhite", "a Hanson novel": a determiner introduces a thing, not a person.
+        if before and before[-1].lower() in DETERMINERS:
+            i = j + 1
+            continue
+        after = text[words[j][1] : words[j][1] + 12].split()
+        org = any(w in ORG_SUFFIXES for w in lowered) or (after and after[0].lower().strip(".,") in ORG_SUFFIXES)
+        if not org and not any(w in NOT_NAMES for w in lowered):
+            initial = _sentence_initial(text, s)
+            rare = any(
+                _zipf(w) < (RARE_ZIPF_INITIAL if initial and k == 0 else RARE_ZIPF_MID)
+                for k, w in enumerate(lowered)
+                if not (run[k].isupper() or any(c.isdigit() for c in run[k]))  # acronyms are not names
+            )
+            if rare:
+                end = words[j][1]
+                if text[end - 2 : end] in ("'s", "’s"):
+                    end -= 2
+                yield Span("PERSON", s, end, 0.6)
+        i = j + 1
+
+
+def truecase(text: str) -> str:
+    """`text` with lines written all upper or all lower case title-cased (function words kept); same length."""
+    if not any(c.isalpha() for c in text):
+        return text
+    out: list[str] = []
+    for line in text.split("\n"):
+        letters = [c for c in line if c.isalpha()]
+        if len(letters) >= 4 and (all(c.isupper() for c in letters) or all(c.islower() for c in letters)):
+            line = _title_words(line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def _title_words(line: str) -> str:
+    chars = [c.lower() if len(c.lower()) == 1 else c for c in line]
+    for m in WORD.finditer(line):
+        word = m.group().lower()
+        if word in STOP_WORDS or word in COMMON_INITIAL:
+            continue
+        first = chars[m.start()].upper()
+        if len(first) == 1:
+            chars[m.start()] = first
+    return "".join(chars)
