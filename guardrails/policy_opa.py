@@ -306,7 +306,7 @@ def module_package(name: str, text: str) -> str:
 def marked_modules(sources: PolicySources) -> dict[str, str]:
     """Each module's text as uploaded: unchanged, with its mark appended as a rule of its own package."""
     return {name: f"{text.rstrip()}\n\n# Added by Warden's OpaEngine: the revision check (policy_opa.py).\n"
-                  f"{MARK_RULE} contains {json.dumps(module_mark(name, text))}\n"
+                  f"{MARK_RULE} contains {json.dumps(module_mark(name, text))} if true\n"
             for name, text in sources.modules.items()}
 
 
@@ -316,18 +316,18 @@ def meta_module(sources: PolicySources) -> str:
         raise PolicyError("data.json: every top-level key must be a plain identifier for the revision check")
     packages = sorted({module_package(name, text) for name, text in sources.modules.items()})
     marks = sorted(module_mark(name, text) for name, text in sources.modules.items())
-    collect = "\n".join(f"marks contains m if some m in data.{package}.{MARK_RULE}" for package in packages)
+    collect = "\n".join(f"marks contains m if {{\n\tsome m in data.{package}.{MARK_RULE}\n}}" for package in packages)
     data_checks = "\n".join(f"\tdata.{key} == {json.dumps(value, sort_keys=True)}"
                             for key, value in sorted(sources.data.items()))
     return (
         "# Written by Warden's OpaEngine with the pack it uploaded (guardrails/policy_opa.py); do not edit.\n"
         "# `revision` names the pack only while every module's mark is present and the data is as uploaded.\n"
         "package warden.meta\n\nimport rego.v1\n\n"
-        f"expected_marks := {json.dumps(marks)}\n\n"
+        f"expected_marks := {{{', '.join(json.dumps(mark) for mark in marks)}}}\n\n"
         f"{collect}\n\n"
         f"default revision := {json.dumps(UNKNOWN_REVISION)}\n\n"
         f"revision := {json.dumps(sources.bundle)} if {{\n"
-        "\tmarks == {m | some m in expected_marks}\n"
+        "\tmarks == expected_marks\n"
         f"{data_checks}\n"
         "}\n\n"
         'checked := {"decision": data.warden.decision, "revision": revision}\n'
