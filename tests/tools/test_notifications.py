@@ -15,7 +15,7 @@ STAFF = {"channel": "staff", "to": "adjusters", "subject": "Review", "body": "CL
 
 @pytest.fixture
 async def runtime_nc(nats_creds):
-    nc = await connect(nats_creds, "runtime")  # the runtime may subscribe to notifications.>
+    nc = await connect(nats_creds, "admin")  # the delivery side of notifications.> (no component user reads it)
     yield nc
     await nc.close()
 
