@@ -102,6 +102,12 @@ class OpaEngine:
         self._last_alarm = 0.0
         self.reload()
 
+    @classmethod
+    def from_settings(cls, settings: Any, policy_dir: Path | None = None) -> OpaEngine:
+        """The engine for these settings (opa_url, opa_token, opa_admin_token), rather than the process's."""
+        return cls(settings.opa_url, policy_dir, token=_secret(settings.opa_token),
+                   admin_token=_secret(settings.opa_admin_token))
+
     # -- loading ---------------------------------------------------------------------------------------
 
     def reload(self) -> None:
@@ -190,8 +196,8 @@ class OpaEngine:
 
     def evaluate(self, input: dict[str, Any]) -> PolicyResult:
         """The decision for one policy input; PolicyError when the server cannot produce one or holds another policy."""
-        expected = self.bundle
-        if self._sources is None or not expected:
+        expected, sources = self.bundle, self._sources
+        if sources is None or not expected:
             raise PolicyError(f"OPA at {self.url} holds no known policy (a reload failed); denying")
         reply = self._query(CHECKED_PATH, input)
         checked = reply.get("result")
@@ -206,7 +212,8 @@ class OpaEngine:
             self._alarm(revision)
             raise PolicyError(f"OPA at {self.url} decided with policy revision {_revision_text(revision)}, "
                               f"not {expected[:19]}; denying")
-        return parse_decision(checked["decision"])
+        tool = input.get("tool") if isinstance(input, dict) else None
+        return parse_decision(checked["decision"], reveal_allowed=_reveal_allowed(sources.data, tool))
 
     def _query(self, path: str, input: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
         try:
@@ -343,9 +350,17 @@ def push(policy_dir: Path | None = None) -> str:
         raise PolicyError("OPA_URL is not set")
     if not _secret(settings.opa_admin_token):
         raise PolicyError("pushing the pack needs the operator's token: set WARDEN_OPA_ADMIN_TOKEN")
-    engine = OpaEngine(settings.opa_url, policy_dir or settings.policy_dir)
+    engine = OpaEngine.from_settings(settings, policy_dir or settings.policy_dir)
     engine.close()
     return engine.bundle
+
+
+def _reveal_allowed(data: dict[str, Any], tool: Any) -> list[str]:
+    """The arguments data.json lets a decision for `tool` reveal (as RegopyEngine checks them)."""
+    tools = data.get("tools")
+    spec = tools.get(tool) if isinstance(tools, dict) and isinstance(tool, str) else None
+    reveal = spec.get("reveal") if isinstance(spec, dict) else None
+    return [arg for arg in reveal if isinstance(arg, str)] if isinstance(reveal, list) else []
 
 
 def _secret(value: Any) -> str:

@@ -207,3 +207,13 @@ def test_the_uploaded_pack_is_what_the_marks_describe(pack: Path) -> None:
 
     sources = load_sources(pack)
     assert set(marked_modules(sources)) == set(sources.modules)
+
+
+def test_tokens_come_from_the_settings_object(locked: OpaStandIn, pack: Path, tmp_path: Path) -> None:
+    from agents.settings import Settings
+
+    loader = Settings(data_dir=tmp_path, opa_url=locked.url, opa_admin_token=OPERATOR)
+    assert OpaEngine.from_settings(loader, pack).uploads
+    gate = OpaEngine.from_settings(Settings(data_dir=tmp_path, opa_url=locked.url, opa_token=GATE), pack)
+    assert not gate.uploads and gate.evaluate(pay(amount=500.0)).decision == "allow"
+    assert locked.refused == []
