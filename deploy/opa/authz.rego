@@ -84,5 +84,6 @@ operator_request if {
 	input.path == ["v1", "data", "warden", "meta", "revision"]
 }
 
-# "/v1/data/" or "/v1/data//system" would name the root document (and with it data.system).
+# "/v1/data/" or "/v1/data//system" would name the root document (and with it data.system), and
+# "/v1/policies//policy/authz.rego" the modules OPA loaded from files at start, this one included.
 empty_segment if "" in input.path

@@ -82,7 +82,8 @@ class OpaStandIn:
         """`data.system.authz.allow` for this request, on the input OPA's basic authorizer builds."""
         if self.authz is None:
             return True
-        input: dict[str, Any] = {"method": method, "path": [unquote(p) for p in raw_path[1:].split("/")]}
+        # as OPA: the URL path is decoded (%2F becomes "/"), split on "/", and each part unescaped again
+        input: dict[str, Any] = {"method": method, "path": [unquote(p) for p in unquote(raw_path)[1:].split("/")]}
         if authorization and authorization.startswith("Bearer "):
             input["identity"] = authorization.removeprefix("Bearer ")
         with self._lock:

@@ -104,6 +104,9 @@ def test_the_tokens_rules_cannot_be_rewritten_even_by_the_operator(opa: OpaStand
     assert _put(opa, "/v1/data/system/warden_tokens", b'{"gate": []}', OPERATOR) == 401
     assert _put(opa, "/v1/data/", b"{}", OPERATOR) == 401  # the root document holds data.system
     assert _put(opa, "/v1/data//system", b"{}", OPERATOR) == 401
+    # the modules OPA loaded from files have ids that are paths: this one is /policy/authz.rego
+    assert _put(opa, "/v1/policies//policy/authz.rego", b"package system.authz\nallow := true\n", OPERATOR) == 401
+    assert _put(opa, "/v1/policies/%2Fpolicy%2Fauthz.rego", b"package system.authz\nallow := true\n", OPERATOR) == 401
 
 
 def test_nobody_without_the_gates_token_reads_decisions_or_the_policy(opa: OpaStandIn, engine: OpaEngine) -> None:
