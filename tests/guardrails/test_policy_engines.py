@@ -104,6 +104,16 @@ def test_opa_engine_decides_like_regopy(opa_url: dict[str, str]) -> None:
 
 
 @pytest.mark.opa
+def test_the_authz_policy_passes_its_own_tests() -> None:
+    """`opa test deploy/opa`: authz_test.rego uses `with`, which rego-cpp cannot run."""
+    binary = shutil.which("opa")
+    if not binary:
+        pytest.skip("no `opa` binary on PATH")
+    result = subprocess.run([binary, "test", str(AUTHZ_POLICY.parent), "-v"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.opa
 def test_a_locked_opa_refuses_writes_without_the_operators_token(opa_url: dict[str, str]) -> None:
     """Against the server this module starts: OPA itself enforces deploy/opa/authz.rego."""
     import httpx

@@ -77,6 +77,50 @@ def gate(tmp_path: Path, engine: OpaEngine) -> Gate:
                 store=store, audit=AuditLog(tmp_path / "audit.db"), approvals=ApprovalStore(tmp_path / "approvals.db"))
 
 
+AUTHZ_TABLE = [  # (token, method, path, allowed): deploy/opa/authz_test.rego says the same for `opa test`
+    (GATE, "POST", "/v1/data/warden/meta/checked", True),
+    (GATE, "POST", "/v1/data/warden/decision", True),
+    (GATE, "POST", "/v1/data/warden/meta/revision", True),
+    (GATE, "GET", "/health", True),
+    (GATE, "PUT", "/v1/policies/warden/payments.rego", False),
+    (GATE, "DELETE", "/v1/policies/warden/payments.rego", False),
+    (GATE, "PUT", "/v1/data/payments", False),
+    (GATE, "GET", "/v1/policies", False),
+    (GATE, "GET", "/v1/data/payments", False),
+    (GATE, "POST", "/v1/data", False),
+    (GATE, "POST", "/v1/data/system/warden_tokens", False),
+    (GATE, "POST", "/v1/query", False),
+    (OPERATOR, "PUT", "/v1/policies/warden/payments.rego", True),
+    (OPERATOR, "DELETE", "/v1/policies/warden/extra.rego", True),
+    (OPERATOR, "GET", "/v1/policies", True),
+    (OPERATOR, "PUT", "/v1/data/payments", True),
+    (OPERATOR, "POST", "/v1/data/warden/meta/revision", True),
+    (OPERATOR, "PUT", "/v1/data/system", False),
+    (OPERATOR, "PUT", "/v1/data/system/warden_tokens", False),
+    (OPERATOR, "PUT", "/v1/data/", False),
+    (OPERATOR, "PUT", "/v1/data", False),
+    (OPERATOR, "PUT", "/v1/data//system", False),
+    (OPERATOR, "PUT", "/v1/policies//policy/authz.rego", False),
+    (OPERATOR, "POST", "/v1/data/warden/decision", False),
+    (OPERATOR, "DELETE", "/v1/data/payments", False),
+    ("guessed", "POST", "/v1/data/warden/decision", False),
+    ("guessed", "GET", "/health", False),
+    (None, "GET", "/health", False),
+    (None, "POST", "/v1/data/warden/decision", False),
+]
+
+
+def test_authz_table() -> None:
+    """deploy/opa/authz.rego on the input OPA builds, evaluated with rego-cpp (no server in between)."""
+    opa = OpaStandIn(tokens={"gate": GATE, "operator": OPERATOR})
+    try:
+        wrong = [(token, method, path) for token, method, path, allowed in AUTHZ_TABLE
+                 if opa.authorized(method, path, f"Bearer {token}" if token else None) != allowed]
+    finally:
+        opa._server.server_close()
+    assert not wrong
+
+
 def _put(opa: OpaStandIn, path: str, body: bytes, token: str | None) -> int:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return httpx.put(f"{opa.url}{path}", content=body, headers=headers).status_code
