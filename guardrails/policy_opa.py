@@ -405,6 +405,7 @@ if __name__ == "__main__":  # the policy loader: `python -m guardrails.policy_op
     import sys
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per module uploaded is noise
     args = sys.argv[1:]
     if not args or args[0] != "push" or len(args) > 2:
         print("usage: python -m guardrails.policy_opa push [POLICY_DIR]", file=sys.stderr)
