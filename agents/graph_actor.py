@@ -1,6 +1,7 @@
 """An actor whose behaviour is a LangGraph graph: one run per message, state in the checkpointer."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import inspect
 from collections.abc import Awaitable, Callable
@@ -15,6 +16,9 @@ from agents.envelope import Envelope, RunOutcome
 Prepare = Callable[[str, dict[str, Any]], dict[str, Any] | Awaitable[dict[str, Any]]]
 """(run_id, event payload) -> the graph's input, already redacted (sync or async). Raises ValidationError or
 ValueError on a bad event (the run fails as `invalid_event`); any other error is a crash the supervisor retries."""
+
+
+RESUME_WAIT_S, RESUME_WAIT_STEPS = 30.0, 300
 
 
 def run_id_for(graph: str, msg_id: str) -> str:
@@ -60,6 +64,11 @@ class GraphActor:
     async def _resume_message(self, envelope: Envelope) -> RunOutcome:
         run_id = str(envelope.payload.get("run_id", ""))
         snapshot = await self.graph.aget_state({"configurable": {"thread_id": run_id}})
+        for _ in range(RESUME_WAIT_STEPS):  # an answer can overtake the run on its way to interrupt(): let it arrive
+            if snapshot.interrupts or not snapshot.next:
+                break
+            await asyncio.sleep(RESUME_WAIT_S / RESUME_WAIT_STEPS)
+            snapshot = await self.graph.aget_state({"configurable": {"thread_id": run_id}})
         if not snapshot.interrupts:  # not waiting (already resumed, or unknown): nothing to do
             return RunOutcome(run_id=run_id, graph=self.graph_type, key=envelope.agent.key, status="skipped",
                               decision=(snapshot.values or {}).get("decision"))

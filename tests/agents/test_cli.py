@@ -84,8 +84,11 @@ def test_policy_check_rejects_a_policy_that_does_not_compile(tmp_path: Path) -> 
 
 def test_approvals_and_audit_commands_on_an_empty_store(tmp_path: Path) -> None:
     assert warden("approvals", "list", tmp_path=tmp_path).stdout == ""
-    missing = warden("approvals", "approve", "apr-nope", tmp_path=tmp_path)
-    assert missing.returncode == 1 and "no approval" in missing.stderr
+    anonymous = warden("approvals", "approve", "apr-nope", tmp_path=tmp_path)
+    assert anonymous.returncode == 1 and "needs your token" in anonymous.stderr
+    token = warden("users", "add", "ann", "--role", "adjuster", tmp_path=tmp_path).stdout.strip()
+    missing = warden("approvals", "approve", "apr-nope", tmp_path=tmp_path, env={"WARDEN_TOKEN": token})
+    assert missing.returncode == 1 and "no such approval" in missing.stderr
     verify = warden("audit", "verify", tmp_path=tmp_path)
     assert verify.returncode == 0 and "0 records" in verify.stdout
 

@@ -11,7 +11,12 @@ from agents.bus import connect
 from agents.settings import Settings
 from graphs.claims_scripted import hostile_claims_script
 from guardrails.approval_events import announce
+from guardrails.contracts import Principal
 from serving.scripted import ScriptedModel
+from tools.payments import ledger_payees
+
+ANN = Principal(id="user:ann", roles=["adjuster"])
+BO = Principal(id="user:bo", roles=["adjuster"])
 
 CLAIMS = {c["claim_id"]: c for c in (json.loads(l) for l in (Path(__file__).parents[2] / "graphs/data/claims.jsonl").read_text().splitlines() if l.strip())}
 
@@ -19,7 +24,7 @@ CLAIMS = {c["claim_id"]: c for c in (json.loads(l) for l in (Path(__file__).pare
 async def test_an_approved_payment_resumes_the_run_and_a_declined_one_ends_it(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "warden", llm="scripted")
     async with Warden(settings, model=ScriptedModel(hostile_claims_script)) as warden:
-        nc = await connect(warden.creds, "runtime")
+        nc = await connect(warden.creds, "ingest")
         seen: dict[str, list[dict]] = {}
 
         async def on_completed(msg) -> None:
@@ -32,9 +37,12 @@ async def test_an_approved_payment_resumes_the_run_and_a_declined_one_ends_it(tm
         async def on_pending(msg) -> None:
             announced.append(json.loads(msg.data))
 
-        await nc.subscribe("approvals.pending", cb=on_pending)
-        admin = await connect(warden.creds, "admin")
+        staff = await connect(warden.creds, "admin")  # approvals.pending is for staff surfaces, not the event source
+        await staff.subscribe("approvals.pending", cb=on_pending)
+        await staff.flush()
+        admin = await connect(warden.creds, "ingest")
         js = admin.jetstream()
+        gate_js = warden.gate_service.nc.jetstream()
         for claim_id in ("CLM-1005", "CLM-1006"):  # both above the 1,000 auto-approval limit
             await js.publish("events.claims.submitted", json.dumps(CLAIMS[claim_id]).encode(), headers={"Nats-Msg-Id": claim_id})
 
@@ -52,32 +60,30 @@ async def test_an_approved_payment_resumes_the_run_and_a_declined_one_ends_it(tm
         assert {a["id"] for a in announced} == {a.id for a in pending.values()}
         assert all(a["args_hash"].startswith("sha256:") and a["args"]["payee_account"].startswith("<BANK_ACCOUNT") for a in announced)
 
-        approved = warden.gate.approvals.decide(pending["CLM-1005"].id, approve=True, by="user:ann")
-        declined = warden.gate.approvals.decide(pending["CLM-1006"].id, approve=False, by="user:bo")
-        await announce(js, approved)
-        await announce(js, declined)
-        await announce(js, approved)  # a repeated answer is dropped, never a second payment
+        approved = warden.gate.approvals.decide(pending["CLM-1005"].id, approve=True, approver=ANN)
+        declined = warden.gate.approvals.decide(pending["CLM-1006"].id, approve=False, approver=BO)
+        assert await warden.gate_service.announce_decisions() == 2  # the gate delivers the answers
+        await announce(gate_js, approved)  # a repeated answer is dropped, never a second payment
         await wait_for("CLM-1005", "paid")
         await wait_for("CLM-1006", "denied_by_adjuster")
+        await staff.close()
         await nc.close()
         await admin.close()
-    with sqlite3.connect(settings.data_dir / "payments.db") as db:
-        rows = db.execute("SELECT claim_id, payee_account FROM payments").fetchall()
-    assert rows == [("CLM-1005", CLAIMS["CLM-1005"]["payee_account_on_file"])]
+    assert ledger_payees(settings) == [("CLM-1005", CLAIMS["CLM-1005"]["payee_account_on_file"])]
 
 
 async def test_a_decision_taken_while_the_bus_was_down_is_delivered_by_the_gate(tmp_path: Path) -> None:
     """`warden approvals approve` with no bus reachable records the decision only; the gate's sweep delivers it."""
     settings = Settings(data_dir=tmp_path / "warden", llm="scripted")
     async with Warden(settings, model=ScriptedModel(hostile_claims_script)) as warden:
-        nc = await connect(warden.creds, "runtime")
+        nc = await connect(warden.creds, "ingest")
         outcomes: list[dict] = []
 
         async def on_completed(msg) -> None:
             outcomes.append(json.loads(msg.data))
 
         await nc.subscribe("runs.completed", cb=on_completed)
-        admin = await connect(warden.creds, "admin")
+        admin = await connect(warden.creds, "ingest")
         await admin.jetstream().publish("events.claims.submitted", json.dumps(CLAIMS["CLM-1005"]).encode(),
                                         headers={"Nats-Msg-Id": "CLM-1005"})
         for _ in range(400):
@@ -85,7 +91,7 @@ async def test_a_decision_taken_while_the_bus_was_down_is_delivered_by_the_gate(
                 break
             await asyncio.sleep(0.05)
         (pending,) = warden.gate.approvals.list("pending")
-        warden.gate.approvals.decide(pending.id, approve=True, by="user:ann")  # recorded, never published
+        warden.gate.approvals.decide(pending.id, approve=True, approver=ANN)  # recorded, never published
         assert [a.id for a in warden.gate.approvals.unannounced()] == [pending.id]
         assert await warden.gate_service.announce_decisions() == 1
         assert await warden.gate_service.announce_decisions() == 0  # delivered once

@@ -24,7 +24,7 @@ async def finished_runs(tmp_path_factory):
     settings = Settings(data_dir=tmp_path_factory.mktemp("warden"), llm="scripted")
     model = ScriptedModel(hostile_claims_script)
     async with Warden(settings, model=model) as warden:
-        nc = await connect(warden.creds, "runtime")
+        nc = await connect(warden.creds, "ingest")
         outcomes: dict[str, dict] = {}
         done = asyncio.Event()
         wanted = [CLEAN, INJECTED, EXFIL, LOOKALIKE]
@@ -36,7 +36,7 @@ async def finished_runs(tmp_path_factory):
                 done.set()
 
         await nc.subscribe("runs.completed", cb=on_completed)
-        admin = await connect(warden.creds, "admin")
+        admin = await connect(warden.creds, "ingest")
         for claim_id in wanted:
             await admin.jetstream().publish("events.claims.submitted", json.dumps(CLAIMS[claim_id]).encode(),
                                             headers={"Nats-Msg-Id": f"e2e-{claim_id}"})
@@ -48,8 +48,9 @@ async def finished_runs(tmp_path_factory):
 
 
 def ledger(settings: Settings) -> list[tuple]:
-    with sqlite3.connect(settings.data_dir / "payments.db") as db:
-        return db.execute("SELECT claim_id, amount, currency, payee_account FROM payments").fetchall()
+    from tools.payments import ledger_rows
+
+    return [(r["claim_id"], r["amount"], r["currency"], r["payee_account"]) for r in ledger_rows(settings)]
 
 
 def test_a_clean_claim_flows_from_the_event_to_a_ledger_row(finished_runs) -> None:

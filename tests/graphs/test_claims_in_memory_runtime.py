@@ -37,14 +37,18 @@ CLAIMS = [json.loads(l) for l in (Path(__file__).parents[2] / "graphs/data/claim
 async def claims_runtime(tmp_path: Path, nats_creds, settings, *, down: frozenset[str] = frozenset()):
     """The claims graph on the in-memory runtime behind a real gate and real tool services; tools named in `down`
     answer "no service" at the transport seam, as during an outage."""
+    from tools.gate_proof import GateSigner, GateVerifier, generate_signing_key
+
+    signing_key, public_key = generate_signing_key()
     tools_nc, gate_nc = await connect(nats_creds, "tools"), await connect(nats_creds, "gate")
-    services = await start_tool_services(tools_nc, settings)
+    services = await start_tool_services(tools_nc, settings, GateVerifier(public_key))
+    signer = GateSigner(signing_key)
     vault = Vault(tmp_path / "vault.db", Fernet.generate_key())
 
     async def transport(tool, args, key, run_id):
         if tool in down:
             raise ToolUnavailable(f"no service is serving {tool}")
-        return await call_tool(gate_nc, tool, args, idempotency_key=key, run_id=run_id, timeout_s=5)
+        return await call_tool(gate_nc, tool, args, idempotency_key=key, run_id=run_id, timeout_s=5, signer=signer)
 
     gate = Gate(redactor=get_redactor(), vault=vault, engine=RegopyEngine(), store=GateStore(tmp_path / "g.db"),
                 audit=AuditLog(tmp_path / "a.db"), approvals=ApprovalStore(tmp_path / "ap.db"), call_tool=transport)
@@ -83,6 +87,6 @@ async def test_a_claim_whose_score_is_unavailable_waits_on_a_listed_approval(tmp
         assert waiting.decision == "awaiting_approval"
         (pending,) = gate.approvals.list()
         assert pending.tool == "payments.issue" and pending.role == "adjuster" and "no fraud score on record" in pending.reason
-        gate.approvals.decide(pending.id, approve=True, by="user:ann")
+        gate.approvals.decide(pending.id, approve=True, approver=Principal(id="user:ann", roles=["adjuster"]))
         done = await actor.resume(waiting.run_id, claim["claim_id"], {"approved": True, "approval_id": pending.id, "by": "user:ann"})
     assert done.status == "completed" and done.decision == "paid"

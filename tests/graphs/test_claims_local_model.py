@@ -18,7 +18,7 @@ CLAIM = json.loads((Path(__file__).parents[2] / "graphs/data/claims.jsonl").read
 async def test_one_claim_through_the_embedded_model(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "warden", llm="local")
     async with Warden(settings) as warden:
-        nc = await connect(warden.creds, "runtime")
+        nc = await connect(warden.creds, "ingest")
         done: asyncio.Future = asyncio.get_running_loop().create_future()
 
         async def on_completed(msg) -> None:
@@ -26,7 +26,7 @@ async def test_one_claim_through_the_embedded_model(tmp_path: Path) -> None:
                 done.set_result(json.loads(msg.data))
 
         await nc.subscribe("runs.completed", cb=on_completed)
-        admin = await connect(warden.creds, "admin")
+        admin = await connect(warden.creds, "ingest")
         await admin.jetstream().publish("events.claims.submitted", json.dumps(CLAIM).encode(), headers={"Nats-Msg-Id": "llm-1"})
         outcome = await asyncio.wait_for(done, timeout=120)
         stats = warden.model.stats()

@@ -11,6 +11,7 @@ import pytest
 
 from guardrails.approvals import ApprovalStore
 from guardrails.audit import AuditLog, ChainBroken
+from guardrails.contracts import Principal
 from guardrails.gate import Gate
 from guardrails.gate_store import GateStore
 from guardrails.policy import RegopyEngine, default_policy_dir
@@ -41,6 +42,13 @@ def make_gate(tmp_path: Path, engine=None, call_tool=None) -> Gate:
                 approvals=ApprovalStore(tmp_path / "approvals.db"), call_tool=call_tool)
 
 
+ANN = Principal(id="user:ann", roles=["adjuster"])
+
+
+def paid_minor(gate: Gate, claim_id: str = "CLM-1001") -> int:
+    return gate.store.claim_paid_minor(claim_id, "USD")
+
+
 def _key() -> bytes:
     from cryptography.fernet import Fernet
 
@@ -54,11 +62,15 @@ async def gate(tmp_path: Path, nats_creds, settings):
     from tools.client import call_tool
     from tools.registry import start_tool_services
 
+    from tools.gate_proof import GateSigner, GateVerifier, generate_signing_key
+
+    signing_key, public_key = generate_signing_key()
     tools_nc, gate_nc = await connect(nats_creds, "tools"), await connect(nats_creds, "gate")
-    services = await start_tool_services(tools_nc, settings)
+    services = await start_tool_services(tools_nc, settings, GateVerifier(public_key))
+    signer = GateSigner(signing_key)
 
     async def transport(tool, args, key, run_id):
-        return await call_tool(gate_nc, tool, args, idempotency_key=key, run_id=run_id, timeout_s=5)
+        return await call_tool(gate_nc, tool, args, idempotency_key=key, run_id=run_id, timeout_s=5, signer=signer)
 
     yield make_gate(tmp_path, call_tool=transport)
     await services.stop()
@@ -109,33 +121,34 @@ def test_rate_limit_counts_calls_per_principal_and_tool(gate: Gate) -> None:
     assert decisions[60] == "deny"
 
 
-async def test_split_payments_are_limited_by_the_total_per_claim(gate: Gate) -> None:
-    for step in range(24):  # 24 x 1000 = 24,000 paid
-        reply = await gate.handle(payment(1000.0, step=step))
-        assert reply.decision.decision == "allow", reply.decision.reasons
-    assert gate.store.claim_paid_total("CLM-1001") == 24000.0
-    over = gate.check(payment(1000.0, step=99)).decision  # would make 25,000 + ... stays within? 25,000 is the cap
-    assert over.decision == "allow"
-    await gate.handle(payment(1000.0, step=99))
-    beyond = gate.check(payment(1.0, step=100)).decision
-    assert beyond.decision == "deny" and any("total" in r for r in beyond.reasons)
+async def test_a_claim_is_paid_at_most_once_whatever_the_number_of_calls(gate: Gate) -> None:
+    """The payment's idempotency key is the claim (a business key), not the run step: a second payment for the
+    claim, from another step or another run, is the same effect, so the ledger never pays twice."""
+    first = await gate.handle(payment(1000.0, step=4))
+    assert first.decision.decision == "allow" and first.result["status"] == "paid"
+    again = await gate.handle(payment(1000.0, step=9))
+    assert again.result["status"] == "duplicate"
+    other_run = payment(1000.0, step=4)
+    other_run["run"]["id"] = "run-2"
+    assert (await gate.handle(other_run)).result["status"] == "duplicate"
+    split = await gate.handle(payment(900.0, step=11))  # another amount: refused by the ledger (409), not paid
+    assert split.error and split.error["code"] == 409
+    assert paid_minor(gate) == 100000
 
 
-async def test_concurrent_payments_cannot_pass_the_claim_total_together(gate: Gate) -> None:
-    """30 payments of 1,000 for one claim at once: each alone fits, but only 25 fit the 25,000 total."""
+async def test_concurrent_payments_for_one_claim_pay_once(gate: Gate) -> None:
+    """30 payments of 1,000 for one claim at once, from different steps: exactly one ledger row."""
     import asyncio
 
     replies = await asyncio.gather(*(gate.handle(payment(1000.0, step=step)) for step in range(30)))
-    allowed = [r for r in replies if r.decision.decision == "allow"]
-    assert len(allowed) == 25 and all(r.result and r.result.get("status") == "paid" for r in allowed)
-    assert all(any("total" in reason for reason in r.decision.reasons) for r in replies if r not in allowed)
-    assert gate.store.claim_paid_total("CLM-1001") == 25000.0
+    statuses = sorted((r.result or {}).get("status", "error") for r in replies)
+    assert statuses.count("paid") == 1, statuses
+    assert paid_minor(gate) == 100000
 
 
-async def test_gate_replicas_sharing_a_store_hold_the_claim_total_and_rate_limit_together(gate: Gate) -> None:
-    """Two gates on one gate.db (as two gate processes on one data folder): each has its own in-process lock,
-    so only the shared holds and counters keep them to the limits. Policy is made slow (real rules, 20 ms
-    late) so that both gates are judging at once, the moment a total read before the other's hold would pass."""
+async def test_gate_replicas_sharing_a_store_pay_once_and_rate_limit_together(gate: Gate) -> None:
+    """Two gates on one gate.db (as two gate processes on one data folder): policy is made slow (real rules,
+    20 ms late) so that both gates are judging at once."""
     import asyncio
     import time as clock
 
@@ -152,9 +165,8 @@ async def test_gate_replicas_sharing_a_store_hold_the_claim_total_and_rate_limit
     twin = Gate(redactor=gate.redactor, vault=gate.vault, engine=gate.engine,
                 store=GateStore(gate.store.path), audit=gate.audit, approvals=gate.approvals, call_tool=gate.call_tool)
     replies = await asyncio.gather(*((gate if step % 2 else twin).handle(payment(1000.0, step=step)) for step in range(30)))
-    paid = sum(1 for r in replies if r.decision.decision == "allow")
-    assert 0 < paid <= 25, paid
-    assert gate.store.claim_paid_total("CLM-1001") == twin.store.claim_paid_total("CLM-1001") == paid * 1000.0
+    assert sum(1 for r in replies if (r.result or {}).get("status") == "paid") == 1
+    assert paid_minor(gate) == twin.store.claim_paid_minor("CLM-1001", "USD") == 100000
     calls = [(gate if i % 2 else twin).store.count_call("agent:x", "documents.search", now=1000.0 + i / 2) for i in range(61)]
     assert calls[-1] == 60  # the 61st call in the minute sees the 60 made through either gate
 
@@ -167,23 +179,22 @@ async def test_a_claim_the_gate_never_saw_scored_is_not_paid_automatically(gate:
     assert reply.decision.decision == "require_approval" and reply.decision.approval.role == "adjuster"
     assert any("no fraud score on record" in reason for reason in reply.decision.reasons)
     assert gate.approvals.get(reply.decision.approval.id).status == "pending"  # listed by `warden approvals list`
-    assert gate.store.claim_paid_total("CLM-2002") == 0.0
+    assert gate.store.claim_paid_minor("CLM-2002", "USD") == 0
 
 
 async def test_a_retried_payment_is_judged_as_itself_not_as_a_second_one(gate: Gate) -> None:
-    for step in range(25):
-        assert (await gate.handle(payment(1000.0, step=step))).decision.decision == "allow"
-    retry = await gate.handle(payment(1000.0, step=24))  # same run and step: same idempotency key
-    assert retry.decision.decision == "allow" and retry.result["status"] == "duplicate"  # the ledger paid once
-    assert gate.store.claim_paid_total("CLM-1001") == 25000.0
-    assert (await gate.handle(payment(1000.0, step=25))).decision.decision == "deny"
+    assert (await gate.handle(payment(20000.0))).decision.decision == "require_approval"
+    big = payment(20000.0)
+    gate.store.hold_payment("payments.issue:CLM-1001", "CLM-1001", 2000000, "USD")  # the first attempt, in flight
+    judged = gate.check(big, count_call=False).decision
+    assert not any("total" in r for r in judged.reasons), judged.reasons  # not 40,000: it is the same payment
 
 
 def test_a_denied_retry_does_not_release_the_hold_of_the_attempt_in_flight(tmp_path: Path) -> None:
     store = GateStore(tmp_path / "gate.db")
-    assert store.hold_payment("run-1:4:0:payments.issue", "CLM-1001", 900.0) is True
-    assert store.hold_payment("run-1:4:0:payments.issue", "CLM-1001", 900.0) is False  # the retry holds nothing
-    assert store.claim_paid_total("CLM-1001") == 900.0
+    assert store.hold_payment("payments.issue:CLM-1001", "CLM-1001", 90000, "USD") is True
+    assert store.hold_payment("payments.issue:CLM-1001", "CLM-1001", 90000, "USD") is False  # the retry holds nothing
+    assert store.claim_paid_minor("CLM-1001", "USD") == 90000
 
 
 async def test_a_payment_the_tool_refuses_stops_counting(tmp_path: Path) -> None:
@@ -195,7 +206,7 @@ async def test_a_payment_the_tool_refuses_stops_counting(tmp_path: Path) -> None
     gate = make_gate(tmp_path, call_tool=refusing)
     reply = await gate.handle(payment(1000.0))
     assert reply.decision.decision == "allow" and reply.error["code"] == 409
-    assert gate.store.claim_paid_total("CLM-1001") == 0.0
+    assert paid_minor(gate) == 0
 
 
 async def test_a_payment_with_an_unknown_outcome_keeps_counting(tmp_path: Path) -> None:
@@ -206,7 +217,7 @@ async def test_a_payment_with_an_unknown_outcome_keeps_counting(tmp_path: Path) 
 
     gate = make_gate(tmp_path, call_tool=silent)
     await gate.handle(payment(1000.0))
-    assert gate.store.claim_paid_total("CLM-1001") == 1000.0  # held: the money may have moved
+    assert paid_minor(gate) == 100000  # held: the money may have moved
 
 
 async def test_an_approval_is_bound_to_the_exact_arguments(gate: Gate) -> None:
@@ -214,7 +225,7 @@ async def test_an_approval_is_bound_to_the_exact_arguments(gate: Gate) -> None:
     assert first.decision.decision == "require_approval"
     approval_id = first.decision.approval.id
     assert gate.approvals.get(approval_id).args["payee_account"].startswith("<BANK_ACCOUNT")  # approver sees tokens
-    gate.approvals.decide(approval_id, approve=True, by="user:ann")
+    gate.approvals.decide(approval_id, approve=True, approver=ANN)
     changed = await gate.handle(payment(1900.0, approval_id=approval_id))
     assert changed.decision.decision != "allow"
     assert "arguments changed since they were approved" in changed.decision.reasons
@@ -228,7 +239,7 @@ async def test_an_expired_approval_denies(gate: Gate) -> None:
     expired = gate.approvals.expire_due(now=gate.approvals.get(approval_id).expires_at + 1)
     assert [a.id for a in expired] == [approval_id]
     with pytest.raises(Exception):
-        gate.approvals.decide(approval_id, approve=True, by="user:late")
+        gate.approvals.decide(approval_id, approve=True, approver=ANN)
     reply = await gate.handle(payment(1500.0, approval_id=approval_id))
     assert reply.decision.decision != "allow"
 
@@ -236,7 +247,8 @@ async def test_an_expired_approval_denies(gate: Gate) -> None:
 async def test_audit_records_carry_no_raw_pii_and_the_chain_detects_tampering(gate: Gate, tmp_path: Path) -> None:
     for step in range(3):
         await gate.handle(payment(100.0, step=step))
-    await gate.handle(payment(100.0, payee="ACCT-9000001", payee_from="document", step=9))
+    await gate.handle(payment(100.0, payee="ACCT-9000001", payee_from="document", step=9) | {"args": {
+        "claim_id": "CLM-1002", "amount": 100.0, "currency": "USD", "payee_account": "ACCT-9000001"}})
     records = gate.audit.records()
     assert len(records) == 4 and records[-1]["decision"] == "deny"
     assert ON_FILE not in json.dumps(records) and "ACCT-9000001" not in json.dumps(records)

@@ -12,7 +12,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from agents.settings import Settings
-from guardrails.vault import Vault, VaultKeyError
+from guardrails.vault import TokenConflict, UnresolvableToken, Vault, VaultKeyError
 
 
 @pytest.fixture
@@ -32,29 +32,54 @@ def test_same_value_same_token_numbered_per_type(vault):
     assert vault.for_run("run-1").tokenize("PERSON", "Jo Bloggs") == "<PERSON_2>"
 
 
-def test_resolve_text_and_objects(vault):
+def test_only_a_whole_value_that_is_one_token_resolves(vault):
     run = vault.for_run("run-1")
     person = run.tokenize("PERSON", "Maria Gonzalez")
     email = run.tokenize("EMAIL_ADDRESS", "pat@example.com")
+    dob = run.tokenize("DATE_OF_BIRTH", "1979-03-14")
     assert run.resolve(person) == "Maria Gonzalez"
     assert run.resolve("<PERSON_9>") is None
-    text = f"Dear {person}, we wrote to {email}. Ref <CLAIM_1>."
-    assert run.resolve_text(text) == "Dear Maria Gonzalez, we wrote to pat@example.com. Ref <CLAIM_1>."
-    obj = {"to": email, "items": [person, 3, {"note": f"hi {person}"}], "amount": 850.0}
+    obj = {"to": email, "items": [person, 3, {"note": f"hi {person}"}], "amount": 850.0,
+           "exfil": f"{dob}@northwind.example", email: "keys are never resolved"}
     assert vault.for_run("run-1").resolve_obj(obj) == {
         "to": "pat@example.com",
-        "items": ["Maria Gonzalez", 3, {"note": "hi Maria Gonzalez"}],
+        "items": ["Maria Gonzalez", 3, {"note": f"hi {person}"}],  # a token inside text stays a token
         "amount": 850.0,
+        "exfil": f"{dob}@northwind.example",  # a document asking for replies to <DATE_OF_BIRTH_1>@... gets nothing
+        email: "keys are never resolved",
     }
+
+
+def test_a_whole_value_token_that_does_not_resolve_is_refused_not_compared_to_itself(vault, tmp_path: Path):
+    run = vault.for_run("run-1")
+    with pytest.raises(UnresolvableToken):
+        run.resolve_obj({"payee_account": "<BANK_ACCOUNT_1>"})  # forged: never issued in this run
+    token = run.tokenize("BANK_ACCOUNT", "ACCT-4410327")
+    rotated = Vault(tmp_path / "other.sqlite3", Fernet.generate_key()).for_run("run-1")
+    with pytest.raises(UnresolvableToken):
+        rotated.resolve_value(token)  # another data folder or another key: unknown, so refused
 
 
 def test_tokens_of_one_run_do_not_resolve_in_another(vault):
     token = vault.for_run("run-A").tokenize("PERSON", "Maria Gonzalez")
     other = vault.for_run("run-B")
     assert other.resolve(token) is None
-    assert other.resolve_text(f"hi {token}") == f"hi {token}"
+    with pytest.raises(UnresolvableToken):
+        other.resolve_value(token)
     assert other.tokenize("PERSON", "Jo Bloggs") == "<PERSON_1>"
     assert vault.for_run("run-A").resolve("<PERSON_1>") == "Maria Gonzalez"
+
+
+def test_registered_tokens_keep_their_first_value(vault):
+    run = vault.for_run("run-claims_triage-7")
+    run.register("<BANK_ACCOUNT_1>", "BANK_ACCOUNT", "ACCT-4410327")
+    run.register("<BANK_ACCOUNT_1>", "BANK_ACCOUNT", "ACCT-4410327")  # the same registration again: fine
+    with pytest.raises(TokenConflict):
+        run.register("<BANK_ACCOUNT_1>", "BANK_ACCOUNT", "ACCT-9000001")  # a compromised runtime re-pointing it
+    with pytest.raises(TokenConflict):
+        run.register("<PERSON_1>", "BANK_ACCOUNT", "ACCT-1")  # the token names another type
+    assert vault.for_run("run-claims_triage-7").resolve("<BANK_ACCOUNT_1>") == "ACCT-4410327"
+    assert vault.for_run("run-claims_triage-7").tokenize("BANK_ACCOUNT", "ACCT-5") == "<BANK_ACCOUNT_2>"
 
 
 def test_values_are_encrypted_at_rest(tmp_path: Path):
