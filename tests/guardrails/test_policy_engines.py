@@ -82,6 +82,14 @@ def test_load_engine_uses_the_settings_policy_dir(tmp_path: Path) -> None:
     assert engine.policy_dir == pack and engine.bundle == RegopyEngine().bundle
 
 
+def test_load_engine_refuses_a_pack_that_does_not_match_its_manifest(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(default_policy_dir(), pack)
+    (pack / "payments.rego").unlink()
+    with pytest.raises(PolicyError, match="payments.rego is required by manifest.json but missing"):
+        load_engine(Settings(data_dir=tmp_path, opa_url=None, policy_dir=pack))
+
+
 def test_unreachable_opa_fails_at_start(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="OPA"):
         load_engine(Settings(data_dir=tmp_path, opa_url=f"http://127.0.0.1:{_free_port()}"))
