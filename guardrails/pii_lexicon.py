@@ -34,7 +34,7 @@ ORG_SUFFIXES = frozenset(
     """inc llc ltd corp co company group insurance nv ag sa plc pao bv gmbh se asa ab oyj spa kk limited corporation
     trust fund industries pharmaceuticals therapeutics properties realty financial scientifics bancorp energy
     resources technologies technology capital foundation association university college institute bankltd
-    healthcare holdings repairs repair glass logistics towing services service motors
+    healthcare holdings etf orchestra repairs repair glass logistics towing services service motors
     bank partners holdings solutions systems labs clinic hospital garage auto plumbing roofing electric
     construction restoration rentals rental pharmacy dental realty""".split()
 )
@@ -65,7 +65,7 @@ STREET_SUFFIXES = frozenset(
     radial ramp ranch rapid rapids rest ridge ridges river road rd roads route row rue run shoal shoals shore shores
     skyway spring springs spur square sq squares station stravenue stream street st streets summit terrace ter
     throughway trace track trafficway trail trl tunnel turnpike underpass union unions valley valleys viaduct view
-    views village villages ville vista walk walks wall way ways well wells close gate gdns wharf wynd fall""".split()
+    views village villages ville vista walk walks wall way ways well wells close gate gdns wharf wynd fall land""".split()
 )
 # English place-name morphology: a "name" that starts or ends like this is a town ("Port Kevin", "Gordonborough").
 # Endings that are also common surnames (-ford, -berg, -land, -field) are left out.

@@ -334,7 +334,7 @@ def find_phones(text: str) -> Iterator[Span]:
     for m in PHONE_RUN.finditer(text):
         start = m.start()
         prev = text[start - 1] if start > 0 else " "
-        if prev.isalnum() or prev in "$€£¥_" or (prev in "-/#" and start > 1 and text[start - 2].isalnum()):
+        if prev.isalnum() or prev in "$€£¥_" or (prev in "-/#:." and start > 1 and text[start - 2].isalnum()):
             continue
         # Split the run at spaces into tokens; the phone is the longest token window that reads as one.
         tokens: list[tuple[int, int]] = []
@@ -348,7 +348,7 @@ def find_phones(text: str) -> Iterator[Span]:
             best = None
             for j in range(min(len(tokens), i + _MAX_TOKENS), i, -1):
                 s, e = tokens[i][0], tokens[j - 1][1]
-                while e > s and text[e - 1] in ".-(":
+                while e > s and (text[e - 1] in ".-(" or text[e - 1] == ")" and text.count(")", s, e) > text.count("(", s, e)):
                     e -= 1
                 if text[s] == ")":
                     break
@@ -393,6 +393,7 @@ PROTECTED = compile_re2(
     r"|(?:USD|EUR|GBP|CAD|AUD|CHF|JPY)\s?\d[\d,]*(?:\.\d+)?"
     r"|(?:USD|EUR|GBP|CAD|AUD|CHF|JPY)"
     r"|<[A-Z][A-Z_]*?(?:_\d+)?>"  # vault tokens and earlier redactions
+    r"|(?i:https?://|www\.)[^\s<>\"']+"  # URLs: a host name is not a person
 )
 # Products with a model number ("Pixel 8", "Galaxy S23"): not a name, not a street.
 PRODUCT = compile_re2(r"[A-Z][A-Za-z]+\s+[A-Z]{0,2}\d{1,3}[A-Za-z]{0,3}")

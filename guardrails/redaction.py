@@ -29,6 +29,7 @@ from guardrails.recognizers import DATE_FULL, PatternPass, Span, compile_re2, pr
 from guardrails.redaction_addresses import find_addresses
 from guardrails.pii_lexicon import ORG_SUFFIXES
 from guardrails.redaction_names import (
+    coordinated_names,
     extend_names,
     find_rare_capitalised,
     find_structured_names,
@@ -264,6 +265,7 @@ class Redactor:
         taken += [(n.start, n.end) for n in job.non_pii if _reads_as_organisation(text[n.start : n.end])]
         job.spans += list(find_rare_capitalised(text, taken))
         others = [(s.start, s.end) for s in job.spans if s.type != "PERSON"] + job.blocked
+        job.spans += list(coordinated_names(text, job.spans, others))
         job.spans = extend_names(text, job.spans, others)
         persons = [s for s in job.spans if s.type == "PERSON"]
         if persons:

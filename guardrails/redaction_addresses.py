@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from guardrails.pii_lexicon import NOT_NAMES, NOT_PLACES, STOP_WORDS, STREET_SUFFIXES
+from guardrails.pii_lexicon import NOT_NAMES, NOT_PLACES, ORG_SUFFIXES, STOP_WORDS, STREET_SUFFIXES
 from guardrails.recognizers import Span, compile_re2
 
 _SUFFIX = "(?:" + "|".join(sorted(STREET_SUFFIXES, key=len, reverse=True)) + ")s?"
@@ -154,6 +154,9 @@ def find_addresses(text: str) -> Iterator[Span]:
             continue
         words = m.group().split()
         if words[-1].lower() in NOT_PLACES or words[-1].lower() in NOT_NAMES:
+            continue
+        following = text[end : end + 16].split()
+        if following and following[0].lower().strip(".,") in ORG_SUFFIXES:  # "West Holdings Corporation"
             continue
         yield Span("LOCATION", start, end, 0.6)
     for pattern in (MILITARY, PO_BOX, EU_COMPOUND):

@@ -37,6 +37,16 @@ WEAK_CUE = compile_re2(
     r"directed by|starring|written by|produced by|performed by|sung by|said|add|change it to)[ \t]+)"
     + _NAME
 )
+# Between the two: someone you call, or who calls ("please call Grace back", "Marcus called from ...").
+ACTION_CUE = compile_re2(
+    r"(?:\b(?i:call|callback for|phoned|emailed|texted|remind|tell|ask|belongs to|ordered for|co-owned by)[ \t]+)"
+    + _NAME
+)
+ACTION_AFTER = compile_re2(
+    _NAME + r"[ \t]+(?:called|phoned|emailed|texted|wrote|said|says|asked|reported|lives|lived|moved|works|"
+    r"co-own|co-owns|disputes|requested|is a very|was born|has been|had given|will be)\b"
+)
+COORDINATED = compile_re2(_NAME + r"[ \t]+and[ \t]+" + _NAME)
 NAME_FIELD = compile_re2(
     r"(?i:name|full name|first name|last name|surname|given name|family name|customer|contact|from|to|cc|signed|"
     r"attn|insured|claimant|patient|beneficiary|payee|account holder|cardholder|card holder|holder|author|"
@@ -72,7 +82,7 @@ def _clean(text: str, start: int, end: int) -> tuple[int, int] | None:
 def find_structured_names(text: str) -> Iterator[Span]:
     """PERSON spans after cue words, in name fields and in signatures (case-sensitive: run on truecased text)."""
     for pattern, score in ((NAME_FIELD, 0.9), (STRONG_CUE, 0.9), (SIGNATURE, 0.9), (SPEAKER, 0.9),
-                           (WEAK_CUE, 0.7), (NAME_LINE, 0.75)):
+                           (ACTION_CUE, 0.86), (ACTION_AFTER, 0.86), (WEAK_CUE, 0.7), (NAME_LINE, 0.75)):
         for m in pattern.finditer(text):
             span = _clean(text, *m.span(1))
             if span is None:
@@ -83,6 +93,18 @@ def find_structured_names(text: str) -> Iterator[Span]:
             ):
                 continue
             yield Span("PERSON", span[0], span[1], score)
+
+
+def coordinated_names(text: str, names: Sequence[Span], taken: Sequence[tuple[int, int]]) -> Iterator[Span]:
+    """"Rachel Fischer and Lucas Murphy": the other side of an "and" beside a name is a name too."""
+    found = {(n.start, n.end) for n in names if n.type == "PERSON"}
+    for m in COORDINATED.finditer(text):
+        left, right = m.span(1), m.span(2)
+        for known, other in ((left, right), (right, left)):
+            if any(s <= known[0] and known[1] <= e for s, e in found):
+                span = _clean(text, *other)
+                if span and not any(s < span[1] and span[0] < e for s, e in taken):
+                    yield Span("PERSON", span[0], span[1], 0.8)
 
 
 def extend_names(text: str, spans: Sequence[Span], taken: Sequence[tuple[int, int]]) -> list[Span]:

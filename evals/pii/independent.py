@@ -15,6 +15,7 @@ held-out split's sentence shapes were never seen while tuning; only `independent
 from __future__ import annotations
 
 import csv
+import datetime
 import json
 import random
 import re
@@ -136,12 +137,13 @@ class _Values:
                     "nation_plural": row["plural"]}[slot].title()
         if slot == "us_driver_license":
             return f.bothify(rng.choice(["?#######", "#########", "?###-###-##-###-#", "##-###-####"]))
+        # Fixed ranges: Faker's defaults are relative to today, which would change the set from day to day.
         if slot == "date_of_birth":
-            return str(f.date_of_birth())
+            return str(f.date_between(datetime.date(1910, 1, 1), datetime.date(2024, 12, 31)))
         if slot == "date_time":
-            return str(f.date_time())
+            return str(f.date_time_between(datetime.datetime(1970, 1, 1), datetime.datetime(2025, 12, 31)))
         if slot == "year":
-            return f.year()
+            return str(rng.randint(1970, 2025))
         return str(getattr(f, slot)())
 
 

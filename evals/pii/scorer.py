@@ -5,7 +5,7 @@ Definitions (per span, character offsets):
 - masked: the same, with predictions of any type (what a reader of the redacted text would see);
 - precision: share of predictions that overlap a labelled span of the same type;
 - non-PII kept: share of hard negatives (claim ids, amounts, incident dates, ...) no prediction touches;
-- leaks: labelled card, SSN, IBAN and bank-account values with any character left in clear.
+- leaks: labelled card, SSN, IBAN and bank-account values with any digit left in clear.
 Spans a set marks `ignore` (countries, titles: neither PII we must find nor text we must keep) count for nothing.
 
 `python -m evals.pii.scorer` prints, for our redactor and stock Presidio (same spaCy model, same run), the
@@ -85,6 +85,10 @@ def _covered(start: int, end: int, predictions: Iterable[Prediction]) -> int:
     return len(chars)
 
 
+def _digit_in_clear(text: str, start: int, end: int, predictions: Iterable[Prediction]) -> bool:
+    return any(text[i].isdigit() and not any(s <= i < e for _, s, e in predictions) for i in range(start, end))
+
+
 def score(finder: Finder, records: Sequence[dict], name: str) -> Score:
     """Runs `finder` over every record and tallies the metrics."""
     result = Score(name=name)
@@ -103,7 +107,7 @@ def score(finder: Finder, records: Sequence[dict], name: str) -> Score:
             covered = _covered(start, end, predicted)
             if covered >= need:
                 result.masked[kind] += 1
-            if kind in LEAK_TYPES and covered < end - start:
+            if kind in LEAK_TYPES and _digit_in_clear(text, start, end, predicted):
                 result.leaks += 1
         ignore = record.get("ignore", [])
         for t, s, e in predicted:
