@@ -236,11 +236,16 @@ def test_compose_publishes_neither_opa_nor_vllm_and_locks_both() -> None:
     assert opa["image"] == "openpolicyagent/opa:1.22.2"
     assert "--api-key" not in " ".join(map(str, vllm.get("command", [])))  # the key comes from a secret, not argv
     assert any("nats-server.conf" in str(volume) for volume in nats["volumes"])
+    files = {name: spec["file"] for name, spec in compose["secrets"].items()}
     for role in ("tools", "gate", "runtime"):
         warden = services[f"warden-{role}"]
-        secrets = {s["target"] if isinstance(s, dict) else s for s in warden.get("secrets", [])}
-        assert f"WARDEN_NATS_{role.upper()}_PASSWORD" in secrets, role
-        others = {f"WARDEN_NATS_{other.upper()}_PASSWORD" for other in ("tools", "gate", "runtime", "admin") if other != role}
-        assert not secrets & others, role
-        assert ("WARDEN_OPA_TOKEN" in secrets) == (role == "gate"), role
-        assert "WARDEN_OPA_ADMIN_TOKEN" not in secrets, role
+        mounted = {s["source"]: s["target"] for s in warden["secrets"]}
+        credentials = [source for source in mounted if files[source].startswith("./deploy/secrets/warden/")]
+        assert credentials == [f"warden_{role}_credentials"], role  # its own credential file and no other
+        assert files[credentials[0]] == f"./deploy/secrets/warden/{role}.json"
+        assert warden["environment"]["WARDEN_CREDENTIALS"] == f"/run/secrets/{mounted[credentials[0]]}"
+        assert ("WARDEN_OPA_TOKEN" in mounted.values()) == (role == "gate"), role
+        assert "WARDEN_OPA_ADMIN_TOKEN" not in mounted.values(), role
+        assert ("WARDEN_LLM_API_KEY" in mounted.values()) == (role == "runtime"), role
+        assert warden["volumes"] == [f"warden-{role}-data:/app/.warden"]
+    assert [s["target"] for s in services["opa-policy"]["secrets"]] == ["WARDEN_OPA_ADMIN_TOKEN"]
