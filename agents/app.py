@@ -149,6 +149,17 @@ class Warden:
         self.policy_watcher = PolicyWatcher(self.gate.engine, self.gate.engine.policy_dir)
         self.policy_watcher.start()
         self._stack.push_async_callback(self.policy_watcher.stop)
+        await self._start_quarantine(nc)
+
+    async def _start_quarantine(self, nc) -> None:
+        """Records on events.records.incoming are scanned in the gate's process (it holds the vault)."""
+        from guardrails.quarantine import Quarantine
+        from serving.health import register_metrics
+
+        quarantine = Quarantine(nc, self.gate.vault, redactor=self.gate.redactor)
+        await quarantine.start()
+        self._stack.push_async_callback(quarantine.stop)
+        self._stack.callback(register_metrics(quarantine.metrics_lines))
 
     async def _start_runtime(self) -> None:
         from guardrails.event_seal import open_event

@@ -68,7 +68,9 @@ async def ensure_consumers(nc: Client, graph_triggers: dict[str, str], *, quaran
         wanted.append(consumer_config(graph_consumer(graph), subject))
         wanted.append(consumer_config(resume_consumer(graph), f"{RESUME_PREFIX}.{graph}"))
     if quarantine_subject:
-        wanted.append(consumer_config(QUARANTINE_CONSUMER, quarantine_subject))
+        from guardrails.quarantine import quarantine_consumer_config
+
+        wanted.append(quarantine_consumer_config())
     for config in wanted:
         try:
             await js.add_consumer(EVENTS_STREAM, config)

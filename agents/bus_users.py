@@ -79,6 +79,8 @@ def permissions(graphs: Iterable[str]) -> dict[str, dict[str, Any]]:
         "gate": {
             "publish": {"allow": ["tools.>", "audit.>", "approvals.pending", f"{RESUME_PREFIX}.>", *RECORD_OUTCOMES,
                                   f"$JS.API.STREAM.MSG.GET.{EVENTS_STREAM}", f"$JS.API.DIRECT.GET.{EVENTS_STREAM}",
+                                  # the quarantine erases a raw incoming record once its safe copy is published
+                                  f"$JS.API.STREAM.MSG.DELETE.{EVENTS_STREAM}",
                                   f"$JS.API.CONSUMER.MSG.NEXT.{EVENTS_STREAM}.{QUARANTINE_CONSUMER}",
                                   f"$JS.API.CONSUMER.INFO.{EVENTS_STREAM}.{QUARANTINE_CONSUMER}",
                                   f"$JS.ACK.{EVENTS_STREAM}.{QUARANTINE_CONSUMER}.>"]},

@@ -140,11 +140,29 @@ class Extraction(BaseModel):
     model_error: str | None = None
 
 
+MAX_MODEL_OUTPUT_CHARS = 4000
+MAX_MODEL_JSON_DEPTH = 4
+
+
 def _parse_model_json(text: str) -> dict[str, Any]:
+    """The model's JSON object, bounded in size and depth before it is parsed: a hostile or broken model
+    answering `[[[[…` must cost a fallback, not a crashed actor."""
+    if len(text) > MAX_MODEL_OUTPUT_CHARS:
+        raise ValueError("model output is too long")
     start, end = text.find("{"), text.rfind("}")
     if start < 0 or end <= start:
         raise ValueError("no JSON object in model output")
-    data = json.loads(text[start:end + 1])
+    body = text[start:end + 1]
+    depth = deepest = 0
+    for ch in body:  # strings may hold brackets: counting them too only errs towards refusing
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    if deepest > MAX_MODEL_JSON_DEPTH:
+        raise ValueError("model output is nested too deeply")
+    data = json.loads(body)
     if not isinstance(data, dict):
         raise ValueError("model output is not an object")
     return data

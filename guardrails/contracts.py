@@ -38,7 +38,8 @@ class ToolCallRequest(BaseModel):
     run: RunRef
     provenance: dict[str, Provenance] = Field(default_factory=dict)
     context: dict[str, Any] = Field(default_factory=dict)
-    approval_id: str | None = Field(default=None, description="an approved approval this call claims")
+    approval_id: str | None = Field(default=None, pattern=r"^apr-[0-9a-f]{12}$",
+                                    description="an approved approval this call claims (its id, nothing else)")
 
     def idempotency_key(self) -> str:
         """Stable across retries and redeliveries of the same call: run, step and call index."""
