@@ -19,10 +19,9 @@ done) denies the call, logs an error and counts in `revision_mismatches`. This c
 who does not know the scheme; one holding the operator's token can forge anything, which is why only the
 policy loader holds it (docs/DEPLOY.md).
 
-Uploads: OPA's REST API has no transaction across modules, so a reload is made safe here: modules go up in
-passes (one that refers to a function of a module not uploaded yet is retried after it), modules this pack
-no longer has are deleted, and when the new pack is refused the last good one is put back. While a pack is
-half uploaded the marks do not match, so decisions fail closed rather than mixing two packs.
+Uploads: OPA's REST API has no transaction across modules, so modules go up in passes (one that calls a
+function of a module not uploaded yet is retried after it), dropped modules are deleted, and a refused pack
+is replaced by the last good one. While a pack is half uploaded the marks do not match: decisions fail closed.
 """
 from __future__ import annotations
 
@@ -108,7 +107,6 @@ class OpaEngine:
         return cls(settings.opa_url, policy_dir, token=_secret(settings.opa_token),
                    admin_token=_secret(settings.opa_admin_token))
 
-    # -- loading ---------------------------------------------------------------------------------------
 
     def reload(self) -> None:
         """Puts the pack from disk in force; when the server refuses it, the previous one is put back and
@@ -192,7 +190,6 @@ class OpaEngine:
             raise PolicyError(f"OPA at {self.url} holds policy revision {_revision_text(reported)}, "
                               f"not {sources.bundle[:19]}")
 
-    # -- deciding --------------------------------------------------------------------------------------
 
     def evaluate(self, input: dict[str, Any]) -> PolicyResult:
         """The decision for one policy input; PolicyError when the server cannot produce one or holds another policy."""
@@ -245,7 +242,6 @@ class OpaEngine:
             raise PolicyError(f"{method} {path}: HTTP {response.status_code} {_body(response)}")
         return response.json() if response.content else {}
 
-    # -- alarms ----------------------------------------------------------------------------------------
 
     def _alarm(self, reported: Any) -> None:
         """Counts a revision mismatch; logs it (at most once a minute) and marks the current trace span."""
@@ -293,8 +289,6 @@ class OpaEngine:
         """Closes the HTTP client."""
         self._http.close()
 
-
-# -- the pack as uploaded ------------------------------------------------------------------------------
 
 
 def module_mark(name: str, text: str) -> str:
@@ -364,9 +358,7 @@ def _reveal_allowed(data: dict[str, Any], tool: Any) -> list[str]:
 
 
 def _secret(value: Any) -> str:
-    if value is None:
-        return ""
-    return value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+    return "" if value is None else value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
 
 
 def _bearer(token: str | None) -> dict[str, str]:
@@ -374,9 +366,7 @@ def _bearer(token: str | None) -> dict[str, str]:
 
 
 def _revision_text(value: Any) -> str:
-    if value is None:
-        return "(none)"
-    text = value if isinstance(value, str) else json.dumps(value)
+    text = "(none)" if value is None else value if isinstance(value, str) else json.dumps(value)
     return text[:19] if text.startswith("sha256:") else text[:80]
 
 
@@ -385,11 +375,9 @@ def _body(response: httpx.Response) -> str:
         reply = response.json()
     except ValueError:
         return response.text[:200]
-    if isinstance(reply, dict):
-        errors = reply.get("errors") or []
-        first = errors[0].get("message") if errors and isinstance(errors[0], dict) else None
-        return str(first or reply.get("message") or reply.get("code") or "")[:200]
-    return ""
+    errors = (reply.get("errors") or [None]) if isinstance(reply, dict) else [None]
+    first = errors[0].get("message") if isinstance(errors[0], dict) else None
+    return str(first or (reply.get("message") or reply.get("code") if isinstance(reply, dict) else "") or "")[:200]
 
 
 def _short(exc: BaseException) -> str:
