@@ -200,13 +200,14 @@ needs_approval contains {
 
 # "1000.00 USD" from minor units of the payment's currency. Only for numbers the policy has checked: limits
 # from data, and totals of a checked amount and the gate's counter. Reasons put it in with concat: rego-cpp's
-# sprintf quotes a string built this way ("%s" gives "\"1000.00 USD\"").
-format_money(minor) := concat(" ", [decimal_text(minor, limits.exponent), payment.currency])
+# sprintf quotes a string built this way ("%s" gives "\"1000.00 USD\""). Always defined (the last branch
+# catches anything odd), so a deny rule never loses its reason, and with it the deny, to a formatting error.
+format_money(minor) := concat("", [format_int(minor / d, 10), ".", substring(format_int(d + (minor % d), 10), 1, -1), " ", payment.currency]) if {
+	d := minor_unit_divisors[limits.exponent]
+	d > 1
+} else := concat(" ", [format_int(minor, 10), payment.currency]) if {
+	limits.exponent == 0
+} else := concat(" ", [format_int(minor, 10), "minor units of", payment.currency])
 
-decimal_text(minor, exponent) := format_int(minor, 10) if exponent == 0
-
-decimal_text(minor, exponent) := concat(".", [substring(digits, 0, count(digits) - exponent), substring(digits, count(digits) - exponent, exponent)]) if {
-	exponent > 0
-	raw := format_int(minor, 10)
-	digits := concat("", [substring("0000000000", 0, max([0, (exponent + 1) - count(raw)])), raw])
-}
+# 10 ** exponent: 12345 minor units with exponent 2 are 123 and 10145 -> "45" (the 1 keeps the leading zero).
+minor_unit_divisors := [1, 10, 100, 1000, 10000]
