@@ -121,6 +121,33 @@ def test_authz_table() -> None:
     assert not wrong
 
 
+def test_token_rotation_keeps_both_tokens_valid_until_the_old_one_is_retired(tmp_path: Path) -> None:
+    """docs/DEPLOY.md's rotation with deploy/opa/tokens.py, against authz.rego with the digests it writes."""
+    import importlib.util
+    import json
+    import stat
+
+    spec = importlib.util.spec_from_file_location("opa_tokens", REPO / "deploy" / "opa" / "tokens.py")
+    tokens = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tokens)
+    out = tmp_path / "secrets"
+    tokens.create(out)
+    assert stat.S_IMODE((out / "opa_gate_token").stat().st_mode) == 0o600 and (out / ".gitignore").read_text() == "*\n"
+
+    def may_decide(*candidates: str) -> list[bool]:
+        with OpaStandIn(tokens={}) as opa:  # OPA restarted with the digests now in opa_tokens.json
+            opa.authz = {"warden_tokens": json.loads((out / "opa_tokens.json").read_text())}
+            return [opa.authorized("POST", "/v1/data/warden/meta/checked", f"Bearer {t}") for t in candidates]
+
+    old = (out / "opa_gate_token").read_text()
+    tokens.rotate(out, "gate")
+    new = (out / "opa_gate_token").read_text()
+    assert new != old and may_decide(old, new) == [True, True]
+    tokens.retire(out)
+    assert may_decide(old, new) == [False, True]
+    assert may_decide((out / "opa_operator_token").read_text()) == [False]  # the operator's token never decides
+
+
 def _put(opa: OpaStandIn, path: str, body: bytes, token: str | None) -> int:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return httpx.put(f"{opa.url}{path}", content=body, headers=headers).status_code
