@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -201,7 +202,9 @@ def update_manifest(policy_dir: Path, *, remove: bool = False) -> Manifest:
         entries[name] = ModuleEntry(sha256=sha256_text(text), rules=rules)
     manifest = current.model_copy(update={"modules": entries})
     check_pack(manifest, modules, data if isinstance(data, dict) else {})
-    (policy_dir / MANIFEST_FILE).write_text(render(manifest), encoding="utf-8")
+    staged = policy_dir / f".{MANIFEST_FILE}.new"  # a watcher polling meanwhile never reads half a manifest
+    staged.write_text(render(manifest), encoding="utf-8")
+    os.replace(staged, policy_dir / MANIFEST_FILE)
     return manifest
 
 
