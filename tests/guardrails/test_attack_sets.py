@@ -6,6 +6,7 @@ argument validation (tools.schemas), then the policy input; a validation failure
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +14,20 @@ import pytest
 from pydantic import ValidationError
 
 from guardrails.contracts import ToolCallRequest
+from guardrails.money import money_fields
+from guardrails.request_limits import plain_numbers
 from guardrails.policy import RegopyEngine
 from tools.schemas import TOOL_ARGS
 
 SETS = Path(__file__).resolve().parents[2] / "evals" / "attacks"
-STATE_DEFAULTS = {"claim_paid_total": 0.0, "calls_last_minute": 0, "principal_reserved_total": 0, "claim_fraud_band": "unscored"}
+STATE_DEFAULTS = {"claim_paid_minor": 0, "claim_currencies": [], "calls_last_minute": 0, "principal_reserved_total": 0,
+                  "claim_fraud_band": "unscored"}
 
 
 def _lines(name: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (SETS / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    """Numbers with a fraction stay exact (Decimal), as the gate reads them off the wire."""
+    return [json.loads(line, parse_float=Decimal) for line in (SETS / name).read_text(encoding="utf-8").splitlines()
+            if line.strip()]
 
 
 ATTACKS = _lines("attacks.jsonl")
@@ -36,7 +42,8 @@ def engine() -> RegopyEngine:
 def judge(engine: RegopyEngine, line: dict[str, Any]) -> tuple[str, list[str]]:
     """The decision the gate would reach for one set line (without pseudonymization, which policy never sees)."""
     try:
-        request = ToolCallRequest.model_validate(line["request"])
+        exact = line["request"]
+        request = ToolCallRequest.model_validate(plain_numbers(exact))
         if request.tool in TOOL_ARGS:
             TOOL_ARGS[request.tool].model_validate(request.args)
     except ValidationError as exc:
@@ -51,6 +58,7 @@ def judge(engine: RegopyEngine, line: dict[str, Any]) -> tuple[str, list[str]]:
         "context": request.context,
         "state": {**STATE_DEFAULTS, **line.get("_state", {})},
         "approval": None,
+        **(money_fields(exact.get("args")) if request.tool == "payments.issue" else {}),
     })
     return result.decision, result.reasons
 
