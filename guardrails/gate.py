@@ -27,7 +27,7 @@ from guardrails.gate_store import GateStore
 from guardrails.money import MoneyError, parse_amount
 from guardrails.records import RunFacts
 from guardrails.request_limits import plain_numbers
-from guardrails.vault import UnresolvableToken
+from guardrails.vault import TOKEN, UnresolvableToken
 from tools.fraud.features import RecordIncomplete, disagreements
 from tools.schemas import TOOL_ARGS
 
@@ -191,6 +191,8 @@ class Gate:
         for name in result.reveal:
             if name in args:
                 forwarded[name] = args[name]
+        if result.decision == "allow" and getattr(result, "reveal_facts", None):
+            forwarded = self._reveal_facts(forwarded, result.reveal_facts, context, vault)
         decision = Decision(
             decision=result.decision, reasons=reasons, args=forwarded,
             redactions=[RedactionRecord(path=p, type=t) for p, t in found],
@@ -210,6 +212,20 @@ class Gate:
             redacted.update(placeholders)
             found += more
         return redacted, found
+
+    @staticmethod
+    def _reveal_facts(forwarded: dict[str, Any], facts: list[str], context: dict[str, Any], vault) -> dict[str, Any]:
+        """Inside text arguments, the tokens that stand for a record fact the policy let through (the claimant's
+        own name to the claimant) become the value; every other token stays a token."""
+        values = {(context.get("claim") or {}).get(fact) for fact in facts} - {None, ""}
+        if not values:
+            return forwarded
+
+        def clear(match) -> str:
+            value = vault.resolve(match.group(0))
+            return value if value in values else match.group(0)
+
+        return {k: TOKEN.sub(clear, v) if isinstance(v, str) and "<" in v else v for k, v in forwarded.items()}
 
     def _approval_input(self, request: ToolCallRequest, args: dict[str, Any], key: str) -> dict[str, Any] | None:
         if not request.approval_id:

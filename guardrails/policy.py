@@ -60,6 +60,11 @@ class PolicyResult(BaseModel):
     reasons: list[str] = Field(default_factory=list)
     approval_role: str | None = None
     reveal: list[str] = Field(default_factory=list)
+    reveal_facts: list[str] = Field(default_factory=list, description="record facts the tool may receive in clear "
+                                    "inside text arguments (e.g. the claimant's name to the claimant)")
+
+
+REVEAL_FACTS_ENTRYPOINT = "warden/reveal_facts"
 
 
 class PolicyError(RuntimeError):
@@ -189,6 +194,12 @@ class _Compiled:
             if isinstance(spec, dict) and isinstance(spec.get("reveal"), list)
             and all(isinstance(arg, str) for arg in spec["reveal"])
         }
+        self.reveal_facts: dict[str, list[str]] = {
+            name: spec["reveal_facts"] for name, spec in (tools.items() if isinstance(tools, dict) else ())
+            if isinstance(spec, dict) and isinstance(spec.get("reveal_facts"), list)
+            and all(isinstance(arg, str) for arg in spec["reveal_facts"])
+            and manifest is not None and REVEAL_FACTS_ENTRYPOINT in manifest.entrypoints
+        }
         # The pack must decide: an empty input (no tool, no principal) is a well-formed deny.
         probe = parse_decision(_query(self.runner._impl, self.full, DECISION_ENTRYPOINT, {}))
         if probe.decision != "deny":
@@ -284,13 +295,30 @@ class RegopyEngine:
                 answer = _query(runner, compiled.fast, entrypoint, _fast_view(input))
                 if answer is True:
                     reveal = list(compiled.reveal[tool])
-                    return PolicyResult.model_construct(decision="allow", reasons=[], approval_role=None, reveal=reveal)
+                    return PolicyResult.model_construct(decision="allow", reasons=[], approval_role=None, reveal=reveal,
+                                                        reveal_facts=self._facts(compiled, runner, tool, input))
                 if answer is not None and answer is not False:  # a fast rule is a boolean or undefined
                     raise PolicyError(f"fast rule {entrypoint} answered a {type(answer).__name__}, not a boolean")
             document = _query(runner, compiled.full, DECISION_ENTRYPOINT, input)
-        if document is None:
-            raise PolicyError("policy decision is undefined")
-        return parse_decision(document, reveal_allowed=compiled.reveal.get(tool, []) if isinstance(tool, str) else [])
+            if document is None:
+                raise PolicyError("policy decision is undefined")
+            result = parse_decision(document, reveal_allowed=compiled.reveal.get(tool, []) if isinstance(tool, str) else [])
+            if result.decision == "allow":
+                result.reveal_facts = self._facts(compiled, runner, tool, input)
+        return result
+
+    @staticmethod
+    def _facts(compiled: "_Compiled", runner: Any, tool: Any, input: dict[str, Any]) -> list[str]:
+        """For an allowed call of a tool that declares `reveal_facts`: which of them the policy grants here."""
+        declared = compiled.reveal_facts.get(tool) if isinstance(tool, str) else None
+        if not declared:
+            return []
+        answer = _query(runner, compiled.full, REVEAL_FACTS_ENTRYPOINT, input)
+        if answer is None:
+            return []
+        if not isinstance(answer, list) or not all(isinstance(f, str) for f in answer) or not set(answer) <= set(declared):
+            raise PolicyError("policy returned malformed reveal_facts")
+        return sorted(answer)
 
 
 _FAST_CLAIM_FIELDS = {

@@ -16,7 +16,7 @@ package warden.fast
 
 import rego.v1
 
-covers := "sha256:9a2eb5b90cc39555fd7de011f3746c2590f46a9c4a3197dc1fa5157e79b625ac"
+covers := "sha256:c76292b21c4dc61a36349fcdd3519f84b7dfcb99a96bde1c05a4a05240fbb7cb"
 
 # Defined only for a call allowed outright (for tests and readers: the engine asks the rules below).
 allow if plain

@@ -121,3 +121,21 @@ deny contains "staff notifications go to one staff queue or user id" if {
 	channel == "staff"
 	not regex.match(`^[A-Za-z0-9][A-Za-z0-9:._#-]{0,63}$`, recipient)
 }
+
+# Record facts the tool may receive in clear inside text arguments (their tokens are replaced by the value):
+# the claimant's own name, in an email or SMS to the contact on file for the claim, and nowhere else.
+# The gate asks this (entrypoint warden/reveal_facts) only for an allowed call of a tool whose data.json
+# entry lists the fact under `reveal_facts`.
+reveal_facts contains "claimant_name" if {
+	notifying
+	channel == "email"
+	is_string(input.context.claim.claimant_email)
+	recipient == input.context.claim.claimant_email
+}
+
+reveal_facts contains "claimant_name" if {
+	notifying
+	channel == "sms"
+	is_string(input.context.claim.claimant_phone)
+	recipient == input.context.claim.claimant_phone
+}

@@ -288,3 +288,26 @@ async def test_the_fraud_band_the_gate_saw_governs_the_payment(gate: Gate) -> No
     assert scored.decision.decision == "allow" and scored.result["band"] == "high"
     paid = await gate.handle(payment(100.0))  # the agent skips its own check: the gate does not
     assert paid.decision.decision == "deny" and any("high fraud risk" in r for r in paid.decision.reasons)
+
+
+def test_the_claimant_is_greeted_by_name_and_nobody_else_gets_the_name(tmp_path: Path) -> None:
+    """The policy lets the claimant's own name through to the contact on file (reveal_facts); everywhere else the
+    name stays a token, and the record keeps the token."""
+    gate = make_gate(tmp_path)
+    token = gate.vault.for_run("run-1").tokenize("PERSON", "Pat Doe")
+    claim = {"claim_id": "CLM-1001", "claimant_email": "pat@example.com", "claimant_name": "Pat Doe"}
+
+    def send(channel: str, to: str) -> dict:
+        return {"tool": "notifications.send", "args": {"channel": channel, "to": to, "subject": "Claim CLM-1001",
+                                                       "body": f"Dear {token}, your claim was paid."},
+                "principal": {"id": "agent:claims_triage", "roles": ["agent"]}, "run": {"id": "run-1", "step": 6},
+                "provenance": {"channel": "system", "to": "system", "subject": "system", "body": "system"},
+                "context": {"claim": claim}}
+
+    to_claimant = gate.check(send("email", "pat@example.com"))
+    assert to_claimant.decision.decision == "allow"
+    assert to_claimant.decision.args["body"] == "Dear Pat Doe, your claim was paid."
+    assert "Pat Doe" not in json.dumps(to_claimant.redacted_args)
+    for channel, to in (("email", "ops@northwind.example"), ("staff", "claims-adjusters")):
+        other = gate.check(send(channel, to)).decision
+        assert other.decision == "allow" and "Pat Doe" not in other.args["body"] and token in other.args["body"]
