@@ -55,14 +55,15 @@ def camel_case(word: str) -> bool:
 
 
 def _plausible_name(value: str) -> bool:
+    """A PERSON or place NER found, unless it reads as an acronym, a brand or a company ("CO.LTD", "Dell EMC")."""
     words = value.split()
     # The text NER reads is truecased, so an all-caps word left in it is an acronym ("Dell EMC"), not a name.
     return (
         bool(words)
         and any(c.isupper() for c in value)
         and not any(c.isdigit() or c == "@" for c in value)
-        and words[-1].lower().strip(".,") not in ORG_SUFFIXES
-        and not any((w.isupper() and len(w) > 1) or camel_case(w) for w in words)
+        and not any(w.lower().strip(".,()") in ORG_SUFFIXES for w in words)
+        and not any((w.isupper() and len(w) > 1) or camel_case(w) or "." in w.rstrip(".") for w in words)
     )
 
 
@@ -100,7 +101,7 @@ class NerPass:
                 value = value[:-2]
             if entity == "PERSON" and _place_name(value):
                 entity = "LOCATION"
-            if end <= start or (entity == "PERSON" and not _plausible_name(value)):
+            if end <= start or not _plausible_name(value):
                 continue
             spans.append(Span(entity, start, end, NER_SCORE))
         return spans

@@ -85,3 +85,7 @@ DETERMINERS = frozenset("the a an this that these those my our your their its hi
 NAME_PREFIXES = ("Mc", "Mac", "O'", "O’", "D'", "De", "Da", "Di", "La", "Le", "Van", "Von", "Fitz")
 # Words before a capitalised word that introduce a thing or a role, not a person ("the Hanson novel", "as Actuary").
 NOT_BEFORE_NAME = DETERMINERS | frozenset({"as"})
+# Nouns after a capitalised word that make it an organisation ("Dear Headlight team", "the Acme office").
+GROUP_NOUNS = frozenset(
+    "team office department support staff group desk service services crew committee board app shares stock".split()
+)

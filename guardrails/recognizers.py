@@ -13,7 +13,6 @@ they stop the phone and name finders from claiming them.
 """
 from __future__ import annotations
 
-import datetime
 import ipaddress
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
@@ -271,25 +270,11 @@ def _is_birth_date(text: str, start: int, end: int) -> bool:
     return False
 
 
-ADULT_AGE_YEARS = 16
-
-
-def _old_year(value: str) -> bool:
-    """A full date at least ADULT_AGE_YEARS old: in claims traffic that is a birth date far more often than not."""
-    years = [int(m.group()) for m in YEAR.finditer(value)]
-    return bool(years) and 1900 <= years[-1] <= datetime.date.today().year - ADULT_AGE_YEARS
-
-
-YEAR = compile_re2(r"\d{4}")
-TIME_AFTER = compile_re2(r"^(?:T|\s)\d{1,2}:\d{2}")  # a timestamp is an event, not a birth
-
-
 def find_birth_dates(text: str) -> Iterator[Span]:
     for start, end in find_dates(text):
         if _is_birth_date(text, start, end):
             yield Span("DATE_OF_BIRTH", start, end, 0.9)
-        elif _old_year(text[start:end]) and not TIME_AFTER.match(text[end : end + 6]):
-            yield Span("DATE_OF_BIRTH", start, end, 0.5)
+
 
 
 # -- phones ---------------------------------------------------------------------------------------------------

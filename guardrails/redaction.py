@@ -35,6 +35,7 @@ from guardrails.redaction_names import (
     find_structured_names,
     names_from_emails,
     propagate,
+    reads_as_person,
     truecase,
 )
 from guardrails.text_normalize import NormalizedText, normalize
@@ -263,10 +264,13 @@ class Redactor:
         taken += [(s.start, s.end) for s in job.spans if s.type == "PERSON"]
         # NER calls many a foreign name ORG; only an organisation that reads like one vetoes the rare-word rule.
         taken += [(n.start, n.end) for n in job.non_pii if _reads_as_organisation(text[n.start : n.end])]
-        job.spans += list(find_rare_capitalised(text, taken))
+        job.spans += list(find_rare_capitalised(text, taken, job.norm.text))
         others = [(s.start, s.end) for s in job.spans if s.type != "PERSON"] + job.blocked
         job.spans += list(coordinated_names(text, job.spans, others))
-        job.spans = extend_names(text, job.spans, others)
+        job.spans = [
+            s for s in extend_names(text, job.spans, others)
+            if s.type != "PERSON" or reads_as_person(text[s.start : s.end])
+        ]
         persons = [s for s in job.spans if s.type == "PERSON"]
         if persons:
             job.spans += list(propagate(text, persons, taken))

@@ -14,7 +14,7 @@ from typing import Iterable, Iterator, Sequence
 from functools import lru_cache
 
 from guardrails.nlp import camel_case
-from guardrails.pii_lexicon import COMMON_INITIAL, NAME_PARTICLES, NOT_BEFORE_NAME, NOT_NAMES, ORG_SUFFIXES, STOP_WORDS
+from guardrails.pii_lexicon import COMMON_INITIAL, GROUP_NOUNS, NAME_PARTICLES, NOT_BEFORE_NAME, NOT_NAMES, ORG_SUFFIXES, STOP_WORDS
 from guardrails.recognizers import Span, compile_re2
 
 _NAME = r"(\p{Lu}[\p{L}'’\-]*\p{L}(?:[ \t]+(?:\p{Lu}\.|\p{Lu}[\p{L}'’\-]*\p{L})){0,3})"
@@ -86,6 +86,9 @@ def find_structured_names(text: str) -> Iterator[Span]:
         for m in pattern.finditer(text):
             span = _clean(text, *m.span(1))
             if span is None:
+                continue
+            following = text[span[1] : span[1] + 16].split()
+            if following and following[0].lower().strip(".,") in GROUP_NOUNS:  # "Dear Headlight team"
                 continue
             if pattern is NAME_LINE and any(
                 w.lower() in NOT_NAMES or w.lower() in ORG_SUFFIXES or w.lower() in STOP_WORDS
@@ -198,11 +201,14 @@ RARE_ZIPF_INITIAL = 3.0  # at the start of a sentence, capitalisation says nothi
 CAPITALISED = compile_re2(r"\p{Lu}[\p{L}'’\-]*\p{L}")
 
 
+MAX_WORD = 40  # longer "words" are never names, and are not worth a lookup
+
+
 @lru_cache(maxsize=65536)
 def _zipf(word: str) -> float:
     from wordfreq import zipf_frequency  # loads its English list once, on first use
 
-    return zipf_frequency(word, "en")
+    return zipf_frequency(word, "en") if len(word) <= MAX_WORD else 0.0
 
 
 def _sentence_initial(text: str, pos: int) -> bool:
@@ -212,10 +218,20 @@ def _sentence_initial(text: str, pos: int) -> bool:
     return j < 0 or text[j] in ".!?:;\n"
 
 
-def find_rare_capitalised(text: str, blocked: Sequence[tuple[int, int]]) -> Iterator[Span]:
+def _compound(word: str) -> bool:
+    """"Policymap", "Earthobserver", "Headlight": two common English words glued together name a brand."""
+    if not 7 <= len(word) <= MAX_WORD:
+        return False
+    return any(_zipf(word[:k]) >= 3.5 and _zipf(word[k:]) >= 3.5 for k in range(3, len(word) - 2))
+
+
+def find_rare_capitalised(
+    text: str, blocked: Sequence[tuple[int, int]], original: str | None = None
+) -> Iterator[Span]:
     """Runs of capitalised words holding a word English rarely uses ("Kelemen", "Ираида"): names NER missed.
 
-    Organisations and titles NER recognised are in `blocked`; a run ending in a company suffix is skipped.
+    Organisations and titles NER recognised are in `blocked`; a run ending in a company suffix is skipped; so are
+    words capitalised only by truecasing (`original` is the text before it), where capitals carry no signal.
     """
     words = [m.span() for m in CAPITALISED.finditer(text)]
     i = 0
@@ -235,13 +251,20 @@ def find_rare_capitalised(text: str, blocked: Sequence[tuple[int, int]]) -> Iter
             j += 1
         run = [text[a:b] for a, b in words[i : j + 1]]
         lowered = [w.lower().rstrip("'’") for w in run]
+        if any(len(w) > MAX_WORD for w in run) or (original is not None and not original[s].isupper()):
+            i = j + 1
+            continue
+        if len(run) == 1 and _compound(lowered[0]):
+            i = j + 1
+            continue
         before = text[max(0, s - 8) : s].split()
         # "the Kindle Paperwhite", "a Hanson novel": a determiner introduces a thing, not a person.
         if before and before[-1].lower() in NOT_BEFORE_NAME:
             i = j + 1
             continue
         after = text[words[j][1] : words[j][1] + 12].split()
-        org = any(w in ORG_SUFFIXES for w in lowered) or (after and after[0].lower().strip(".,") in ORG_SUFFIXES)
+        nxt = after[0].lower().strip(".,") if after else ""
+        org = any(w in ORG_SUFFIXES for w in lowered) or nxt in ORG_SUFFIXES or nxt in GROUP_NOUNS
         alone = len(run) == 1 and text[max(0, s - 1) : s] in ("", "\n") and text[words[j][1] : words[j][1] + 1] in ("", "\n")
         if not org and not alone and not any(w in NOT_NAMES for w in lowered) and not any(map(camel_case, run)):
             initial = _sentence_initial(text, s)
@@ -275,9 +298,30 @@ def _title_words(line: str) -> str:
     chars = [c.lower() if len(c.lower()) == 1 else c for c in line]
     for m in WORD.finditer(line):
         word = m.group().lower()
+        if line[m.start()].isupper() and (len(word) <= 2 or not any(v in word for v in "aeiouyäöüåéèáíóú")):
+            chars[m.start() : m.end()] = list(m.group())  # "PRTN", "SRS", "NY": abbreviations stay upper case
+            continue
         if word in STOP_WORDS or word in COMMON_INITIAL:
             continue
         first = chars[m.start()].upper()
         if len(first) == 1:
             chars[m.start()] = first
     return "".join(chars)
+
+
+_GLUED_SUFFIXES = ("inc", "ltd", "corp", "limited", "llc", "plc", "group", "holdings", "company")
+
+
+def reads_as_person(value: str) -> bool:
+    """False for a "name" that reads as a company or a code: glued or listed company suffixes, vowel-less
+    abbreviations, camelCase brands, digits ("GASLOG PRTN CUM RED", "Asahi NetInc", "Groupinc")."""
+    words = [w.strip(".,()'’\"") for w in value.split()]
+    for w in words:
+        lowered = w.lower()
+        if not w or any(c.isdigit() for c in w) or lowered in ORG_SUFFIXES or camel_case(w):
+            return False
+        if any(lowered.endswith(x) and len(lowered) > len(x) + 2 for x in _GLUED_SUFFIXES):
+            return False
+        if w.isupper() and len(w) > 1 and not any(v in lowered for v in "aeiouyäöüåéèáíóú"):
+            return False
+    return bool(words) and not (len(words) > 3 and any(w.isupper() and len(w) > 1 for w in words))

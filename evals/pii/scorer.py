@@ -44,6 +44,8 @@ class Score:
     correct_predictions: int = 0
     negatives: int = 0
     negatives_kept: int = 0
+    negatives_by_kind: Counter = field(default_factory=Counter)
+    kept_by_kind: Counter = field(default_factory=Counter)
     seconds: float = 0.0
     texts: int = 0
     leaks: int = 0
@@ -120,8 +122,10 @@ def score(finder: Finder, records: Sequence[dict], name: str) -> Score:
                 result.correct_predictions += 1
         for neg in record["negatives"]:
             result.negatives += 1
+            result.negatives_by_kind[neg["kind"]] += 1
             if not any(s < neg["end"] and neg["start"] < e for _, s, e in predicted):
                 result.negatives_kept += 1
+                result.kept_by_kind[neg["kind"]] += 1
     return result
 
 
@@ -170,6 +174,12 @@ def format_table(scores: Sequence[Score]) -> str:
         ("leaks (card/SSN/IBAN/acct)", [str(s.leaks) for s in scores]),
     ]
     rows += [(f"  recall {t} (n={scores[0].total[t]})", [f"{s.recall_of(t):.3f}" for s in scores]) for t in types]
+    kinds = sorted({k for s in scores for k in s.negatives_by_kind})
+    rows += [
+        (f"  kept {k} (n={scores[0].negatives_by_kind[k]})",
+         [f"{_ratio(s.kept_by_kind[k], s.negatives_by_kind[k]):.3f}" for s in scores])
+        for k in kinds
+    ]
     width = max(len(r[0]) for r in rows) + 2
     col = max(12, *(len(s.name) + 2 for s in scores))
     lines = ["metric".ljust(width) + "".join(s.name.rjust(col) for s in scores)]
