@@ -1,13 +1,14 @@
 """Tool-call latency through the gate against the same tool called directly, on a real bus, same run.
 
-The gated path is what a graph does: `gate.<tool>` request from the runtime's NATS user; the gate validates,
-redacts, asks policy, calls `tools.<tool>`, redacts the result and audits. The direct path is the gate's own
+The gated path is what a graph does: a `gate.<graph>.call.<tool>` request from the graph's bus user, for a run
+whose claim event is stored in EVENTS; the gate binds the caller, reads the run's record from the stored event
+(one stream fetch per run: every call here is a new run, the worst case), validates, redacts, asks policy,
+signs and calls `tools.<tool>`, redacts the result and audits. The direct path is the gate's own
 user calling `tools.<tool>`, signed with the gate's key as the gate would: the tool service refuses unsigned
 calls, so signing (about 0.15 ms) is inside the direct timing too, as it is inside the gated one. Calls
 alternate gated/direct so machine noise hits both alike, and every call is a new effect (a new payment, a new
 message): nothing is answered from an idempotency record.
-The policy's rate limit (60 calls per minute per principal and tool) is respected by spreading the calls over
-several agent principals, each holding the shipped `agent` role.
+The policy's rate limit for agents counts per run, and every call is its own run.
 `python -m bench.gate_bench` prints the figures as JSON.
 """
 from __future__ import annotations
@@ -25,14 +26,13 @@ from typing import Any
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 from agents.bus import connect, ensure_streams  # noqa: E402
+from agents.bus_users import EVENTS_STREAM, runtime_user  # noqa: E402
 from agents.gate_client import NatsToolGateway  # noqa: E402
 from agents.nats_server import EmbeddedNats  # noqa: E402
 from agents.settings import Settings  # noqa: E402
-from guardrails.contracts import Principal  # noqa: E402
 from tools.client import call_tool  # noqa: E402
 from tools.gate_proof import GateSigner, GateVerifier, generate_signing_key  # noqa: E402
 
-RATE_LIMIT_PER_MINUTE = 60  # CONTRACTS.md default; each principal stays well under it
 GRAPH = "claims_triage"
 
 CLAIM_TEMPLATE: dict[str, Any] = {
@@ -60,6 +60,16 @@ def _claim(i: int) -> dict[str, Any]:
     return {**CLAIM_TEMPLATE, "claim_id": f"CLM-G{i:05d}"}
 
 
+def _event(claim: dict[str, Any]) -> dict[str, Any]:
+    """The stored claim event the gate reads the run's facts from."""
+    return {"claim_id": claim["claim_id"], "policy_number": claim["policy_number"], "claim_type": claim["claim_type"],
+            "amount_claimed": "850.00", "currency": "USD", "incident_date": claim["incident_date"],
+            "claimant": {"name": "Marcus Delgado", "email": claim["claimant_email"], "phone": claim["claimant_phone"]},
+            "payee_account_on_file": claim["payee_account_on_file"], "policy_start": claim["policy_start"],
+            "submitted_at": claim["submitted_at"], "prior_claims": 0, "attachments": {"police_report": True},
+            "document": "Rear-ended on Monroe Street; total claimed $850.00."}
+
+
 def _payment_args(claim: dict[str, Any]) -> dict[str, Any]:
     return {"claim_id": claim["claim_id"], "amount": 10.0, "currency": "USD", "payee_account": claim["payee_account_on_file"]}
 
@@ -80,11 +90,10 @@ class GateBenchError(RuntimeError):
     """A benchmark call did not do what it was meant to (denied, failed): the figures would be meaningless."""
 
 
-async def _gated(gw: NatsToolGateway, tool: str, args: dict[str, Any], claim: dict[str, Any], run_id: str,
-                 step: int, provenance: dict[str, str]) -> float:
+async def _gated(gw: NatsToolGateway, tool: str, args: dict[str, Any], run_id: str, step: int,
+                 provenance: dict[str, str]) -> float:
     t0 = time.perf_counter()
-    outcome = await gw.call(tool, args, run_id=run_id, graph=GRAPH, step=step, provenance=provenance,
-                            context={"claim": claim})
+    outcome = await gw.call(tool, args, run_id=run_id, graph=GRAPH, step=step, provenance=provenance)
     elapsed = time.perf_counter() - t0
     if outcome.decision != "allow" or outcome.result is None:
         raise GateBenchError(f"gated {tool} was not executed: decision={outcome.decision} reasons={outcome.reasons} "
@@ -103,19 +112,16 @@ async def _direct(nc, signer: GateSigner, tool: str, args: dict[str, Any], run_i
 
 
 async def _measure(nc_runtime, nc_gate, signer: GateSigner, tool: str, n: int, warmup: int, make_args,
-                   provenance) -> dict[str, list[float]]:
+                   provenance, runs: list[str]) -> dict[str, list[float]]:
     """Alternate gated and direct calls of `tool`; returns their latencies (s), warm-up dropped."""
-    per_principal = RATE_LIMIT_PER_MINUTE - 10
-    k = math.ceil((n + warmup) / per_principal)
-    gateways = [NatsToolGateway(nc_runtime, Principal(id=f"agent:bench-{j}", roles=["agent"]), timeout_s=10.0)
-                for j in range(k)]
+    gateway = NatsToolGateway(nc_runtime, GRAPH, timeout_s=10.0)
     gated: list[float] = []
     direct: list[float] = []
     tag = tool.split(".")[0]
     for i in range(n + warmup):
         claim = _claim(i)
         args = make_args(claim)
-        g = await _gated(gateways[i % k], tool, args, claim, f"bench-{tag}-g{i}", i, provenance)
+        g = await _gated(gateway, tool, args, runs[i], i, provenance)
         d = await _direct(nc_gate, signer, tool, make_args({**claim, "claim_id": f"CLM-D{i:05d}"}), f"bench-{tag}-d{i}", i)
         if i >= warmup:
             gated.append(g)
@@ -132,20 +138,21 @@ def _judge_p50(records: list[dict[str, Any]], tool: str) -> float | None:
 def _request_bytes() -> int:
     claim = _claim(0)
     gw_req = {"tool": "payments.issue", "args": _payment_args(claim),
-              "principal": {"id": "agent:bench-0", "roles": ["agent"], "on_behalf_of": None},
-              "run": {"id": "bench-payments-g0", "graph": GRAPH, "step": 0, "call": 0},
-              "provenance": PAYMENT_PROVENANCE, "context": {"claim": claim}, "approval_id": None}
+              "principal": {"id": f"agent:{GRAPH}", "roles": ["agent"], "on_behalf_of": None},
+              "run": {"id": f"run-{GRAPH}-1", "graph": GRAPH, "step": 0, "call": 0},
+              "provenance": PAYMENT_PROVENANCE, "context": {}, "approval_id": None}
     return len(json.dumps(gw_req).encode())
 
 
 async def bench_gate(n: int = 300, warmup: int = 30) -> dict[str, Any]:
     """Gated vs direct p50/p99 (ms) for a structured payment and a 300-character email, on one embedded bus."""
     from guardrails.gate_service import GateService, build_gate
+    from guardrails.records import RunRecords
     from tools.registry import start_tool_services
 
     with tempfile.TemporaryDirectory(prefix="warden-gate-bench-") as tmp:
         settings = Settings(data_dir=Path(tmp))
-        server = EmbeddedNats(Path(tmp) / "nats")
+        server = EmbeddedNats(Path(tmp) / "nats", (GRAPH,))
         creds = server.start()
         conns, services, service = [], None, None
         try:
@@ -160,17 +167,27 @@ async def bench_gate(n: int = 300, warmup: int = 30) -> dict[str, Any]:
             nc_gate = await connect(creds, "gate")
             conns.append(nc_gate)
             gate = build_gate(settings)
-            for i in range(n + warmup):  # as if the graph had scored each claim: unscored claims need an adjuster
+            runs: list[str] = []
+            for i in range(n + warmup):  # the stored events the runs come from; scored as the graph would have
+                ack = await admin.jetstream().publish("events.claims.submitted", json.dumps(_event(_claim(i))).encode())
+                runs.append(f"run-{GRAPH}-{ack.seq}")
                 gate.store.record_fraud(_claim(i)["claim_id"], "low", 0.05)
-            service = GateService(nc_gate, gate, tool_timeout_s=settings.tool_timeout_s, signer=signer)
+            js = nc_gate.jetstream()
+
+            async def fetch(seq: int):
+                msg = await js.get_msg(EVENTS_STREAM, seq)
+                return msg.subject, msg.data
+
+            records = RunRecords(fetch, {GRAPH: "events.claims.submitted"})
+            service = GateService(nc_gate, gate, tool_timeout_s=settings.tool_timeout_s, signer=signer, records=records)
             await service.start()
-            nc_runtime = await connect(creds, "runtime")
+            nc_runtime = await connect(creds, runtime_user(GRAPH))
             conns.append(nc_runtime)
 
             pay = await _measure(nc_runtime, nc_gate, signer, "payments.issue", n, warmup, _payment_args,
-                                 PAYMENT_PROVENANCE)
+                                 PAYMENT_PROVENANCE, runs)
             text = await _measure(nc_runtime, nc_gate, signer, "notifications.send", n, warmup, _notify_args,
-                                  NOTIFY_PROVENANCE)
+                                  NOTIFY_PROVENANCE, runs)
             records = gate.audit.records()
         finally:
             if service:

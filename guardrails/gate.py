@@ -251,7 +251,10 @@ class Gate:
                money: dict[str, Any], count_call: bool) -> dict[str, Any]:
         claim_id = args.get("claim_id") if request.tool == "payments.issue" else None
         currency = (money.get("money") or {}).get("currency")
-        calls = self.store.count_call(principal.id, request.tool) if count_call else 0
+        # People are limited per person; an agent per run (a run cannot loop a tool), since every run of a graph
+        # is the same bound principal and a per-graph limit would cap the whole fleet.
+        counted = f"{principal.id}|{request.run.id}" if principal.id.startswith("agent:") else principal.id
+        calls = self.store.count_call(counted, request.tool) if count_call else 0
         claim_ok = isinstance(claim_id, str)
         return {
             "claim_paid_minor": self.store.claim_paid_minor(claim_id, currency, excluding=key)
