@@ -228,12 +228,18 @@ def gate_check(source: str = typer.Argument("-", help="JSON or JSONL file of too
 
 def _parse_requests(text: str) -> list:
     """One JSON document (possibly pretty-printed), or JSONL: one request per line."""
+    from decimal import Decimal
+
+    from guardrails.request_limits import MAX_DEPTH, nesting_depth
+
+    if nesting_depth(text.encode("utf-8", "surrogatepass")) > MAX_DEPTH:
+        fail(f"malformed JSON: nested deeper than {MAX_DEPTH} levels")
     try:
-        return [json.loads(text)]
+        return [json.loads(text, parse_float=Decimal)]
     except json.JSONDecodeError:
         pass
     try:
-        return [json.loads(line) for line in text.splitlines()]
+        return [json.loads(line, parse_float=Decimal) for line in text.splitlines()]
     except json.JSONDecodeError as exc:
         fail(f"malformed JSON: {exc.msg} (line {text[:exc.pos].count(chr(10)) + 1})")
 

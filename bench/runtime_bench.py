@@ -121,8 +121,8 @@ async def bench_runtime(n: int = 200, window: int | None = None, unloaded: int =
         model = AccountingModel(ScriptedModel(hostile_claims_script, name="scripted-hostile"), backend="scripted")
         async with Warden(settings, model=model) as warden:
             driver = _Driver()
-            nc = await connect(warden.creds, "runtime")
-            admin = await connect(warden.creds, "admin")
+            nc = await connect(warden.creds, "ingest")  # the event source: publishes claims, watches runs.completed
+            admin = await connect(warden.creds, "ingest")
             try:
                 await nc.subscribe(RUNS_COMPLETED_SUBJECT, cb=driver.on_completed)
                 await nc.flush()
