@@ -136,6 +136,11 @@ def _whole_value(text: str, entity: str) -> Span | None:
     return Span(entity, start, start + len(stripped), 0.95)
 
 
+def _foreign(value: str) -> bool:
+    """Written in a script other than Latin ("Николай")."""
+    return not any("a" <= c.lower() <= "z" for c in value)
+
+
 def _reads_as_organisation(value: str) -> bool:
     words = value.split()
     return any(w.isupper() and len(w) > 1 or w.lower().strip(".,") in ORG_SUFFIXES or "&" in w or any(
@@ -158,6 +163,7 @@ class _Pending:
     needs_ner: bool = False
     blocked: list[tuple[int, int]] = dc_field(default_factory=list)
     non_pii: list[Span] = dc_field(default_factory=list)  # NER's organisations, works, products
+    ner: list[Span] = dc_field(default_factory=list)  # NER's people and places
 
 
 class Redactor:
@@ -237,7 +243,8 @@ class Redactor:
         if ner_jobs and self._ner is not None:
             found = self._ner.find_many([job.cased for job in ner_jobs])
             for job, ner_spans in zip(ner_jobs, found):
-                job.spans += [n for n in ner_spans if not n.type.startswith("~") and not _overlaps(n, job.blocked)]
+                job.ner = [n for n in ner_spans if not n.type.startswith("~") and not _overlaps(n, job.blocked)]
+                job.spans += job.ner
                 job.non_pii = [n for n in ner_spans if n.type.startswith("~")]
             self._check(deadline)
         for job in pending:
@@ -255,20 +262,26 @@ class Redactor:
         return results
 
     def _add_names(self, job: _Pending) -> None:
-        """Names from structure, from email local parts, and every further mention of a name found."""
+        """Names from structure, from email local parts, rare capitalised words, and every further mention.
+
+        Pattern spans (emails, addresses, ...) are facts; NER's places and people are opinions, so a name rule may
+        overlap them and the higher score wins in `_resolve_overlaps`.
+        """
         text = job.cased
-        taken = [(s.start, s.end) for s in job.spans if s.type != "PERSON"] + job.blocked
-        job.spans += [n for n in find_structured_names(text) if not _overlaps(n, taken)]
+        ner = set(job.ner)
+        hard = [(s.start, s.end) for s in job.spans if s.type != "PERSON" and s not in ner] + job.blocked
+        job.spans += [n for n in find_structured_names(text) if not _overlaps(n, hard)]
         emails = [s for s in job.spans if s.type == "EMAIL_ADDRESS"]
-        job.spans += list(names_from_emails(text, emails, taken))
-        taken += [(s.start, s.end) for s in job.spans if s.type == "PERSON"]
-        # NER calls many a foreign name ORG; only an organisation that reads like one vetoes the rare-word rule.
+        job.spans += list(names_from_emails(text, emails, hard))
+        # For the rare-word rule NER's places veto too, unless written in another script (NER, trained on English,
+        # calls "Николай" a place); so do NER's organisations that read like one.
+        taken = hard + [(s.start, s.end) for s in job.spans if s.type == "PERSON"]
+        taken += [(s.start, s.end) for s in job.ner if s.type == "LOCATION" and not _foreign(text[s.start : s.end])]
         taken += [(n.start, n.end) for n in job.non_pii if _reads_as_organisation(text[n.start : n.end])]
         job.spans += list(find_rare_capitalised(text, taken, job.norm.text))
-        others = [(s.start, s.end) for s in job.spans if s.type != "PERSON"] + job.blocked
-        job.spans += list(coordinated_names(text, job.spans, others))
+        job.spans += list(coordinated_names(text, job.spans, hard))
         job.spans = [
-            s for s in extend_names(text, job.spans, others)
+            s for s in extend_names(text, job.spans, hard)
             if s.type != "PERSON" or reads_as_person(text[s.start : s.end])
         ]
         persons = [s for s in job.spans if s.type == "PERSON"]

@@ -218,6 +218,10 @@ def _sentence_initial(text: str, pos: int) -> bool:
     return j < 0 or text[j] in ".!?:;\n"
 
 
+def _latin(word: str) -> bool:
+    return any("a" <= c.lower() <= "z" for c in word)
+
+
 def _compound(word: str) -> bool:
     """"Policymap", "Earthobserver", "Headlight": two common English words glued together name a brand."""
     if not 7 <= len(word) <= MAX_WORD:
@@ -249,7 +253,17 @@ def find_rare_capitalised(
             if any(bs < ne and ns < be for bs, be in blocked):
                 break
             j += 1
-        run = [text[a:b] for a, b in words[i : j + 1]]
+        # Cue words at either end ("Thanks Шарова") are not part of the name.
+        lo, hi = i, j
+        while lo <= hi and text[words[lo][0] : words[lo][1]].lower() in NOT_NAMES:
+            lo += 1
+        while hi >= lo and text[words[hi][0] : words[hi][1]].lower().rstrip("'’s") in NOT_NAMES:
+            hi -= 1
+        if lo > hi:
+            i = j + 1
+            continue
+        s = words[lo][0]
+        run = [text[a:b] for a, b in words[lo : hi + 1]]
         lowered = [w.lower().rstrip("'’") for w in run]
         if any(len(w) > MAX_WORD for w in run) or (original is not None and not original[s].isupper()):
             i = j + 1
@@ -262,10 +276,10 @@ def find_rare_capitalised(
         if before and before[-1].lower() in NOT_BEFORE_NAME:
             i = j + 1
             continue
-        after = text[words[j][1] : words[j][1] + 12].split()
+        after = text[words[hi][1] : words[hi][1] + 12].split()
         nxt = after[0].lower().strip(".,") if after else ""
         org = any(w in ORG_SUFFIXES for w in lowered) or nxt in ORG_SUFFIXES or nxt in GROUP_NOUNS
-        alone = len(run) == 1 and text[max(0, s - 1) : s] in ("", "\n") and text[words[j][1] : words[j][1] + 1] in ("", "\n")
+        alone = len(run) == 1 and text[max(0, s - 1) : s] in ("", "\n") and text[words[hi][1] : words[hi][1] + 1] in ("", "\n")
         if not org and not alone and not any(w in NOT_NAMES for w in lowered) and not any(map(camel_case, run)):
             initial = _sentence_initial(text, s)
             rare = any(
@@ -274,10 +288,13 @@ def find_rare_capitalised(
                 if not (run[k].isupper() or any(c.isdigit() for c in run[k]))  # acronyms are not names
             )
             if rare:
-                end = words[j][1]
+                end = words[hi][1]
                 if text[end - 2 : end] in ("'s", "’s"):
                     end -= 2
-                yield Span("PERSON", s, end, 0.6)
+                # Capitalised words in another script inside English text are names far more often than places,
+                # and NER, trained on English, calls them anything: let them outrank it.
+                foreign = all(not c.isascii() for w in run for c in w[:1]) and all(not _latin(w) for w in run)
+                yield Span("PERSON", s, end, 0.9 if foreign else 0.6)
         i = j + 1
 
 
