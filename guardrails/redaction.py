@@ -14,20 +14,20 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from pydantic import BaseModel
 
 from guardrails.nlp import NerPass
-from guardrails.recognizers import DATE_FULL, PatternPass, Span, compile_re2, protected_spans
-from guardrails.redaction_addresses import find_addresses
 from guardrails.pii_lexicon import ORG_SUFFIXES
+from guardrails.recognizers import PatternPass, Span, protected_spans
+from guardrails.redaction_addresses import find_addresses
+from guardrails.redaction_fields import TOKEN, field_kind, whole_value
 from guardrails.redaction_names import (
     coordinated_names,
     extend_names,
@@ -38,6 +38,7 @@ from guardrails.redaction_names import (
     reads_as_person,
     truecase,
 )
+from guardrails.redaction_jsonl import RedactInputError, redact_jsonl  # noqa: F401  (re-exported for the CLI)
 from guardrails.text_normalize import NormalizedText, normalize
 
 if TYPE_CHECKING:
@@ -48,28 +49,10 @@ SUPPORTED_ENTITIES = (
     "LOCATION", "DATE_OF_BIRTH", "POLICY_NUMBER", "BANK_ACCOUNT",
 )
 NER_ENTITIES = frozenset({"PERSON", "LOCATION"})
-TOKEN = compile_re2(r"^<[A-Z][A-Z_]*(?:_\d+)?>$")
 MAX_CHARS = 50_000  # about 12 pages; longer documents are refused, never half-redacted
 BUDGET_S = 10.0  # per call; NER costs ~0.1 ms a token, so MAX_CHARS takes a few seconds on a busy core
 
-# Schema awareness: fields whose values are identifiers, amounts, codes or addresses never need NER.
-_STRUCTURED_FIELDS = frozenset(
-    """email to from cc bcc recipient sender amount currency channel account payee_account claim_id ticket_id
-    reservation_id resource quantity status id phone mobile ip ip_address policy_number iban card ssn
-    url webhook claim_type tool graph step""".split()
-)
-_STRUCTURED_SUFFIXES = ("_id", "_email", "_phone", "_account", "_amount", "_currency", "_ip", "_url", "_at", "_ts")
-# Fields whose whole value is one entity of a known type, whatever it looks like.
-_WHOLE_VALUE_FIELDS = {
-    **dict.fromkeys(
-        "name full_name first_name last_name claimant_name payee_name customer_name insured_name contact_name".split(),
-        "PERSON",
-    ),
-    **dict.fromkeys("address street street_address home_address mailing_address city".split(), "LOCATION"),
-    **dict.fromkeys("dob date_of_birth birth_date birthdate".split(), "DATE_OF_BIRTH"),
-}
 _CACHE_SIZE = 4096
-_BATCH = 32
 
 
 class RedactionRefused(RuntimeError):
@@ -96,27 +79,6 @@ class RedactedText(BaseModel):
     entities: list[Entity]
 
 
-class RedactInputError(ValueError):
-    """A `warden redact` input line is not a JSON object with a string `text`."""
-
-    def __init__(self, line_no: int, message: str) -> None:
-        super().__init__(f"line {line_no}: {message}")
-        self.line_no = line_no
-        self.message = message
-
-
-def _field_kind(field: str | None) -> str:
-    """'free' (full analysis), 'structured' (patterns only) or the entity type of a whole-value field."""
-    if not field:
-        return "free"
-    name = field.rsplit(".", 1)[-1].split("[", 1)[0].lower()
-    if name in _WHOLE_VALUE_FIELDS:
-        return _WHOLE_VALUE_FIELDS[name]
-    if name in _STRUCTURED_FIELDS or name.endswith(_STRUCTURED_SUFFIXES):
-        return "structured"
-    return "free"
-
-
 def _resolve_overlaps(spans: Iterable[Span]) -> list[Span]:
     """Keep the best non-overlapping spans: higher score wins, then the longer span."""
     kept: list[Span] = []
@@ -124,16 +86,6 @@ def _resolve_overlaps(spans: Iterable[Span]) -> list[Span]:
         if all(span.end <= k.start or k.end <= span.start for k in kept):
             kept.append(span)
     return sorted(kept, key=lambda s: s.start)
-
-
-def _whole_value(text: str, entity: str) -> Span | None:
-    stripped = text.strip()
-    if not stripped or TOKEN.fullmatch(stripped):
-        return None
-    if entity == "DATE_OF_BIRTH" and not DATE_FULL.search(stripped):
-        return None
-    start = text.index(stripped)
-    return Span(entity, start, start + len(stripped), 0.95)
 
 
 def _foreign(value: str) -> bool:
@@ -216,7 +168,7 @@ class Redactor:
         results: list[list[Entity]] = [[] for _ in items]
         pending: list[_Pending] = []
         for i, (text, field) in enumerate(items):
-            kind = _field_kind(field)
+            kind = field_kind(field)
             key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), kind)
             cached = self._cache_get(key)
             if cached is not None:
@@ -228,7 +180,7 @@ class Redactor:
             if "LOCATION" in self._entities and kind != "structured":
                 spans += find_addresses(cased)
             job = _Pending(i, key, norm, cased, spans)
-            whole = _whole_value(norm.text, kind) if kind in self._entities else None
+            whole = whole_value(norm.text, kind) if kind in self._entities else None
             if whole is not None:
                 job.spans = [s for s in job.spans if s.score > whole.score] or [whole]
             else:
@@ -322,7 +274,7 @@ class Redactor:
         Raises `RedactionRefused` when the text is over `max_chars` or analysis runs past the budget.
         """
         entities = self.analyze_many([(text, field)], deadline=deadline)[0]
-        return RedactedText(text=_replace(text, entities, vault), entities=entities)
+        return RedactedText(text=replace_entities(text, entities, vault), entities=entities)
 
     async def redact_text_bounded(
         self, text: str, *, field: str | None = None, vault: RunVault | None = None, budget_s: float | None = None
@@ -405,7 +357,7 @@ class Redactor:
         pairs: list[tuple[str, str]] = []
         for (where, text), entities in zip(leaves, found):
             if entities:
-                replaced[where] = _replace(text, entities, vault)
+                replaced[where] = replace_entities(text, entities, vault)
                 for entity in entities:
                     if (where, entity.type) not in pairs:
                         pairs.append((where, entity.type))
@@ -434,7 +386,7 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def _replace(text: str, entities: Sequence[Entity], vault: RunVault | None) -> str:
+def replace_entities(text: str, entities: Sequence[Entity], vault: RunVault | None) -> str:
     out: list[str] = []
     pos = 0
     for e in entities:
@@ -457,47 +409,3 @@ def get_redactor() -> Redactor:
             if _default is None:
                 _default = Redactor()
     return _default
-
-
-def redact_jsonl(lines: Iterable[str]) -> Iterator[str]:
-    """`warden redact`: one `{"id", "text"}` object per line in, one `{"id", "text", "entities"}` line out.
-
-    Lines are analysed in batches (one NER pass per batch); a malformed line raises `RedactInputError` after
-    every line before it has been yielded.
-    """
-    redactor = get_redactor()
-    batch: list[tuple[Any, str]] = []
-
-    def flush() -> Iterator[str]:
-        found = redactor.analyze_many([(text, None) for _, text in batch])
-        for (ident, text), entities in zip(batch, found):
-            yield json.dumps(
-                {
-                    "id": ident,
-                    "text": _replace(text, entities, None),
-                    "entities": [{"type": e.type, "start": e.start, "end": e.end} for e in entities],
-                },
-                ensure_ascii=False,
-            )
-        batch.clear()
-
-    for line_no, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        error: str | None = None
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            error = f"not valid JSON ({exc.msg} at column {exc.colno})"
-        else:
-            if not isinstance(obj, dict):
-                error = 'expected a JSON object like {"id": 1, "text": "..."}'
-            elif not isinstance(obj.get("text"), str):
-                error = 'missing string field "text"'
-        if error is not None:
-            yield from flush()
-            raise RedactInputError(line_no, error)
-        batch.append((obj.get("id"), obj["text"]))
-        if len(batch) >= _BATCH:
-            yield from flush()
-    yield from flush()

@@ -9,12 +9,21 @@ these rules read.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterable, Iterator, Sequence
 
-from functools import lru_cache
+import re2
 
 from guardrails.nlp import camel_case
-from guardrails.pii_lexicon import COMMON_INITIAL, GROUP_NOUNS, NAME_PARTICLES, NOT_BEFORE_NAME, NOT_NAMES, ORG_SUFFIXES, STOP_WORDS
+from guardrails.pii_lexicon import (
+    COMMON_INITIAL,
+    GROUP_NOUNS,
+    NAME_PARTICLES,
+    NOT_BEFORE_NAME,
+    NOT_NAMES,
+    ORG_SUFFIXES,
+    STOP_WORDS,
+)
 from guardrails.recognizers import Span, compile_re2
 
 _NAME = r"(\p{Lu}[\p{L}'’\-]*\p{L}(?:[ \t]+(?:\p{Lu}\.|\p{Lu}[\p{L}'’\-]*\p{L})){0,3})"
@@ -62,6 +71,12 @@ NAME_LINE = compile_re2(
 )
 SIGNATURE = compile_re2(r"(?:^|\n)--[ \t]*\n[ \t]*" + _NAME)
 WORD = compile_re2(r"[\p{L}][\p{L}'’\-]*")
+
+
+@lru_cache(maxsize=32)
+def _spans_of(pattern: re2._Regexp, text: str) -> tuple[tuple[int, int], ...]:
+    """Word spans of a text, computed once: several rules walk the same words of the same text."""
+    return tuple(m.span() for m in pattern.finditer(text))
 
 
 def _clean(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -112,7 +127,7 @@ def coordinated_names(text: str, names: Sequence[Span], taken: Sequence[tuple[in
 
 def extend_names(text: str, spans: Sequence[Span], taken: Sequence[tuple[int, int]]) -> list[Span]:
     """Widens each PERSON span over capitalised name words right beside it ("Anders" + NER's "Olsson")."""
-    words = [m.span() for m in CAPITALISED.finditer(text)]
+    words = _spans_of(CAPITALISED, text)
     starts = {s: i for i, (s, _) in enumerate(words)}
     ends = {e: i for i, (_, e) in enumerate(words)}
     out: list[Span] = []
@@ -179,7 +194,7 @@ def propagate(text: str, names: Iterable[Span], blocked: Sequence[tuple[int, int
 
 
 def _mentions(text: str, parts: set[str], blocked: Sequence[tuple[int, int]], score: float) -> Iterator[Span]:
-    words = [m.span() for m in WORD.finditer(text)]
+    words = _spans_of(WORD, text)
     i = 0
     while i < len(words):
         s, e = words[i]
@@ -237,7 +252,7 @@ def find_rare_capitalised(
     Organisations and titles NER recognised are in `blocked`; a run ending in a company suffix is skipped; so are
     words capitalised only by truecasing (`original` is the text before it), where capitals carry no signal.
     """
-    words = [m.span() for m in CAPITALISED.finditer(text)]
+    words = _spans_of(CAPITALISED, text)
     i = 0
     while i < len(words):
         s, e = words[i]
