@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from guardrails.policy import (
+    REVEAL_FACTS_ENTRYPOINT,
     PolicyError,
     PolicyResult,
     PolicySources,
@@ -210,7 +211,14 @@ class OpaEngine:
             raise PolicyError(f"OPA at {self.url} decided with policy revision {_revision_text(revision)}, "
                               f"not {expected[:19]}; denying")
         tool = input.get("tool") if isinstance(input, dict) else None
-        return parse_decision(checked["decision"], reveal_allowed=_reveal_allowed(sources.data, tool))
+        result = parse_decision(checked["decision"], reveal_allowed=_declared(sources.data, tool, "reveal"))
+        declared = _declared(sources.data, tool, "reveal_facts") if _asks_facts(sources) else []
+        if result.decision == "allow" and declared:  # as RegopyEngine: facts only for an allowed call that declares them
+            facts = checked.get("reveal_facts")
+            if not isinstance(facts, list) or not all(isinstance(f, str) for f in facts) or not set(facts) <= set(declared):
+                raise PolicyError("policy returned malformed reveal_facts")
+            result.reveal_facts = sorted(facts)
+        return result
 
     def _query(self, path: str, input: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
         try:
@@ -331,7 +339,10 @@ def meta_module(sources: PolicySources) -> str:
         "\tmarks == expected_marks\n"
         f"{data_checks}\n"
         "}\n\n"
-        'checked := {"decision": data.warden.decision, "revision": revision}\n'
+        + ('default reveal_facts := set()\n\nreveal_facts := data.warden.reveal_facts\n\n'
+           'checked := {"decision": data.warden.decision, "revision": revision, "reveal_facts": reveal_facts}\n'
+           if _asks_facts(sources) else
+           'checked := {"decision": data.warden.decision, "revision": revision}\n')
     )
 
 
@@ -349,12 +360,18 @@ def push(policy_dir: Path | None = None) -> str:
     return engine.bundle
 
 
-def _reveal_allowed(data: dict[str, Any], tool: Any) -> list[str]:
-    """The arguments data.json lets a decision for `tool` reveal (as RegopyEngine checks them)."""
+def _declared(data: dict[str, Any], tool: Any, field: str) -> list[str]:
+    """What data.json lets a decision for `tool` reveal (`reveal`: arguments, `reveal_facts`: record facts)."""
     tools = data.get("tools")
     spec = tools.get(tool) if isinstance(tools, dict) and isinstance(tool, str) else None
-    reveal = spec.get("reveal") if isinstance(spec, dict) else None
-    return [arg for arg in reveal if isinstance(arg, str)] if isinstance(reveal, list) else []
+    listed = spec.get(field) if isinstance(spec, dict) else None
+    return [name for name in listed if isinstance(name, str)] if isinstance(listed, list) else []
+
+
+def _asks_facts(sources: PolicySources) -> bool:
+    """Whether the pack's manifest names `warden/reveal_facts` as an entrypoint (as RegopyEngine requires)."""
+    manifest = getattr(sources, "manifest", None)
+    return manifest is not None and REVEAL_FACTS_ENTRYPOINT in manifest.entrypoints
 
 
 def _secret(value: Any) -> str:
