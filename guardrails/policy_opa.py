@@ -339,9 +339,9 @@ def meta_module(sources: PolicySources) -> str:
         "\tmarks == expected_marks\n"
         f"{data_checks}\n"
         "}\n\n"
-        + ('default reveal_facts := set()\n\nreveal_facts := data.warden.reveal_facts\n\n'
-           'checked := {"decision": data.warden.decision, "revision": revision, "reveal_facts": reveal_facts}\n'
-           if _asks_facts(sources) else
+        # reveal_facts is a partial set, so always defined where the pack has it (the manifest says so)
+        + ('checked := {"decision": data.warden.decision, "revision": revision, '
+           '"reveal_facts": data.warden.reveal_facts}\n' if _asks_facts(sources) else
            'checked := {"decision": data.warden.decision, "revision": revision}\n')
     )
 
