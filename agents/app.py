@@ -7,6 +7,7 @@ start without them (unless WARDEN_NATS_INSECURE=1, which it says on every start)
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import AsyncExitStack
 from typing import Any, Iterable
@@ -184,7 +185,8 @@ class Warden:
             async def prepare(run_id: str, payload: dict[str, Any], spec=spec, nc=nc, name=name) -> dict[str, Any]:
                 event = open_event(payload, event_key, allow_plain=True) if event_key else payload
                 vault = IntakeVault()
-                graph_input = spec.prepare(run_id, event, vault, redactor)
+                # redaction is CPU work: off the loop, so other runs' gate calls are not held up behind it
+                graph_input = await asyncio.to_thread(spec.prepare, run_id, event, vault, redactor)
                 await register_tokens(nc, name, vault.for_run(run_id))  # before any token reaches state
                 return graph_input
 

@@ -26,6 +26,7 @@ from guardrails.directory import Directory
 from guardrails.gate_store import GateStore
 from guardrails.money import MoneyError, parse_amount
 from guardrails.records import RunFacts
+from guardrails.redaction import RedactionRefused
 from guardrails.request_limits import plain_numbers
 from guardrails.vault import TOKEN, UnresolvableToken
 from tools.fraud.features import RecordIncomplete, disagreements
@@ -119,6 +120,8 @@ class Gate:
             return self._deny(f"invalid arguments for {request.tool}: {_first_error(exc)}")
         except UnresolvableToken as exc:
             return self._deny(f"argument is a token that does not resolve: {exc}")
+        except RedactionRefused as exc:  # too long, or past the time budget: never passed on half-redacted
+            return self._deny(f"redaction refused the call: {exc}"[:300])
         except Exception as exc:  # fail closed: a broken redactor or policy never lets a call through
             log.error("gate failed closed on %s: %s", request.tool, type(exc).__name__)
             return self._deny(f"gate could not evaluate the call ({type(exc).__name__}); denied")
@@ -206,7 +209,10 @@ class Gate:
         """Tokenize what stays hidden; an argument the tool receives in clear gets a typed placeholder in the
         record instead of a vault entry (it would only be resolved again)."""
         shown = [name for name in reveal if name in args]
-        redacted, found = self.redactor.redact_args(args, vault=vault, exclude=[f"args.{name}" for name in shown])
+        budget = getattr(self.redactor, "budget_s", None)
+        deadline = time.monotonic() + budget if budget else None
+        redacted, found = self.redactor.redact_args(args, vault=vault, exclude=[f"args.{name}" for name in shown],
+                                                    **({"deadline": deadline} if deadline else {}))
         if shown:
             placeholders, more = self.redactor.redact_args({n: args[n] for n in shown})
             redacted.update(placeholders)
