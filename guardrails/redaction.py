@@ -36,6 +36,7 @@ from guardrails.redaction_names import (
     names_from_emails,
     propagate,
     reads_as_person,
+    trim_names,
     truecase,
 )
 from guardrails.redaction_jsonl import RedactInputError, redact_jsonl  # noqa: F401  (re-exported for the CLI)
@@ -233,7 +234,7 @@ class Redactor:
         job.spans += list(find_rare_capitalised(text, taken, job.norm.text))
         job.spans += list(coordinated_names(text, job.spans, hard))
         job.spans = [
-            s for s in extend_names(text, job.spans, hard)
+            s for s in trim_names(text, extend_names(text, job.spans, hard))
             if s.type != "PERSON" or reads_as_person(text[s.start : s.end])
         ]
         persons = [s for s in job.spans if s.type == "PERSON"]

@@ -344,6 +344,19 @@ def _title_words(line: str) -> str:
 _GLUED_SUFFIXES = ("inc", "ltd", "corp", "limited", "llc", "plc", "group", "holdings", "company")
 
 
+def trim_names(text: str, spans: Sequence[Span]) -> list[Span]:
+    """PERSON spans without the role and cue words NER sometimes includes ("Claimant Maria Gonzalez")."""
+    out: list[Span] = []
+    for span in spans:
+        if span.type == "PERSON":
+            trimmed = _clean(text, span.start, span.end)
+            if trimmed is None:
+                continue
+            span = Span("PERSON", trimmed[0], trimmed[1], span.score)
+        out.append(span)
+    return out
+
+
 def reads_as_person(value: str) -> bool:
     """False for a "name" that reads as a company or a code: glued or listed company suffixes, vowel-less
     abbreviations, camelCase brands, digits ("GASLOG PRTN CUM RED", "Asahi NetInc", "Groupinc")."""
