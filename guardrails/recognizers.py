@@ -381,7 +381,7 @@ PROTECTED = compile_re2(
     r"|(?i:https?://|www\.)[^\s<>\"']+"  # URLs: a host name is not a person
 )
 # Products with a model number ("Pixel 8", "Galaxy S23"): not a name, not a street.
-PRODUCT = compile_re2(r"[A-Z][A-Za-z]+\s+[A-Z]{0,2}\d{1,3}[A-Za-z]{0,3}")
+PRODUCT = compile_re2(r"[A-Z][A-Za-z]+[ \t]+[A-Z]{0,2}\d{1,3}[A-Za-z]{0,3}")
 
 
 class PatternPass:

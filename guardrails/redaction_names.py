@@ -55,7 +55,9 @@ ACTION_AFTER = compile_re2(
     _NAME + r"[ \t]+(?:called|phoned|emailed|texted|wrote|said|says|asked|reported|lives|lived|moved|works|"
     r"co-own|co-owns|disputes|requested|is a very|was born|has been|had given|will be)\b"
 )
-COORDINATED = compile_re2(_NAME + r"[ \t]+and[ \t]+" + _NAME)
+# "Rachel Fischer and Lucas Murphy", "Szabó, Montesinos and Budzich": names listed together.
+COORDINATED = compile_re2(_NAME + r"((?:,[ \t]+" + _NAME[1:-1] + r"){0,6}),?[ \t]+(?:and|&|or)[ \t]+" + _NAME)
+LISTED = compile_re2(_NAME)
 NAME_FIELD = compile_re2(
     r"(?i:name|full name|first name|last name|surname|given name|family name|customer|contact|from|to|cc|signed|"
     r"attn|insured|claimant|patient|beneficiary|payee|account holder|cardholder|card holder|holder|author|"
@@ -114,15 +116,18 @@ def find_structured_names(text: str) -> Iterator[Span]:
 
 
 def coordinated_names(text: str, names: Sequence[Span], taken: Sequence[tuple[int, int]]) -> Iterator[Span]:
-    """"Rachel Fischer and Lucas Murphy": the other side of an "and" beside a name is a name too."""
-    found = {(n.start, n.end) for n in names if n.type == "PERSON"}
+    """The other members of a list ("X, Y and Z") one of which is a name already found are names too."""
+    found = [(n.start, n.end) for n in names if n.type == "PERSON"]
     for m in COORDINATED.finditer(text):
-        left, right = m.span(1), m.span(2)
-        for known, other in ((left, right), (right, left)):
-            if any(s <= known[0] and known[1] <= e for s, e in found):
-                span = _clean(text, *other)
-                if span and not any(s < span[1] and span[0] < e for s, e in taken):
-                    yield Span("PERSON", span[0], span[1], 0.8)
+        members = [m.span(1), m.span(m.re.groups)]
+        middle_start = m.start(2)
+        members += [(middle_start + x.start(), middle_start + x.end()) for x in LISTED.finditer(m.group(2))]
+        if not any(any(s <= a and b <= e for s, e in found) for a, b in members):
+            continue
+        for a, b in members:
+            span = _clean(text, a, b)
+            if span and not any(s < span[1] and span[0] < e for s, e in taken):
+                yield Span("PERSON", span[0], span[1], 0.86)
 
 
 def extend_names(text: str, spans: Sequence[Span], taken: Sequence[tuple[int, int]]) -> list[Span]:
