@@ -33,6 +33,7 @@ from guardrails.redaction_names import (
     extend_names,
     find_rare_capitalised,
     find_structured_names,
+    introduced_as_thing,
     names_from_emails,
     propagate,
     reads_as_person,
@@ -235,7 +236,8 @@ class Redactor:
         job.spans += list(coordinated_names(text, job.spans, hard))
         job.spans = [
             s for s in trim_names(text, extend_names(text, job.spans, hard))
-            if s.type != "PERSON" or reads_as_person(text[s.start : s.end])
+            if s.type != "PERSON"
+            or (reads_as_person(text[s.start : s.end]) and (s.score >= 0.9 or not introduced_as_thing(text, s.start)))
         ]
         persons = [s for s in job.spans if s.type == "PERSON"]
         if persons:

@@ -362,6 +362,33 @@ def trim_names(text: str, spans: Sequence[Span]) -> list[Span]:
     return out
 
 
+PERSON_NOUNS = frozenset(
+    """customer claimant policyholder insured caller beneficiary payee patient tenant homeowner driver witness
+    guardian adjuster spouse husband wife son daughter mother father brother sister friend neighbour neighbor
+    colleague landlord cardholder kid child partner player singer songwriter actor actress author commenter boss
+    manager founder founders cousin uncle aunt grandmother grandfather boyfriend girlfriend""".split()
+)
+
+
+def introduced_as_thing(text: str, start: int) -> bool:
+    """"the damaged MacBook Air", "a Hanson novel": a determiner (and maybe an adjective) introduces a thing.
+
+    "my friend John" stays a name: the word between is a person noun."""
+    before = text[max(0, start - 40) : start].split()
+    if not before:
+        return False
+    if before[-1].lower() in NOT_BEFORE_NAME:
+        return True
+    return (
+        len(before) >= 2
+        and before[-1].isalpha()
+        and before[-1].islower()
+        and before[-1] not in PERSON_NOUNS
+        and before[-1] not in STOP_WORDS
+        and before[-2].lower() in NOT_BEFORE_NAME - {"as"}
+    )
+
+
 def reads_as_person(value: str) -> bool:
     """False for a "name" that reads as a company or a code: glued or listed company suffixes, vowel-less
     abbreviations, camelCase brands, digits ("GASLOG PRTN CUM RED", "Asahi NetInc", "Groupinc")."""
