@@ -41,7 +41,10 @@ ORG_SUFFIXES = frozenset(
 # Words ending in "." that do not end a sentence.
 ABBREVIATIONS = frozenset("mr mrs ms dr st jr sr prof ave rd blvd no apt inc ltd co vs etc e.g i.e ste fl".split())
 # Capitalised words that follow a person cue ("Customer Service", "Dear Claims Team") without naming anyone.
-NOT_NAMES = COMMON_INITIAL | DOMAIN_WORDS | frozenset("service support team care desk portal department".split())
+NOT_NAMES = COMMON_INITIAL | DOMAIN_WORDS | frozenset(
+    """service support team care desk portal department adresse anschrift direccion dirección indirizzo endereço
+    adres straße strasse""".split()
+)
 # Function words: never part of a name or a street name ("2 cats in the park" is not an address).
 STOP_WORDS = frozenset(
     """the a an of in on at to for from with by and or but nor is are was were be been being my your his her our

@@ -37,7 +37,7 @@ _UNIT = r"(?:apt|apartment|suite|ste|unit|fl|floor|room|rm|bldg|building|#)\.?[ 
 _SEP = r"[\s,;:?|>*•{}]"
 UNIT = compile_re2(r"(?i)^" + _SEP + r"{0,8}" + _UNIT)
 # After a street: separators, then a city (capitalised words), a state and a postcode, each optional.
-CITY = compile_re2(r"^" + _SEP + r"{1,8}(\p{Lu}[\p{L}'’.\-]*(?:[ \t]+\p{Lu}[\p{L}'’.\-]*){0,2})")
+CITY = compile_re2(r"^" + _SEP + r"{1,8}(\p{Lu}\p{Ll}[\p{L}'’.\-]*(?:[ \t]+\p{Lu}\p{Ll}[\p{L}'’.\-]*){0,2})")
 STATE_ZIP = compile_re2(
     r"^(?:" + _SEP + r"{1,8}(?:\p{Lu}{2}|\p{Lu}\p{Ll}+(?:[ \t]\p{Lu}\p{Ll}+)?))?" + _SEP + r"{1,8}(\d{5}(?:-\d{4})?|"
     r"[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2})"
