@@ -13,8 +13,7 @@ import nats
 from nats.aio.client import Client
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 
-from agents.bus_users import (AUDIT_STREAM, EVENTS_STREAM, QUARANTINE_CONSUMER, graph_consumer, inbox_prefix,
-                              resume_consumer)
+from agents.bus_users import AUDIT_STREAM, EVENTS_STREAM, graph_consumer, inbox_prefix, resume_consumer
 from agents.nats_server import NatsCredentials
 
 log = logging.getLogger(__name__)

@@ -17,13 +17,13 @@ import binascii
 import hashlib
 import json
 import os
-import stat
-import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
+
+from tools.secret_file import SecretFileError, load_or_create_secret
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -131,26 +131,10 @@ def load_or_create_event_key(path: Path) -> bytes:
     processes starting together agree on one key and nobody ever reads a half-written file. An existing file
     readable by group or others is refused: the key protects every sealed event.
     """
-    path = Path(path)
-    if not path.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, base64.urlsafe_b64encode(os.urandom(32)) + b"\n")
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(tmp, path)  # atomic, and fails if another process got there first
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink(missing_ok=True)
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise SealedEventError(f"event key {path} is readable by others (mode {mode:o}); chmod 600 it")
-    key = path.read_bytes().strip()
+    try:
+        key = load_or_create_secret(path, lambda: base64.urlsafe_b64encode(os.urandom(32)) + b"\n", what="event key").strip()
+    except SecretFileError as exc:
+        raise SealedEventError(str(exc)) from None
     try:
         if len(base64.urlsafe_b64decode(key)) != 32:
             raise ValueError

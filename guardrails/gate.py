@@ -19,7 +19,7 @@ from typing import Any
 from opentelemetry import trace
 from pydantic import BaseModel, ValidationError
 
-from guardrails.approvals import Approval, ApprovalError, ApprovalStore, approving_role, args_hash
+from guardrails.approvals import Approval, ApprovalError, ApprovalStore, args_hash
 from guardrails.audit import AuditLog, AuditRecord
 from guardrails.contracts import ApprovalRef, Decision, PolicyRef, Principal, RedactionRecord, ToolCallRequest
 from guardrails.directory import Directory

@@ -20,9 +20,8 @@ from guardrails.approvals import ApprovalStore
 from guardrails.audit import AuditLog
 from guardrails.gate import Gate, GateReply
 from guardrails.gate_store import GateStore
-from guardrails.contracts import Decision, Principal
 from guardrails.records import RunRecords, UnknownRun
-from guardrails.request_limits import MAX_REQUEST_BYTES, RequestRejected, parse_bounded
+from guardrails.request_limits import RequestRejected, parse_bounded
 from guardrails.vault import TokenConflict
 from tools.client import call_tool
 from tools.gate_proof import GateSigner

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import sqlite3
 import threading
@@ -21,6 +20,7 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from agents.settings import Settings
 from guardrails.sqlite_tx import write_transaction
+from tools.secret_file import load_or_create_secret
 
 TOKEN = re.compile(r"<([A-Z][A-Z_]*)_(\d+)>")
 WHOLE_TOKEN = re.compile(r"<([A-Z][A-Z_]{0,40})_(\d{1,6})>")
@@ -53,21 +53,7 @@ class VaultKeyError(ValueError):
 
 def _load_or_create_key(path: Path) -> bytes:
     """The key in `path`, created once (0600) when missing; concurrent first starts agree on one key."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, Fernet.generate_key())
-        finally:
-            os.close(fd)
-        try:
-            os.link(tmp, path)  # atomic, and fails if another process got there first
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink(missing_ok=True)
-    return path.read_bytes().strip()
+    return load_or_create_secret(path, Fernet.generate_key, what="vault key").strip()
 
 
 class Vault:

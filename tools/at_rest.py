@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import threading
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
 from agents.settings import Settings
+from tools.secret_file import load_or_create_secret
 
 KEY_NAME = "tools.key"
 PREFIX = "enc1:"
@@ -28,21 +27,7 @@ class ToolsKeyError(ValueError):
 
 def _load_or_create_key(path: Path) -> bytes:
     """The key in `path`, created once (0600, parent 0700 when created here); concurrent first starts agree."""
-    if not path.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, Fernet.generate_key())
-        finally:
-            os.close(fd)
-        try:
-            os.link(tmp, path)  # atomic, and fails if another process got there first
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink(missing_ok=True)
-    return path.read_bytes().strip()
+    return load_or_create_secret(path, Fernet.generate_key, what="tools key").strip()
 
 
 class ColumnCipher:

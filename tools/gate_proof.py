@@ -15,9 +15,7 @@ import base64
 import binascii
 import hashlib
 import json
-import os
 import re
-import tempfile
 import time
 import uuid
 from collections import OrderedDict
@@ -26,6 +24,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from cryptography.exceptions import InvalidSignature
+
+from tools.secret_file import load_or_create_secret
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -217,26 +217,7 @@ def load_or_create_signing_key(path: Path) -> bytes:
     Created atomically: written to a temporary file in the same folder and linked into place, so a reader
     never sees a partial key and two processes starting together end up with the same one.
     """
-    path = Path(path)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    if not path.exists():
-        private, _ = generate_signing_key()
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(fd, "wb") as f:  # mkstemp creates the file 0600
-                f.write(private)
-                f.flush()
-                os.fsync(f.fileno())
-            try:
-                os.link(tmp, path)  # fails if another process created it first: theirs wins
-            except FileExistsError:
-                pass
-        finally:
-            os.unlink(tmp)
-    if path.stat().st_mode & 0o077:
-        raise PermissionError(f"gate signing key {path} is readable by others; chmod 600 it")
-    key = path.read_bytes()
+    key = load_or_create_secret(path, lambda: generate_signing_key()[0], what="gate signing key")
     if len(key) != KEY_BYTES:
         raise ValueError(f"gate signing key {path} is not a raw {KEY_BYTES}-byte Ed25519 key")
     return key
