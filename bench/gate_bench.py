@@ -2,7 +2,8 @@
 
 The gated path is what a graph does: a `gate.<graph>.call.<tool>` request from the graph's bus user, for a run
 whose claim event is stored in EVENTS; the gate binds the caller, reads the run's record from the stored event
-(one stream fetch per run: every call here is a new run, the worst case), validates, redacts, asks policy,
+(one stream fetch per run, when the runtime registers the run's tokens at intake; every call here is a new run
+with its own intake, untimed), validates, redacts, asks policy,
 signs and calls `tools.<tool>`, redacts the result and audits. The direct path is the gate's own
 user calling `tools.<tool>`, signed with the gate's key as the gate would: the tool service refuses unsigned
 calls, so signing (about 0.15 ms) is inside the direct timing too, as it is inside the gated one. Calls
@@ -28,6 +29,7 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 from agents.bus import connect, ensure_streams  # noqa: E402
 from agents.bus_users import EVENTS_STREAM, runtime_user  # noqa: E402
 from agents.gate_client import NatsToolGateway  # noqa: E402
+from agents.intake_vault import PendingRunVault, register_tokens  # noqa: E402
 from agents.nats_server import EmbeddedNats  # noqa: E402
 from agents.settings import Settings  # noqa: E402
 from tools.client import call_tool  # noqa: E402
@@ -121,6 +123,11 @@ async def _measure(nc_runtime, nc_gate, signer: GateSigner, tool: str, n: int, w
     for i in range(n + warmup):
         claim = _claim(i)
         args = make_args(claim)
+        # As the runtime does at intake, before any tool call of the run: hand the run's tokens to the gate (which
+        # reads the run's stored event then, once per run). Not timed: it is intake, not a tool call.
+        intake = PendingRunVault(runs[i])
+        intake.tokenize("EMAIL_ADDRESS", claim["claimant_email"])
+        await register_tokens(nc_runtime, GRAPH, intake)
         g = await _gated(gateway, tool, args, runs[i], i, provenance)
         d = await _direct(nc_gate, signer, tool, make_args({**claim, "claim_id": f"CLM-D{i:05d}"}), f"bench-{tag}-d{i}", i)
         if i >= warmup:
