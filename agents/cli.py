@@ -6,6 +6,8 @@ import os
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Everything Warden writes (stores, vault, ledgers, logs, keys) is for its own user only: files 0600, folders 0700.
+os.umask(0o077)
 
 import asyncio
 import json
