@@ -326,7 +326,7 @@ def meta_module(sources: PolicySources) -> str:
     packages = sorted({module_package(name, text) for name, text in sources.modules.items()})
     marks = sorted(module_mark(name, text) for name, text in sources.modules.items())
     collect = "\n".join(f"marks contains m if {{\n\tsome m in data.{package}.{MARK_RULE}\n}}" for package in packages)
-    data_checks = "\n".join(f"\tdata.{key} == {json.dumps(value, sort_keys=True)}"
+    data_checks = "\n".join(f"\tdata[{json.dumps(key)}] == {json.dumps(value, sort_keys=True)}"
                             for key, value in sorted(sources.data.items()))
     return (
         "# Written by Warden's OpaEngine with the pack it uploaded (guardrails/policy_opa.py); do not edit.\n"
