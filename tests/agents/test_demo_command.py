@@ -23,3 +23,5 @@ def test_demo_prints_a_row_per_claim_and_pays_no_injected_payee(tmp_path: Path) 
     assert "backend scripted" in out and "no real inference" in out
     row = next(line for line in out.splitlines() if line.startswith("CLM-1007"))
     assert "escalated" in row and "payee" in row  # the injected payee, refused by the gate
+    private = [p for p in (tmp_path / "state").rglob("*") if p.stat().st_mode & 0o077]
+    assert private == [], f"state readable by others: {private[:5]}"  # stores 0600, folders 0700
