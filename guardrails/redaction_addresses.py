@@ -23,14 +23,11 @@ US_STREET = compile_re2(
 # A named street without a number ("the corner of Maple Avenue and Elm St. and ..."): capitalised words, a suffix.
 NAMED_STREET = compile_re2(
     r"(\p{Lu}[\p{L}'’\-]+(?:[ \t]+\p{Lu}[\p{L}'’\-]+){0,2})[ \t]+"
-    r"((?i:street|avenue|road|boulevard|lane|drive|court|terrace|parkway|highway|crescent|alley|crossing|junction|"
-    r"square|trail|circle|place|plaza|grove|gardens|stream|divide|ridge|valley|heights|hill|hills|manor|ranch|"
-    r"village|vista|way|walk|row|close|mews|track|isle|cape|port|ports|forge|forges|extension|mission|station|"
-    r"flat|flats|cove|creek|landing|loop|meadow|meadows|motorway|orchard|pass|path|pike|point|shore|shores|"
-    r"spring|springs|summit|throughway|turnpike|underpass|viaduct|wells?|islands?|knolls?|keys?|lakes?|locks?|"
-    r"lodge|mall|mills?|neck|oval|parks?|plains?|radial|rapids?|rest|run|shoals?|skyway|spur|stravenue|trace|"
-    r"trafficway|tunnel|unions?|ville|views?)|St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Sq|Hwy|Pkwy|Ter|Cres)(\.?)"
+    r"((?i:" + "|".join(sorted((w for w in STREET_SUFFIXES if len(w) > 3), key=len, reverse=True)) + r")s?"
+    r"|St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Sq|Hwy|Pkwy|Ter|Cres)(\.?)"
 )
+# Words before a street name that say it is one ("the corner of Gardner Row and James Dam").
+STREET_CUE = compile_re2(r"(?i)(?:corner of|intersection of|junction of|lives on|live on|living on|located on)[ \t]+$")
 _STRONG = frozenset("street avenue road boulevard lane drive court terrace parkway highway crescent".split())
 _UNIT = r"(?:apt|apartment|suite|ste|unit|fl|floor|room|rm|bldg|building|#)\.?[ \t]*#?[ \t]*[a-z0-9\-]{1,6}"
 # Between the lines of an address: commas, line breaks, and the bullets or junk some exports put there.
@@ -136,8 +133,13 @@ def find_addresses(text: str) -> Iterator[Span]:
         nxt = text[m.end() : m.end() + 2].lstrip()
         if len(suffix) <= 4 and suffix.istitle() and nxt[:1].isupper():
             continue
-        score = 0.88 if suffix.lower() in _STRONG or len(suffix) <= 4 else 0.8
-        yield Span("LOCATION", m.start(), _extend_tail(text, m.end()), score)
+        cued = STREET_CUE.search(text[max(0, m.start() - 24) : m.start()]) is not None
+        between = text[max(0, m.start() - 5) : m.start()] in (" and ", "& ") or text[m.start() - 2 : m.start()] == "& "
+        end = _extend_tail(text, m.end())
+        if suffix.lower() in _STRONG or len(suffix) <= 4 or cued or between:
+            yield Span("LOCATION", m.start(), end, 0.88)
+        elif end > m.end():  # "Hunt Coves\n Suite 385\n North Troy": a weaker street word needs an address after it
+            yield Span("LOCATION", m.start(), end, 0.8)
     for m in ZIP_FIELD.finditer(text):
         if not _alnum_at(text, m.end(1)):
             yield Span("LOCATION", m.start(1), m.end(1), 0.8)
