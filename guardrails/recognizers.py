@@ -32,6 +32,30 @@ class Span:
     score: float
 
 
+class SpanMask:
+    """Marked character ranges of one text; "does [s, e) touch a mark?" costs a C scan, not a loop over spans.
+
+    Overlap checks between every new span and every blocked span would be quadratic on a long text with
+    thousands of findings; a mask keeps the whole redaction linear."""
+
+    __slots__ = ("_mask",)
+
+    def __init__(self, length: int, spans: Iterable[tuple[int, int]] = ()) -> None:
+        self._mask = bytearray(length + 1)
+        for start, end in spans:
+            self.add(start, end)
+
+    def add(self, start: int, end: int) -> None:
+        if end > start:
+            self._mask[start:end] = b"\x01" * (end - start)
+
+    def touches(self, start: int, end: int) -> bool:
+        return end > start and self._mask.find(1, start, end) != -1
+
+    def covers(self, start: int, end: int) -> bool:
+        return end > start and self._mask.find(0, start, end) == -1
+
+
 def compile_re2(pattern: str) -> re2._Regexp:
     """An RE2 pattern (linear time); raises at import when a pattern uses a construct RE2 lacks."""
     options = re2.Options()

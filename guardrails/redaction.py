@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from guardrails.nlp import NerPass
 from guardrails.pii_lexicon import ORG_SUFFIXES
-from guardrails.recognizers import PatternPass, Span, protected_spans
+from guardrails.recognizers import PatternPass, Span, SpanMask, protected_spans
 from guardrails.redaction_addresses import find_addresses
 from guardrails.redaction_fields import TOKEN, field_kind, whole_value
 from guardrails.redaction_names import (
@@ -81,12 +81,14 @@ class RedactedText(BaseModel):
     entities: list[Entity]
 
 
-def _resolve_overlaps(spans: Iterable[Span]) -> list[Span]:
+def _resolve_overlaps(spans: Sequence[Span], length: int) -> list[Span]:
     """Keep the best non-overlapping spans: higher score wins, then the longer span."""
     kept: list[Span] = []
+    taken = SpanMask(length)
     for span in sorted(spans, key=lambda s: (-s.score, -(s.end - s.start), s.start)):
-        if all(span.end <= k.start or k.end <= span.start for k in kept):
+        if not taken.touches(span.start, span.end):
             kept.append(span)
+            taken.add(span.start, span.end)
     return sorted(kept, key=lambda s: s.start)
 
 
@@ -101,8 +103,10 @@ def _reads_as_organisation(value: str) -> bool:
         c.isdigit() for c in w) for w in words)
 
 
-def _overlaps(span: Span, blocked: Sequence[tuple[int, int]]) -> bool:
-    return any(s < span.end and span.start < e for s, e in blocked)
+def _keep_clear(spans: Sequence[Span], blocked: Sequence[tuple[int, int]], length: int) -> list[Span]:
+    """The spans that touch no blocked range."""
+    mask = SpanMask(length, blocked)
+    return [s for s in spans if not mask.touches(s.start, s.end)]
 
 
 @dataclass
@@ -188,7 +192,8 @@ class Redactor:
             else:
                 protected = protected_spans(norm.text)
                 # A phone-shaped run inside a date, an amount or a claim id is that, not a phone.
-                job.spans = [s for s in job.spans if s.type != "PHONE_NUMBER" or not _overlaps(s, protected)]
+                phones = _keep_clear([s for s in job.spans if s.type == "PHONE_NUMBER"], protected, len(norm.text))
+                job.spans = [s for s in job.spans if s.type != "PHONE_NUMBER"] + phones
                 job.blocked = [(s.start, s.end) for s in job.spans] + protected
                 job.needs_ner = kind != "structured" and self._ner is not None and norm.text.strip() != ""
             pending.append(job)
@@ -197,7 +202,7 @@ class Redactor:
         if ner_jobs and self._ner is not None:
             found = self._ner.find_many([job.cased for job in ner_jobs])
             for job, ner_spans in zip(ner_jobs, found):
-                job.ner = [n for n in ner_spans if not n.type.startswith("~") and not _overlaps(n, job.blocked)]
+                job.ner = _keep_clear([n for n in ner_spans if not n.type.startswith("~")], job.blocked, len(job.cased))
                 job.spans += job.ner
                 job.non_pii = [n for n in ner_spans if n.type.startswith("~")]
             self._check(deadline)
@@ -206,7 +211,7 @@ class Redactor:
                 self._add_names(job)
             entities = tuple(
                 Entity(type=s.type, start=start, end=end, score=round(s.score, 3))
-                for s in _resolve_overlaps(job.spans)
+                for s in _resolve_overlaps(job.spans, len(job.cased))
                 if s.type in self._entities
                 for start, end in [job.norm.to_original(s.start, s.end)]
             )
@@ -224,7 +229,7 @@ class Redactor:
         text = job.cased
         ner = set(job.ner)
         hard = [(s.start, s.end) for s in job.spans if s.type != "PERSON" and s not in ner] + job.blocked
-        job.spans += [n for n in find_structured_names(text) if not _overlaps(n, hard)]
+        job.spans += _keep_clear(list(find_structured_names(text)), hard, len(text))
         emails = [s for s in job.spans if s.type == "EMAIL_ADDRESS"]
         job.spans += list(names_from_emails(text, emails, hard))
         # For the rare-word rule NER's places veto too, unless written in another script (NER, trained on English,

@@ -24,7 +24,7 @@ from guardrails.pii_lexicon import (
     ORG_SUFFIXES,
     STOP_WORDS,
 )
-from guardrails.recognizers import Span, compile_re2
+from guardrails.recognizers import Span, SpanMask, compile_re2
 
 _NAME = r"(\p{Lu}[\p{L}'’\-]*\p{L}(?:[ \t]+(?:\p{Lu}\.|\p{Lu}[\p{L}'’\-]*\p{L})){0,3})"
 # Cues that make the next capitalised words a name whatever NER thinks ("My name is Stefania", "Dear Ms. Daria").
@@ -117,16 +117,17 @@ def find_structured_names(text: str) -> Iterator[Span]:
 
 def coordinated_names(text: str, names: Sequence[Span], taken: Sequence[tuple[int, int]]) -> Iterator[Span]:
     """The other members of a list ("X, Y and Z") one of which is a name already found are names too."""
-    found = [(n.start, n.end) for n in names if n.type == "PERSON"]
+    found = SpanMask(len(text), [(n.start, n.end) for n in names if n.type == "PERSON"])
+    blocked = SpanMask(len(text), taken)
     for m in COORDINATED.finditer(text):
         members = [m.span(1), m.span(m.re.groups)]
         middle_start = m.start(2)
         members += [(middle_start + x.start(), middle_start + x.end()) for x in LISTED.finditer(m.group(2))]
-        if not any(any(s <= a and b <= e for s, e in found) for a, b in members):
+        if not any(found.covers(a, b) for a, b in members):
             continue
         for a, b in members:
             span = _clean(text, a, b)
-            if span and not any(s < span[1] and span[0] < e for s, e in taken):
+            if span and not blocked.touches(*span):
                 yield Span("PERSON", span[0], span[1], 0.86)
 
 
@@ -135,6 +136,7 @@ def extend_names(text: str, spans: Sequence[Span], taken: Sequence[tuple[int, in
     words = _spans_of(CAPITALISED, text)
     starts = {s: i for i, (s, _) in enumerate(words)}
     ends = {e: i for i, (_, e) in enumerate(words)}
+    blocked = SpanMask(len(text), taken)
     out: list[Span] = []
     for span in spans:
         if span.type != "PERSON":
@@ -143,12 +145,12 @@ def extend_names(text: str, spans: Sequence[Span], taken: Sequence[tuple[int, in
         start, end = span.start, span.end
         for _ in range(2):  # at most two words each side
             i = _word_ending_before(text, start, ends)
-            if i is None or not _name_word(text, *words[i], taken):
+            if i is None or not _name_word(text, *words[i], blocked):
                 break
             start = words[i][0]
         for _ in range(2):
             i = _word_starting_after(text, end, starts)
-            if i is None or not _name_word(text, *words[i], taken):
+            if i is None or not _name_word(text, *words[i], blocked):
                 break
             end = words[i][1]
         out.append(Span("PERSON", start, end, span.score))
@@ -163,12 +165,12 @@ def _word_starting_after(text: str, pos: int, starts: dict[int, int]) -> int | N
     return starts.get(pos + 1) if pos < len(text) and text[pos : pos + 1] == " " else None
 
 
-def _name_word(text: str, start: int, end: int, taken: Sequence[tuple[int, int]]) -> bool:
+def _name_word(text: str, start: int, end: int, taken: SpanMask) -> bool:
     word = text[start:end]
     lowered = word.lower()
     if lowered in NOT_NAMES or lowered in STOP_WORDS or lowered in ORG_SUFFIXES or word.isupper():
         return False
-    if any(s < end and start < e for s, e in taken):
+    if taken.touches(start, end):
         return False
     return _zipf(lowered) < RARE_ZIPF_MID
 
@@ -200,10 +202,11 @@ def propagate(text: str, names: Iterable[Span], blocked: Sequence[tuple[int, int
 
 def _mentions(text: str, parts: set[str], blocked: Sequence[tuple[int, int]], score: float) -> Iterator[Span]:
     words = _spans_of(WORD, text)
+    mask = SpanMask(len(text), blocked)
     i = 0
     while i < len(words):
         s, e = words[i]
-        if text[s:e].lower() in parts and not any(bs < e and s < be for bs, be in blocked):
+        if text[s:e].lower() in parts and not mask.touches(s, e):
             j = i
             # Extend over neighbouring capitalised words that are name parts too ("Emilie" -> "Emilie Nielsen").
             while j + 1 < len(words) and text[words[j][1] : words[j + 1][0]] in (" ", "\t") and (
@@ -258,10 +261,11 @@ def find_rare_capitalised(
     words capitalised only by truecasing (`original` is the text before it), where capitals carry no signal.
     """
     words = _spans_of(CAPITALISED, text)
+    mask = SpanMask(len(text), blocked)
     i = 0
     while i < len(words):
         s, e = words[i]
-        if any(bs < e and s < be for bs, be in blocked):
+        if mask.touches(s, e):
             i += 1
             continue
         j = i
@@ -270,7 +274,7 @@ def find_rare_capitalised(
             ns, ne = words[j + 1]
             if gap not in (" ", "\t") and not (gap.strip() in NAME_PARTICLES and gap.startswith(" ") and gap.endswith(" ")):
                 break
-            if any(bs < ne and ns < be for bs, be in blocked):
+            if mask.touches(ns, ne):
                 break
             j += 1
         # Cue words at either end ("Thanks Шарова") are not part of the name.

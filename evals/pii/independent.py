@@ -144,6 +144,8 @@ class _Values:
             return str(f.date_time_between(datetime.datetime(1970, 1, 1), datetime.datetime(2025, 12, 31)))
         if slot == "year":
             return str(rng.randint(1970, 2025))
+        if slot == "day_of_week":
+            return f.date_time_between(datetime.datetime(1970, 1, 1), datetime.datetime(2025, 12, 31)).strftime("%A")
         return str(getattr(f, slot)())
 
 

@@ -135,6 +135,16 @@ def test_pathological_email_input_through_the_whole_redactor_stays_bounded(redac
     assert time.perf_counter() - t0 < 10.0  # stock Presidio: about 20 s on this input
 
 
+@pytest.mark.parametrize("text", ["jo@x.com " * 5000, "Maria Gonzalez, " * 3000, "12 Oak Street, " * 3000])
+def test_thousands_of_findings_in_one_text_stay_linear(text):
+    # Overlap checks between every pair of spans would be quadratic: seconds here, minutes at the size limit.
+    redactor = Redactor(cache_size=0, budget_s=60)
+    t0 = time.perf_counter()
+    entities = redactor.analyze(text)
+    assert len(entities) >= 3000
+    assert time.perf_counter() - t0 < 10.0
+
+
 def test_text_over_the_size_limit_is_refused_not_half_redacted():
     small = Redactor(cache_size=0, max_chars=1000)
     with pytest.raises(RedactionRefused) as info:
