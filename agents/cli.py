@@ -84,21 +84,27 @@ def _lines(source: str) -> list[str]:
 
 @app.command()
 def demo(llm: str = typer.Option("local", help="local | scripted | a LiteLLM model name"),
-         count: Optional[int] = typer.Option(None, min=1, help="only the first N sample claims")) -> None:
+         count: Optional[int] = typer.Option(None, min=1, help="only the first N sample claims"),
+         graph: Optional[str] = typer.Option(None, help="which graph's sample events (default: the claims)")) -> None:
     """Run the sample claims end to end on the embedded bus, gate and tools."""
-    from agents.demo import run_demo
+    from agents.demo import find_graph, run_demo
 
+    try:
+        package = find_graph(graph)
+    except ValueError as exc:
+        fail(str(exc))
     settings = Settings(llm=llm, data_dir=Settings().data_dir / "demo")
     model = None
     if llm == "scripted":
-        from graphs.claims_scripted import hostile_claims_script
         from serving.accounting import AccountingModel
         from serving.scripted import ScriptedModel
 
-        model = AccountingModel(ScriptedModel(hostile_claims_script, name="scripted-hostile"), backend="scripted")
+        if package.scripted is None:
+            fail(f"graph {package.name} ships no scripted model; use --llm local or a model name")
+        model = AccountingModel(ScriptedModel(package.scripted, name="scripted-hostile"), backend="scripted")
         typer.echo("note: --llm scripted uses a scripted model that obeys injected instructions (no real inference)")
     try:
-        asyncio.run(run_demo(settings, count=count, model=model))
+        asyncio.run(run_demo(settings, count=count, model=model, graph=package.name))
     except Exception as exc:  # surface startup failures as one line
         fail(f"demo failed: {type(exc).__name__}: {exc}", 1)
 
@@ -165,11 +171,11 @@ def init(out: Path = typer.Option(Path("secrets"), "--out", help="folder for one
 
     Hand each process only its own file: `WARDEN_CREDENTIALS=<out>/runtime.json warden up --role runtime`."""
     from agents.credentials import dump_public, generate, write_all
-    from graphs.registry import GRAPHS
+    from graphs.registry import packages
 
     if out.exists() and any(out.glob("*.json")):
         fail(f"{out} already holds credentials; remove them first (rotating means restarting every component)", 1)
-    creds = generate(url, tuple(GRAPHS))
+    creds = generate(url, tuple(packages()))
     paths = write_all(creds, out)
     conf = _write_nats_config(creds, out / "nats-server.conf", listen=listen, store=store)
     typer.echo(f"wrote {len(paths)} credentials to {out}/ (0600) and {conf}")
@@ -194,12 +200,12 @@ def nats_config(credentials: Path = typer.Option(..., help="folder of role crede
 def _write_nats_config(creds: dict, out: Path, *, listen: str, store: Path) -> Path:
     from agents.bus_users import runtime_user
     from agents.nats_server import server_config
-    from graphs.registry import GRAPHS
+    from graphs.registry import packages, triggers
 
     passwords: dict[str, str] = {}
     for c in creds.values():
         passwords.update(c.users)
-    graphs = [g for g in GRAPHS if runtime_user(g) in passwords]
+    graphs = triggers({name: p for name, p in packages().items() if runtime_user(name) in passwords})
     out.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
@@ -254,12 +260,12 @@ def _full_state(state: dict) -> dict:
 @app.command()
 def redact(source: str = typer.Argument("-", help="JSONL of {id, text}, or - for stdin")) -> None:
     """Redact PII: JSONL in, JSONL out with entity offsets into the input text."""
-    from guardrails.redaction import RedactInputError, redact_jsonl
+    from guardrails.redaction import RedactInputError, RedactionRefused, redact_jsonl
 
     try:
         for line in redact_jsonl(_lines(source)):
             typer.echo(line)
-    except RedactInputError as exc:
+    except (RedactInputError, RedactionRefused) as exc:  # never a half-redacted line: stop with one line
         fail(str(exc))
 
 
