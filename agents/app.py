@@ -15,8 +15,8 @@ from typing import Any, Iterable
 import aiosqlite
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-from agents.bus import connect, graph_triggers, setup_bus
-from agents.bus_users import EVENTS_STREAM, TRIGGER_SUBJECTS, runtime_user
+from agents.bus import connect, setup_bus
+from agents.bus_users import EVENTS_STREAM, runtime_user
 from agents.credentials import CredentialError, RoleCredentials, load_for
 from agents.gate_client import NatsToolGateway
 from agents.graph_actor import GraphActor
@@ -26,8 +26,10 @@ from agents.runtime_nats import NatsRuntime
 from agents.settings import Settings
 from agents.supervisor import Supervisor
 from agents.telemetry import setup_telemetry
+from agents.triggers import Trigger
 from graphs.ports import GraphDeps
-from graphs.registry import GRAPHS
+from graphs.registry import select, triggers
+from graphs.spec import GraphPackage
 from serving.factory import model_context
 from serving.model import Model
 
@@ -46,11 +48,14 @@ class Warden:
     alone runs the operator step (streams and consumers) against the bus and returns."""
 
     def __init__(self, settings: Settings, *, roles: Iterable[str] = ALL_ROLES, model: Model | None = None,
-                 graphs: Iterable[str] | None = None) -> None:
+                 graphs: Iterable[str | GraphPackage] | None = None) -> None:
+        """`graphs`: the graph packages this deployment runs (names of registered ones, or packages); all
+        registered ones by default (graphs/registry.py)."""
         self.settings = settings
         self.roles = tuple(roles)
         self.model = model
-        self.graph_names = tuple(graphs or GRAPHS)
+        self.packages = select(graphs or None)
+        self.graph_names = tuple(self.packages)
         self.creds: NatsCredentials | None = None
         self.role_creds: dict[str, RoleCredentials] = {}
         self.runtime: NatsRuntime | None = None
@@ -68,7 +73,7 @@ class Warden:
         if "admin" in self.role_creds:  # the operator step: only the admin creates streams and consumers
             admin = await connect(self.creds, "admin")
             try:
-                await setup_bus(admin, graph_triggers(self.graph_names), quarantine_subject=QUARANTINE_SUBJECT)
+                await setup_bus(admin, triggers(self.packages), quarantine_subject=QUARANTINE_SUBJECT)
             finally:
                 await admin.drain()
         if "tools" in self.roles:
@@ -84,7 +89,7 @@ class Warden:
         s = self.settings
         needed = set(self.roles) | ({"admin"} if self.roles == ("admin",) else set())
         if not s.nats_url:
-            self._server = EmbeddedNats(s.data_dir / "nats", self.graph_names, secrets_dir=s.data_dir / "secrets")
+            self._server = EmbeddedNats(s.data_dir / "nats", triggers(self.packages), secrets_dir=s.data_dir / "secrets")
             self.creds = self._server.start()
             self._stack.callback(self._server.stop)
             self.role_creds = dict(self._server.roles)
@@ -141,7 +146,8 @@ class Warden:
             return msg.subject, msg.data
 
         opener = (lambda e: open_event(e, event_key, allow_plain=True)) if event_key else None
-        records = RunRecords(fetch, graph_triggers(self.graph_names), opener)
+        # what the gate reads of each graph's runs comes from its package; the gate itself names no graph
+        records = RunRecords(fetch, {name: p.record_spec for name, p in self.packages.items()}, opener)
         service = GateService(nc, self.gate, tool_timeout_s=s.tool_timeout_s,
                               signer=GateSigner(decode_key(signing)) if signing else None, records=records)
         await service.start()
@@ -177,7 +183,7 @@ class Warden:
         event_key = self._secret("runtime", "event_key")
         handlers, connections = {}, {}
         for name in self.graph_names:
-            spec = GRAPHS[name]
+            spec = self.packages[name]
             nc = connections[name] = await self._connect(runtime_user(name))
             tools = NatsToolGateway(nc, name)
             graph = spec.build(GraphDeps(tools=tools, model=self.model)).compile(checkpointer=saver)
@@ -190,10 +196,12 @@ class Warden:
                 await register_tokens(nc, name, vault.for_run(run_id))  # before any token reaches state
                 return graph_input
 
-            self.actors[name] = handlers[name] = GraphActor(name, graph, prepare)
+            self.actors[name] = handlers[name] = GraphActor(name, graph, prepare, summary=spec.summary,
+                                                            outcome_key=spec.outcome_key)
         self.runtime = NatsRuntime(connections, handlers, max_concurrent=s.max_concurrent_actors,
                                    mailbox_size=s.mailbox_size, idle_s=s.actor_idle_s,
-                                   supervisor=Supervisor(max_deliveries=s.max_deliveries), resumable=tuple(self.actors))
+                                   supervisor=Supervisor(max_deliveries=s.max_deliveries), resumable=tuple(self.actors),
+                                   triggers=tuple(Trigger(p.trigger, name, p.key_field) for name, p in self.packages.items()))
         await self.runtime.start()
         self._stack.push_async_callback(self.runtime.stop)
 
@@ -223,4 +231,4 @@ def ingest_payload(event: dict[str, Any], key: bytes | None, clear: Iterable[str
     return seal_event(event, key, clear) if key else event
 
 
-__all__ = ["ALL_ROLES", "ROLE_CHOICES", "StartupError", "TRIGGER_SUBJECTS", "Warden", "ingest_payload"]
+__all__ = ["ALL_ROLES", "ROLE_CHOICES", "StartupError", "Warden", "ingest_payload"]

@@ -7,7 +7,6 @@ to its own consumers.
 from __future__ import annotations
 
 import logging
-from typing import Iterable
 
 import nats
 from nats.aio.client import Client
@@ -81,14 +80,6 @@ async def setup_bus(nc: Client, graph_triggers: dict[str, str], *, quarantine_su
     """The operator step: streams, then consumers."""
     await ensure_streams(nc)
     await ensure_consumers(nc, graph_triggers, quarantine_subject=quarantine_subject)
-
-
-def graph_triggers(graphs: Iterable[str]) -> dict[str, str]:
-    """Graph name -> the event subject that starts its runs."""
-    from agents.triggers import TRIGGERS
-
-    names = set(graphs)
-    return {t.actor_type: t.subject for t in TRIGGERS if t.actor_type in names and not t.is_resume}
 
 
 async def _upsert(js, config: StreamConfig) -> None:

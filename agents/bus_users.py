@@ -9,14 +9,15 @@ file `warden nats-config` writes for an external one.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 EVENTS_STREAM = "EVENTS"
 AUDIT_STREAM = "AUDIT"
 
-TRIGGER_SUBJECTS = ("events.claims.submitted", "events.leads.created", "events.inventory.snapshot",
-                    "events.capacity.metrics", "events.records.incoming")
-"""Events only the `ingest` user may publish: what they say is a fact the gate reads back from the stream."""
+INGEST_SUBJECTS = ("events.records.incoming",)
+"""Events only the `ingest` user may publish besides the triggers of the graphs a deployment runs: what they
+say is a fact the gate reads back from the stream."""
 
 RESUME_PREFIX = "events.approvals.decided"
 RECORD_OUTCOMES = ("events.records.quarantined", "events.records.clean", "events.records.rejected")
@@ -69,12 +70,19 @@ def _consumer_api(graph: str) -> list[str]:
     return subjects
 
 
-def permissions(graphs: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """Every user's publish/subscribe permissions, for the graphs this deployment runs."""
+def trigger_subjects(graphs: Mapping[str, str] | Iterable[str]) -> list[str]:
+    """What `ingest` may publish: each graph's trigger subject (`graphs` maps a graph to it) and INGEST_SUBJECTS.
+    Given graph names alone, no graph's events can be published."""
+    triggers = list(graphs.values()) if isinstance(graphs, Mapping) else []
+    return list(dict.fromkeys([*triggers, *INGEST_SUBJECTS]))
+
+
+def permissions(graphs: Mapping[str, str] | Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Every user's publish/subscribe permissions, for the graphs this deployment runs (graph -> its trigger)."""
     users: dict[str, dict[str, Any]] = {
         "admin": {"publish": {"allow": [">"]}, "subscribe": {"allow": [">"]}},
         # The event source: publishes triggers (JetStream publish = request with a reply to its own inbox).
-        "ingest": {"publish": {"allow": list(TRIGGER_SUBJECTS)},
+        "ingest": {"publish": {"allow": trigger_subjects(graphs)},
                    "subscribe": {"allow": [f"{inbox_prefix('ingest')}.>", "runs.completed"]}},
         "gate": {
             "publish": {"allow": ["tools.>", "audit.>", "approvals.pending", f"{RESUME_PREFIX}.>", *RECORD_OUTCOMES,
@@ -102,7 +110,7 @@ def permissions(graphs: Iterable[str]) -> dict[str, dict[str, Any]]:
     return users
 
 
-def server_users(passwords: dict[str, str], graphs: Iterable[str]) -> list[dict[str, Any]]:
+def server_users(passwords: dict[str, str], graphs: Mapping[str, str] | Iterable[str]) -> list[dict[str, Any]]:
     """The `authorization.users` list of a nats-server config; `passwords` may hold bcrypt hashes."""
     table = permissions(graphs)
     missing = sorted(set(table) - set(passwords))

@@ -18,6 +18,9 @@ Prepare = Callable[[str, dict[str, Any]], dict[str, Any] | Awaitable[dict[str, A
 ValueError on a bad event (the run fails as `invalid_event`); any other error is a crash the supervisor retries."""
 
 
+Summary = Callable[[dict[str, Any]], dict[str, Any]]
+"""A run's state -> what a caller may see of it (from the graph's package: no document text)."""
+
 RESUME_WAIT_S, RESUME_WAIT_STEPS = 30.0, 300
 
 
@@ -35,10 +38,13 @@ def run_id_for(graph: str, msg_id: str) -> str:
 class GraphActor:
     """Handles messages for one actor type by running a compiled graph under a thread per run."""
 
-    def __init__(self, graph_type: str, graph: Any, prepare: Prepare) -> None:
+    def __init__(self, graph_type: str, graph: Any, prepare: Prepare, *, summary: Summary | None = None,
+                 outcome_key: Callable[[dict[str, Any]], str | None] | None = None) -> None:
         self.graph_type = graph_type
         self.graph = graph
         self.prepare = prepare
+        self.summary = summary or default_summary
+        self.outcome_key = outcome_key or (lambda values: None)
 
     async def __call__(self, envelope: Envelope) -> RunOutcome:
         if envelope.subject.startswith(RESUME_PREFIX + "."):  # only the resume subject (gate and people) resumes
@@ -78,7 +84,8 @@ class GraphActor:
             return RunOutcome(run_id=run_id, graph=self.graph_type, key=envelope.agent.key, status="skipped",
                               decision="awaiting_approval", detail={"error": "answer is for another approval"})
         outcome = await self.resume(run_id, envelope.agent.key, answer)
-        return outcome.model_copy(update={"key": (snapshot.values.get("claim") or {}).get("claim_id", envelope.agent.key)})
+        # a resume arrives keyed by run id: announce the outcome under the run's own business key
+        return outcome.model_copy(update={"key": self.outcome_key(snapshot.values or {}) or envelope.agent.key})
 
     async def resume(self, run_id: str, key: str, answer: dict[str, Any]) -> RunOutcome:
         """Continue a run waiting in `interrupt()` with a human's answer."""
@@ -92,24 +99,16 @@ class GraphActor:
         if status == "waiting":
             values["decision"] = "awaiting_approval"
         return RunOutcome(run_id=run_id, graph=self.graph_type, key=key, status=status,
-                          decision=values.get("decision"), detail=_summary(values))
+                          decision=values.get("decision"), detail=self.summary(values))
 
     def _outcome(self, run_id: str, envelope: Envelope, values: dict[str, Any], status: str) -> RunOutcome:
         return RunOutcome(run_id=run_id, graph=self.graph_type, key=envelope.agent.key, status=status,  # type: ignore[arg-type]
-                          decision=values.get("decision"), detail=_summary(values))
+                          decision=values.get("decision"), detail=self.summary(values))
 
 
-def _summary(values: dict[str, Any]) -> dict[str, Any]:
-    """What a caller may see of a run: no document text, only decisions and counts."""
-    calls = values.get("calls", [])
-    return {
-        "fraud_score": (values.get("fraud") or {}).get("score"),
-        "field_sources": values.get("field_sources", {}),
-        "calls": calls,
-        "allowed": sum(c["decision"] == "allow" for c in calls),
-        "denied": sum(c["decision"] == "deny" for c in calls),
-        "awaiting": sum(c["decision"] == "require_approval" for c in calls),
-        "reasons": values.get("reasons", []),
-        "intake_redactions": values.get("intake_redactions", 0),
-        "pending": values.get("pending", {}),
-    }
+def default_summary(values: dict[str, Any]) -> dict[str, Any]:
+    """What a caller may see of a run when its package says nothing: the decision counts only."""
+    calls = values.get("calls") or []
+    return {"allowed": sum(c.get("decision") == "allow" for c in calls),
+            "denied": sum(c.get("decision") == "deny" for c in calls),
+            "awaiting": sum(c.get("decision") == "require_approval" for c in calls)}

@@ -14,7 +14,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable, Mapping
 
 from agents.bus_users import server_users
 from agents.credentials import RoleCredentials, load_or_generate
@@ -79,15 +79,16 @@ def hash_password(password: str) -> str:
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=10, prefix=b"2a")).decode()
 
 
-def server_config(*, listen: str, store_dir: str, passwords: dict[str, str], graphs: Iterable[str],
+def server_config(*, listen: str, store_dir: str, passwords: dict[str, str], graphs: Mapping[str, str] | Iterable[str],
                   hashed: bool = True) -> str:
-    """The nats-server configuration (JSON, which nats-server reads) for these users and graphs."""
+    """The nats-server configuration (JSON, which nats-server reads) for these users and graphs (graph -> its
+    trigger subject, which `ingest` may publish)."""
     pw = {u: hash_password(p) for u, p in passwords.items()} if hashed else dict(passwords)
     conf = {
         "listen": listen,
         "jetstream": {"store_dir": store_dir, "max_memory_store": 256 * 1024 * 1024, "max_file_store": 4 * 1024**3},
         "max_payload": 1024 * 1024,
-        "authorization": {"users": server_users(pw, tuple(graphs))},
+        "authorization": {"users": server_users(pw, graphs if isinstance(graphs, Mapping) else tuple(graphs))},
     }
     return json.dumps(conf, indent=2)
 
@@ -97,9 +98,11 @@ class EmbeddedNats:
 
     Generates every role's credential under `secrets_dir` (0700, one 0600 file per role), as `warden init` would."""
 
-    def __init__(self, store_dir: Path, graphs: Iterable[str], *, secrets_dir: Path | None = None,
+    def __init__(self, store_dir: Path, graphs: Mapping[str, str] | Iterable[str], *, secrets_dir: Path | None = None,
                  port: int | None = None) -> None:
+        """`graphs`: graph name -> its trigger subject (names alone: no graph's trigger can be published)."""
         self.store_dir = Path(store_dir)
+        self.triggers = dict(graphs) if isinstance(graphs, Mapping) else {}
         self.graphs = tuple(graphs)
         self.port = port or _free_port()
         self.secrets_dir = Path(secrets_dir) if secrets_dir else self.store_dir / "secrets"
@@ -111,7 +114,7 @@ class EmbeddedNats:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         conf = self.store_dir / "nats-server.conf"
         conf.write_text(server_config(listen=f"127.0.0.1:{self.port}", store_dir=str(self.store_dir / "jetstream"),
-                                      passwords=self.credentials.passwords, graphs=self.graphs))
+                                      passwords=self.credentials.passwords, graphs=self.triggers or self.graphs))
         conf.chmod(0o600)
         log = open(self.store_dir / "nats-server.log", "ab")
         self._proc = subprocess.Popen([str(nats_server_binary()), "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT,

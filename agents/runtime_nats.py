@@ -14,7 +14,7 @@ from agents.agent_id import AgentId
 from agents.bus_users import EVENTS_STREAM
 from agents.envelope import Envelope, RunOutcome
 from agents.supervisor import Supervisor
-from agents.triggers import DEADLETTER_SUBJECT, RUNS_COMPLETED_SUBJECT, TRIGGERS, InvalidEvent, Trigger, resume_trigger
+from agents.triggers import DEADLETTER_SUBJECT, RUNS_COMPLETED_SUBJECT, InvalidEvent, Trigger, resume_trigger
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class NatsRuntime:
     Its connection per graph (`connections`) is that graph's bus user, so a graph's consumers, gate calls and
     replies are its own."""
 
-    def __init__(self, nc: Client | dict[str, Client], handlers: dict[str, Handler], *, triggers: tuple[Trigger, ...] = TRIGGERS,
+    def __init__(self, nc: Client | dict[str, Client], handlers: dict[str, Handler], *, triggers: tuple[Trigger, ...] = (),
                  max_concurrent: int = 16, mailbox_size: int = 64, idle_s: float = 30.0,
                  supervisor: Supervisor | None = None, ack_wait_s: float = 60.0, fetch_batch: int = 16,
                  resumable: tuple[str, ...] = ()) -> None:

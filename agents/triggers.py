@@ -1,4 +1,6 @@
-"""Which NATS event subjects start runs of which graph, and which field of the event names the actor."""
+"""A trigger: which NATS event subject starts runs of which graph, and which field of the event names the actor.
+
+The triggers themselves come from the graph packages (graphs/registry.py), handed to the runtime by the application."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,12 +37,8 @@ class Trigger:
         return self.subject.startswith(RESUME_PREFIX)
 
 
-TRIGGERS: tuple[Trigger, ...] = (
-    Trigger("events.claims.submitted", "claims_triage", "claim_id"),
-    Trigger("events.leads.created", "lead_scoring", "lead_id"),
-    Trigger("events.inventory.snapshot", "demand_forecast", "sku"),
-    Trigger("events.capacity.metrics", "capacity_provisioning", "resource"),
-)
+
+
 def resume_trigger(actor_type: str) -> Trigger:
     """Human answers to a run's interrupt come back as events, keyed by run id, durable like any trigger."""
     return Trigger(f"{RESUME_PREFIX}.{actor_type}", actor_type, "run_id", durable_name=f"resume-{actor_type}")

@@ -32,10 +32,11 @@ from agents.gate_client import NatsToolGateway  # noqa: E402
 from agents.intake_vault import PendingRunVault, register_tokens  # noqa: E402
 from agents.nats_server import EmbeddedNats  # noqa: E402
 from agents.settings import Settings  # noqa: E402
+from graphs.claims import PACKAGE as CLAIMS  # noqa: E402
 from tools.client import call_tool  # noqa: E402
 from tools.gate_proof import GateSigner, GateVerifier, generate_signing_key  # noqa: E402
 
-GRAPH = "claims_triage"
+GRAPH = CLAIMS.name
 
 CLAIM_TEMPLATE: dict[str, Any] = {
     "claim_id": "CLM-1001", "policy_number": "POL-20418836", "claim_type": "auto", "status": "approved",
@@ -159,7 +160,7 @@ async def bench_gate(n: int = 300, warmup: int = 30) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory(prefix="warden-gate-bench-") as tmp:
         settings = Settings(data_dir=Path(tmp))
-        server = EmbeddedNats(Path(tmp) / "nats", (GRAPH,))
+        server = EmbeddedNats(Path(tmp) / "nats", {GRAPH: CLAIMS.trigger})
         creds = server.start()
         conns, services, service = [], None, None
         try:
@@ -185,7 +186,7 @@ async def bench_gate(n: int = 300, warmup: int = 30) -> dict[str, Any]:
                 msg = await js.get_msg(EVENTS_STREAM, seq)
                 return msg.subject, msg.data
 
-            records = RunRecords(fetch, {GRAPH: "events.claims.submitted"})
+            records = RunRecords(fetch, {GRAPH: CLAIMS.record_spec})
             service = GateService(nc_gate, gate, tool_timeout_s=settings.tool_timeout_s, signer=signer, records=records)
             await service.start()
             nc_runtime = await connect(creds, runtime_user(GRAPH))

@@ -31,7 +31,7 @@ from agents.bus import connect  # noqa: E402
 from agents.demo import load_claims  # noqa: E402
 from agents.settings import Settings  # noqa: E402
 from agents.triggers import RUNS_COMPLETED_SUBJECT  # noqa: E402
-from graphs.claims_scripted import hostile_claims_script  # noqa: E402
+from graphs.claims.scripted import hostile_claims_script  # noqa: E402
 from guardrails.policy import DATA_FILE, default_policy_dir  # noqa: E402
 from serving.accounting import AccountingModel  # noqa: E402
 from serving.scripted import ScriptedModel  # noqa: E402

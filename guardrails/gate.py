@@ -29,8 +29,7 @@ from guardrails.records import RunFacts
 from guardrails.redaction import RedactionRefused
 from guardrails.request_limits import plain_numbers
 from guardrails.vault import TOKEN, UnresolvableToken
-from tools.fraud.features import RecordIncomplete, disagreements
-from tools.schemas import TOOL_ARGS
+from tools.schemas import BUSINESS_KEYS, TOOL_ARGS
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("warden.gate")
@@ -41,10 +40,6 @@ _REFUSED_CODES = frozenset(range(400, 500)) | {503}
 # Results of these tools are ids, enums and numbers by schema (tools/schemas.py): nothing to redact.
 STRUCTURED_RESULTS = frozenset({"payments.issue", "scoring.fraud_risk", "provisioning.reserve", "provisioning.release",
                                 "notifications.send", "tickets.update"})
-
-BUSINESS_KEYS = {"payments.issue": "claim_id"}
-"""Effects that happen at most once per business object, whatever the number of runs or events: the
-idempotency key is `<tool>:<value of that argument>`, so a resubmitted claim is never paid twice."""
 
 ToolCaller = Callable[[str, dict[str, Any], str, str], Awaitable[dict[str, Any]]]
 """(tool, args, idempotency_key, run_id) -> result; raises tools.errors.ToolError subclasses."""
@@ -139,6 +134,8 @@ class Gate:
             return "context is established by the gate from its records; a request may not supply it"
         if facts is not None and request.run.graph not in ("", facts.graph):
             return "run.graph is not the caller's graph"
+        if facts is not None and facts.tools is not None and request.tool not in facts.tools:
+            return f"graph {facts.graph} does not declare the tool {request.tool}"
         return None
 
     def _judge(self, request: ToolCallRequest, state: dict[str, Any] | None, count_call: bool,
@@ -158,13 +155,15 @@ class Gate:
             context = facts.context
         else:
             context = vault.resolve_obj(plain_numbers(request.context)) if bound is None else {}
-        if request.tool == "scoring.fraud_risk" and facts is not None:
+        check = facts.checks.get(request.tool) if facts is not None else None
+        if check is not None:  # the graph package says which arguments must equal its record's facts
             try:
-                differ = disagreements(args, context.get("claim") or {})
-            except RecordIncomplete as exc:
-                return self._deny(f"fraud features cannot be computed: {exc}")
+                differ = check(args, context)
+            except ValueError as exc:
+                return self._deny(f"{request.tool}: arguments cannot be checked against the {facts.record_name} record: {exc}")
             if differ:
-                return self._deny("fraud features must come from the claim record; these differ: " + ", ".join(differ))
+                return self._deny(f"{request.tool}: arguments must come from the {facts.record_name} record; these differ: "
+                                  + ", ".join(differ))
         key = effect_key(request)
         money: dict[str, Any] = {}
         if request.tool == "payments.issue":

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 # Data, not code: the sample claims the demo publishes (guardrails import no graph module).
-SAMPLE_CLAIMS = Path(__file__).resolve().parent.parent / "graphs" / "data" / "claims.jsonl"
+SAMPLE_CLAIMS = Path(__file__).resolve().parent.parent / "graphs" / "claims" / "samples" / "claims.jsonl"
 MIN_VALUE_LEN = 4
 _CHUNK = 8 << 20
 _SQLITE_MAGIC = b"SQLite format 3\x00"

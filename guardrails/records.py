@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,33 @@ class UnknownRun(LookupError):
     """The run id names no trigger event of the calling graph; the message is safe to show and audit."""
 
 
+RecordView = Callable[[dict[str, Any]], dict[str, Any]]
+"""A stored trigger event -> the record the policy reads as `input.context` (the trusted system's fields only)."""
+
+FactCheck = Callable[[dict[str, Any], dict[str, Any]], list[str]]
+"""(a call's resolved arguments, the run's record) -> names of arguments that disagree with the record. Raises
+ValueError when the record cannot decide; either way the gate denies the call."""
+
+
+def no_record(event: dict[str, Any]) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class RecordSpec:
+    """How the gate reads one graph's trigger events. The application hands these in (from the graph packages);
+    the gate itself names no graph."""
+
+    subject: str
+    key_field: str | None = None
+    view: RecordView = no_record
+    record_name: str = "run"
+    """What the record is called in a deny reason ("the claim record")."""
+    checks: Mapping[str, FactCheck] = field(default_factory=dict)
+    tools: frozenset[str] | None = None
+    """The tools the graph declares; a run calling any other is denied. None: whatever the policy grants."""
+
+
 @dataclass(frozen=True)
 class RunFacts:
     """What the gate knows of a run: which graph, which stored event, and the record derived from it."""
@@ -33,31 +60,12 @@ class RunFacts:
     subject: str
     event: dict[str, Any]
     context: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def key(self) -> str | None:
-        """The business key of the run's subject (a claim id), when the record has one."""
-        claim = self.context.get("claim") or {}
-        return claim.get("claim_id")
-
-
-def claim_view(event: dict[str, Any]) -> dict[str, Any]:
-    """The claim record the payment and notification rules read: the claims system's fields, never the document."""
-    claimant = event.get("claimant") if isinstance(event.get("claimant"), dict) else {}
-    return {"claim": {
-        "claim_id": event.get("claim_id"), "claim_type": event.get("claim_type"),
-        "payee_account_on_file": event.get("payee_account_on_file"),
-        "claimant_email": claimant.get("email"), "claimant_phone": claimant.get("phone"),
-        "claimant_name": claimant.get("name"),
-        "amount_claimed": event.get("amount_claimed"), "currency": event.get("currency"),
-        "incident_date": event.get("incident_date"), "policy_start": event.get("policy_start"),
-        "submitted_at": event.get("submitted_at"), "prior_claims": event.get("prior_claims"),
-        "attachments": event.get("attachments") if isinstance(event.get("attachments"), dict) else {},
-    }}
-
-
-RECORD_VIEWS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {"events.claims.submitted": claim_view}
-"""Trigger subject -> the record view of its events. Subjects without a view give the policy no record."""
+    key: str | None = None
+    """The business key of the run (its event's key field: a claim id), when the event has one."""
+    checks: Mapping[str, FactCheck] = field(default_factory=dict)
+    """Tool -> how its arguments are checked against this run's record."""
+    record_name: str = "run"
+    tools: frozenset[str] | None = None
 
 
 def parse_run_id(run_id: str) -> tuple[str, int]:
@@ -70,10 +78,12 @@ def parse_run_id(run_id: str) -> tuple[str, int]:
 class RunRecords:
     """Reads run facts from the EVENTS stream, with a bounded cache (events are immutable once stored)."""
 
-    def __init__(self, fetch: Callable[[int], Awaitable[StoredEvent]], triggers: dict[str, str],
+    def __init__(self, fetch: Callable[[int], Awaitable[StoredEvent]], graphs: Mapping[str, RecordSpec | str],
                  open_event: Callable[[dict[str, Any]], dict[str, Any]] | None = None, cache_size: int = 4096) -> None:
+        """`graphs`: graph name -> how to read its trigger events (a bare subject: events with no record)."""
         self._fetch = fetch
-        self.triggers = dict(triggers)
+        self.specs = {name: spec if isinstance(spec, RecordSpec) else RecordSpec(spec) for name, spec in graphs.items()}
+        self.triggers = {name: spec.subject for name, spec in self.specs.items()}
         self._open = open_event
         self._cache: OrderedDict[str, RunFacts] = OrderedDict()
         self._cache_size = cache_size
@@ -88,9 +98,10 @@ class RunRecords:
         run_graph, seq = parse_run_id(run_id)
         if run_graph != graph:
             raise UnknownRun("run belongs to another graph")
-        subject = self.triggers.get(graph)
-        if subject is None:
+        spec = self.specs.get(graph)
+        if spec is None:
             raise UnknownRun("graph has no trigger subject")
+        subject = spec.subject
         try:
             stored_subject, data = await self._fetch(seq)
         except Exception:
@@ -98,8 +109,10 @@ class RunRecords:
         if stored_subject != subject:
             raise UnknownRun(f"the run's stored event is not on {subject}")
         event = self._decode(data)
-        facts = RunFacts(graph=graph, run_id=run_id, seq=seq, subject=subject, event=event,
-                         context=RECORD_VIEWS.get(subject, lambda e: {})(event))
+        key = event.get(spec.key_field) if spec.key_field else None
+        facts = RunFacts(graph=graph, run_id=run_id, seq=seq, subject=subject, event=event, context=spec.view(event),
+                         key=key if isinstance(key, str) else None, checks=spec.checks,
+                         record_name=spec.record_name, tools=spec.tools)
         self._cache[run_id] = facts
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)

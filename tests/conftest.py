@@ -18,7 +18,7 @@ from agents.settings import Settings
 @pytest.fixture(scope="session")
 def nats_creds(tmp_path_factory: pytest.TempPathFactory) -> NatsCredentials:
     """A real nats-server (JetStream on, per-component users) for the whole session."""
-    server = EmbeddedNats(tmp_path_factory.mktemp("nats"), ("claims_triage",))
+    server = EmbeddedNats(tmp_path_factory.mktemp("nats"), {"claims_triage": "events.claims.submitted"})
     creds = server.start()
     yield creds
     server.stop()

@@ -120,4 +120,9 @@ TOOL_ARGS: dict[str, type[ToolArgs]] = {
 }
 """Every tool the gate knows; anything else is denied as unknown."""
 
+BUSINESS_KEYS: dict[str, str] = {"payments.issue": "claim_id"}
+"""Effects that happen at most once per business object, whatever the graph, run or event asking: the gate makes
+the idempotency key `<tool>:<value of that argument>`, so a resubmitted claim is never paid twice. A property of
+the tool (its argument names the object), not of a graph."""
+
 READ_ONLY_TOOLS = frozenset({"scoring.fraud_risk", "scoring.lead_propensity", "scoring.demand_forecast", "documents.search"})

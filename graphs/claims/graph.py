@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, TypedDict
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
 
-from graphs.claims_extraction import extract_fields
+from graphs.claims.extraction import extract_fields
 from graphs.ports import GraphDeps, ToolOutcome
 from tools.fraud.features import RecordIncomplete, features_from_record
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from graphs.claims_extraction import deterministic_extract
+from graphs.claims.extraction import deterministic_extract
 from serving.model import ModelRequest
 
 _ACCOUNT = re.compile(r"<BANK_ACCOUNT_\d+>|\b[A-Za-z\u0400-\u04ff]{4}-\d{5,12}\b")

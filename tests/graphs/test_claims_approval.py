@@ -9,7 +9,7 @@ from pathlib import Path
 from agents.app import Warden
 from agents.bus import connect
 from agents.settings import Settings
-from graphs.claims_scripted import hostile_claims_script
+from graphs.claims.scripted import hostile_claims_script
 from guardrails.approval_events import announce
 from guardrails.contracts import Principal
 from serving.scripted import ScriptedModel
@@ -18,7 +18,7 @@ from tools.payments import ledger_payees
 ANN = Principal(id="user:ann", roles=["adjuster"])
 BO = Principal(id="user:bo", roles=["adjuster"])
 
-CLAIMS = {c["claim_id"]: c for c in (json.loads(l) for l in (Path(__file__).parents[2] / "graphs/data/claims.jsonl").read_text().splitlines() if l.strip())}
+CLAIMS = {c["claim_id"]: c for c in (json.loads(l) for l in (Path(__file__).parents[2] / "graphs/claims/samples/claims.jsonl").read_text().splitlines() if l.strip())}
 
 
 async def test_an_approved_payment_resumes_the_run_and_a_declined_one_ends_it(tmp_path: Path) -> None:

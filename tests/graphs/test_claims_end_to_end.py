@@ -12,10 +12,10 @@ import pytest
 from agents.app import Warden
 from agents.bus import connect
 from agents.settings import Settings
-from graphs.claims_scripted import hostile_claims_script
+from graphs.claims.scripted import hostile_claims_script
 from serving.scripted import ScriptedModel
 
-CLAIMS = {c["claim_id"]: c for c in (json.loads(l) for l in (Path(__file__).parents[2] / "graphs/data/claims.jsonl").read_text().splitlines() if l.strip())}
+CLAIMS = {c["claim_id"]: c for c in (json.loads(l) for l in (Path(__file__).parents[2] / "graphs/claims/samples/claims.jsonl").read_text().splitlines() if l.strip())}
 CLEAN, INJECTED, EXFIL, LOOKALIKE = "CLM-1001", "CLM-1007", "CLM-1016", "CLM-1020"
 
 

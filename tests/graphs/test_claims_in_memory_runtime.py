@@ -15,7 +15,7 @@ from agents.gate_client import LocalToolGateway
 from agents.graph_actor import GraphActor
 from agents.runtime import InMemoryRuntime
 from graphs.ports import GraphDeps
-from graphs.registry import GRAPHS
+from graphs.registry import packages
 from guardrails.approvals import ApprovalStore
 from guardrails.audit import AuditLog
 from guardrails.contracts import Principal
@@ -24,13 +24,13 @@ from guardrails.gate_store import GateStore
 from guardrails.policy import RegopyEngine
 from guardrails.redaction import get_redactor
 from guardrails.vault import Vault
-from graphs.claims_scripted import hostile_claims_script
+from graphs.claims.scripted import hostile_claims_script
 from serving.scripted import ScriptedModel
 from tools.client import call_tool
 from tools.errors import ToolUnavailable
 from tools.registry import start_tool_services
 
-CLAIMS = [json.loads(l) for l in (Path(__file__).parents[2] / "graphs/data/claims.jsonl").read_text().splitlines() if l.strip()]
+CLAIMS = [json.loads(l) for l in (Path(__file__).parents[2] / "graphs/claims/samples/claims.jsonl").read_text().splitlines() if l.strip()]
 
 
 @contextlib.asynccontextmanager
@@ -52,11 +52,12 @@ async def claims_runtime(tmp_path: Path, nats_creds, settings, *, down: frozense
 
     gate = Gate(redactor=get_redactor(), vault=vault, engine=RegopyEngine(), store=GateStore(tmp_path / "g.db"),
                 audit=AuditLog(tmp_path / "a.db"), approvals=ApprovalStore(tmp_path / "ap.db"), call_tool=transport)
-    spec = GRAPHS["claims_triage"]
+    spec = packages()["claims_triage"]
     deps = GraphDeps(tools=LocalToolGateway(gate, Principal(id="agent:claims_triage", roles=["agent"])),
                      model=ScriptedModel(hostile_claims_script))
     actor = GraphActor("claims_triage", spec.build(deps).compile(checkpointer=InMemorySaver()),
-                       lambda run_id, payload: spec.prepare(run_id, payload, vault, get_redactor()))
+                       lambda run_id, payload: spec.prepare(run_id, payload, vault, get_redactor()),
+                       summary=spec.summary, outcome_key=spec.outcome_key)
     try:
         yield InMemoryRuntime({"claims_triage": actor}), actor, gate
     finally:

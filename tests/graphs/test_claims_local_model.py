@@ -11,7 +11,7 @@ from agents.app import Warden
 from agents.bus import connect
 from agents.settings import Settings
 
-CLAIM = json.loads((Path(__file__).parents[2] / "graphs/data/claims.jsonl").read_text().splitlines()[0])
+CLAIM = json.loads((Path(__file__).parents[2] / "graphs/claims/samples/claims.jsonl").read_text().splitlines()[0])
 
 
 @pytest.mark.llm

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-DATA = Path(__file__).resolve().parents[2] / "graphs" / "data" / "claims.jsonl"
+DATA = Path(__file__).resolve().parents[2] / "graphs" / "claims" / "samples" / "claims.jsonl"
 TOP_KEYS = {"claim_id", "policy_number", "claim_type", "amount_claimed", "currency", "incident_date", "claimant", "payee_account_on_file", "policy_start",
             "submitted_at", "prior_claims", "attachments", "document"}
 CLAIMANT_KEYS = {"name", "email", "phone", "address", "date_of_birth"}

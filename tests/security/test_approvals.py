@@ -13,7 +13,7 @@ import pytest
 from agents.app import Warden
 from agents.bus_users import gate_subject
 from agents.settings import Settings
-from graphs.claims_scripted import hostile_claims_script
+from graphs.claims.scripted import hostile_claims_script
 from guardrails.approvals import ApprovalError, ApprovalStore
 from guardrails.contracts import Principal
 from serving.scripted import ScriptedModel

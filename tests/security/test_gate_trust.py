@@ -14,11 +14,11 @@ from agents.app import Warden, ingest_payload
 from agents.bus import connect
 from agents.bus_users import gate_subject, tokens_subject
 from agents.settings import Settings
-from graphs.claims_scripted import hostile_claims_script
+from graphs.claims.scripted import hostile_claims_script
 from serving.scripted import ScriptedModel
 from tools.payments import ledger_payees
 
-CLAIMS = {c["claim_id"]: c for c in (json.loads(l) for l in (Path(__file__).parents[2] / "graphs/data/claims.jsonl")
+CLAIMS = {c["claim_id"]: c for c in (json.loads(l) for l in (Path(__file__).parents[2] / "graphs/claims/samples/claims.jsonl")
                                      .read_text().splitlines() if l.strip())}
 GRAPH = "claims_triage"
 ATTACKER_ACCOUNT = "ACCT-31337000"

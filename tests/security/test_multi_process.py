@@ -21,7 +21,7 @@ from agents.nats_server import NatsCredentials, nats_server_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 WARDEN = ROOT / ".venv/bin/warden"
-CLAIMS = [json.loads(l) for l in (ROOT / "graphs/data/claims.jsonl").read_text().splitlines() if l.strip()]
+CLAIMS = [json.loads(l) for l in (ROOT / "graphs/claims/samples/claims.jsonl").read_text().splitlines() if l.strip()]
 
 
 def _port() -> int:

@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).parents[2]
 WARDEN = str(Path(sys.executable).parent / "warden")
-CLAIMS = [json.loads(line) for line in (ROOT / "graphs" / "data" / "claims.jsonl").read_text().splitlines() if line]
+CLAIMS = [json.loads(line) for line in (ROOT / "graphs" / "claims" / "samples" / "claims.jsonl").read_text().splitlines() if line]
 
 
 def warden(*args: str, data_dir: Path) -> subprocess.CompletedProcess:

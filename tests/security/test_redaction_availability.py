@@ -8,7 +8,7 @@ import time
 
 from agents.app import Warden
 from agents.settings import Settings
-from graphs.claims_scripted import hostile_claims_script
+from graphs.claims.scripted import hostile_claims_script
 from serving.scripted import ScriptedModel
 
 from test_gate_trust import CLAIMS, publish_claims
