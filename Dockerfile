@@ -13,6 +13,8 @@ ENV TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="" \
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY warden ./warden
+COPY app ./app
 COPY agents ./agents
 COPY graphs ./graphs
 COPY tools ./tools

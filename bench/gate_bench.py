@@ -31,7 +31,7 @@ from agents.bus_users import EVENTS_STREAM, runtime_user  # noqa: E402
 from agents.gate_client import NatsToolGateway  # noqa: E402
 from agents.intake_vault import PendingRunVault, register_tokens  # noqa: E402
 from agents.nats_server import EmbeddedNats  # noqa: E402
-from agents.settings import Settings  # noqa: E402
+from warden.settings import Settings  # noqa: E402
 from graphs.claims import PACKAGE as CLAIMS  # noqa: E402
 from tools.client import call_tool  # noqa: E402
 from tools.gate_proof import GateSigner, GateVerifier, generate_signing_key  # noqa: E402

@@ -26,10 +26,10 @@ from typing import Any
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
-from agents.app import Warden  # noqa: E402
+from app.assembly import Warden  # noqa: E402
 from agents.bus import connect  # noqa: E402
-from agents.demo import load_claims  # noqa: E402
-from agents.settings import Settings  # noqa: E402
+from app.demo import load_claims  # noqa: E402
+from warden.settings import Settings  # noqa: E402
 from agents.triggers import RUNS_COMPLETED_SUBJECT  # noqa: E402
 from graphs.claims.scripted import hostile_claims_script  # noqa: E402
 from guardrails.policy import DATA_FILE, default_policy_dir  # noqa: E402

@@ -14,7 +14,7 @@ from typing import Any
 
 from nats.aio.client import Client
 
-from agents.settings import Settings
+from warden.settings import Settings
 from guardrails.approval_events import announce
 from guardrails.approvals import ApprovalStore
 from guardrails.audit import AuditLog

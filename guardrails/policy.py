@@ -35,7 +35,7 @@ from guardrails.policy_manifest import (
 from guardrails.rego_input import RegoInputError, set_input
 
 if TYPE_CHECKING:
-    from agents.settings import Settings
+    from warden.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -82,7 +82,7 @@ class OpaEngine:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise PolicyError(f"OPA url {url!r} is not http(s)://host[:port]")
         if token is None or admin_token is None:
-            from agents.settings import get_settings
+            from warden.settings import get_settings
 
             settings = get_settings()
             token = _secret(settings.opa_token) if token is None else token
@@ -348,7 +348,7 @@ def meta_module(sources: PolicySources) -> str:
 
 def push(policy_dir: Path | None = None) -> str:
     """Uploads the pack with the operator's token from the settings; returns its revision (the policy loader)."""
-    from agents.settings import get_settings
+    from warden.settings import get_settings
 
     settings = get_settings()
     if not settings.opa_url:

@@ -18,7 +18,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from agents.settings import Settings
+from warden.settings import Settings
 from guardrails.sqlite_tx import write_transaction
 from tools.secret_file import load_or_create_secret
 

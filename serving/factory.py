@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from agents.settings import Settings
+from warden.settings import Settings
 from serving.accounting import AccountingModel
 from serving.breaker import CircuitBreakerModel
 from serving.instrumented import InstrumentedModel

@@ -81,7 +81,7 @@ def launch_vllm(model: str, *, api_key: str | None = None, **options: object) ->
     """
     exe = vllm_executable()
     if api_key is None:
-        from agents.settings import get_settings
+        from warden.settings import get_settings
 
         secret = get_settings().llm_api_key
         api_key = secret.get_secret_value() if secret is not None else None

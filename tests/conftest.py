@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from agents.nats_server import EmbeddedNats, NatsCredentials
-from agents.settings import Settings
+from warden.settings import Settings
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from agents.settings import Settings
+from warden.settings import Settings
 from tools.secret_file import load_or_create_secret
 
 KEY_NAME = "tools.key"

@@ -15,7 +15,7 @@ import uuid
 
 from nats.aio.client import Client
 
-from agents.settings import Settings
+from warden.settings import Settings
 from tools.at_rest import ColumnCipher
 from tools.idempotency import EffectStore
 from tools.schemas import NotificationArgs, NotificationResult

@@ -13,7 +13,7 @@ import uuid
 
 from nats.aio.client import Client
 
-from agents.settings import Settings
+from warden.settings import Settings
 from tools.at_rest import ColumnCipher
 from tools.errors import InvalidToolArgs
 from tools.idempotency import EffectStore

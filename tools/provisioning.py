@@ -11,7 +11,7 @@ import uuid
 
 from nats.aio.client import Client
 
-from agents.settings import Settings
+from warden.settings import Settings
 from tools.errors import InvalidToolArgs
 from tools.idempotency import EffectStore
 from tools.schemas import ProvisionReleaseArgs, ProvisionReserveArgs, ReservationResult

@@ -7,7 +7,7 @@ from typing import Any
 
 from nats.aio.client import Client
 
-from agents.settings import Settings
+from warden.settings import Settings
 from tools import notifications, payments, provisioning, tickets
 from tools.fraud import service as fraud_service
 from tools.gate_proof import GateVerifier

@@ -10,7 +10,7 @@ from typing import Any
 
 from nats.aio.client import Client
 
-from agents.settings import Settings
+from warden.settings import Settings
 from tools.idempotency import EffectStore
 from tools.schemas import TicketUpdateArgs, TicketUpdateResult
 from tools.gate_proof import GateVerifier

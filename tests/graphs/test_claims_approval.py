@@ -6,9 +6,9 @@ import json
 import sqlite3
 from pathlib import Path
 
-from agents.app import Warden
+from app.assembly import Warden
 from agents.bus import connect
-from agents.settings import Settings
+from warden.settings import Settings
 from graphs.claims.scripted import hostile_claims_script
 from guardrails.approval_events import announce
 from guardrails.contracts import Principal

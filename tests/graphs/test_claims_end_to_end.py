@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from agents.app import Warden
+from app.assembly import Warden
 from agents.bus import connect
-from agents.settings import Settings
+from warden.settings import Settings
 from graphs.claims.scripted import hostile_claims_script
 from serving.scripted import ScriptedModel
 

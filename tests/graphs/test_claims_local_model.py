@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from agents.app import Warden
+from app.assembly import Warden
 from agents.bus import connect
-from agents.settings import Settings
+from warden.settings import Settings
 
 CLAIM = json.loads((Path(__file__).parents[2] / "graphs/claims/samples/claims.jsonl").read_text().splitlines()[0])
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from agents.app import Warden
+from app.assembly import Warden
 from agents.bus import connect
-from agents.settings import Settings
+from warden.settings import Settings
 from graphs.registry import ENTRY_POINT_GROUP, packages
 from graphs.spec import GraphPackage, PackageError
 from serving.scripted import ScriptedModel

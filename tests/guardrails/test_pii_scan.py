@@ -117,7 +117,7 @@ def test_sample_values_cover_every_claimant_field() -> None:
 
 
 def test_the_vault_passes_because_its_values_are_ciphertext(tmp_path: Path) -> None:
-    from agents.settings import Settings
+    from warden.settings import Settings
     from guardrails.vault import Vault
 
     vault = Vault.from_settings(Settings(data_dir=tmp_path, vault_key=None))

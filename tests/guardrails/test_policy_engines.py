@@ -19,7 +19,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from agents.settings import Settings
+from warden.settings import Settings
 from guardrails.policy import PolicyEngine, PolicyError, RegopyEngine, default_policy_dir, load_engine
 from test_policy_rules import CASES
 

@@ -222,7 +222,7 @@ def test_the_uploaded_pack_is_what_the_marks_describe(pack: Path) -> None:
 
 
 def test_tokens_come_from_the_settings_object(locked: OpaStandIn, pack: Path, tmp_path: Path) -> None:
-    from agents.settings import Settings
+    from warden.settings import Settings
 
     loader = Settings(data_dir=tmp_path, opa_url=locked.url, opa_admin_token=OPERATOR)
     assert OpaEngine.from_settings(loader, pack).uploads

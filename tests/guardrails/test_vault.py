@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from agents.settings import Settings
+from warden.settings import Settings
 from guardrails.vault import TokenConflict, UnresolvableToken, Vault, VaultKeyError
 
 

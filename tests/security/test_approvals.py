@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from agents.app import Warden
+from app.assembly import Warden
 from agents.bus_users import gate_subject
-from agents.settings import Settings
+from warden.settings import Settings
 from graphs.claims.scripted import hostile_claims_script
 from guardrails.approvals import ApprovalError, ApprovalStore
 from guardrails.contracts import Principal

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from agents.app import Warden, ingest_payload
+from app.assembly import Warden, ingest_payload
 from agents.bus import connect
 from agents.bus_users import gate_subject, tokens_subject
-from agents.settings import Settings
+from warden.settings import Settings
 from graphs.claims.scripted import hostile_claims_script
 from serving.scripted import ScriptedModel
 from tools.payments import ledger_payees

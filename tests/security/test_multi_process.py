@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.app import ingest_payload
+from app.assembly import ingest_payload
 from agents.bus import connect
 from agents.credentials import load_for
 from agents.nats_server import NatsCredentials, nats_server_binary

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from agents.app import Warden
-from agents.settings import Settings
+from app.assembly import Warden
+from warden.settings import Settings
 from graphs.claims.scripted import hostile_claims_script
 from serving.scripted import ScriptedModel
 

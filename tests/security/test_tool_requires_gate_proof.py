@@ -15,7 +15,7 @@ import nats
 import pytest
 
 from agents.nats_server import NatsCredentials
-from agents.settings import Settings
+from warden.settings import Settings
 from tools.client import call_tool
 from tools.gate_proof import PROOF_HEADER, GateSigner, GateVerifier, encode_args, generate_signing_key
 from tools.registry import start_tool_services

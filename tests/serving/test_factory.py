@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from agents.settings import Settings
+from warden.settings import Settings
 from serving.accounting import AccountingModel
 from serving.breaker import CircuitBreakerModel
 from serving.factory import ModelConfigError, build_model, model_context, model_stats

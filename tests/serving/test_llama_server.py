@@ -6,7 +6,7 @@ import json
 import pytest
 from pydantic import BaseModel
 
-from agents.settings import Settings
+from warden.settings import Settings
 from serving.factory import build_model, model_stats
 from serving.litellm_model import LiteLLMModel, close_clients
 from serving.llama_server import LlamaServer, LlamaServerError, free_port

@@ -61,7 +61,7 @@ def test_the_api_key_reaches_vllm_in_its_environment_not_its_command_line(monkey
 
 
 def test_the_key_defaults_to_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    from agents.settings import get_settings
+    from warden.settings import get_settings
 
     monkeypatch.setenv("WARDEN_LLM_API_KEY", "from-settings")
     get_settings.cache_clear()

@@ -10,7 +10,7 @@ import pytest
 
 from agents.bus import connect
 from agents.nats_server import NatsCredentials
-from agents.settings import Settings
+from warden.settings import Settings
 from tools.gate_proof import GateSigner, GateVerifier, generate_signing_key
 from tools.registry import ToolServices, start_tool_services
 

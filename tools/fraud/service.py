@@ -9,7 +9,7 @@ import asyncio
 
 from nats.aio.client import Client
 
-from agents.settings import Settings
+from warden.settings import Settings
 from tools.fraud.model import FraudModel, load_or_retrain
 from tools.schemas import FraudRiskArgs, FraudRiskResult
 from tools.gate_proof import GateVerifier

@@ -23,7 +23,7 @@ from agents.graph_actor import GraphActor
 from agents.intake_vault import IntakeVault, register_tokens
 from agents.nats_server import EmbeddedNats, NatsCredentials
 from agents.runtime_nats import NatsRuntime
-from agents.settings import Settings
+from warden.settings import Settings
 from agents.supervisor import Supervisor
 from agents.telemetry import setup_telemetry
 from agents.triggers import Trigger

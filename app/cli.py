@@ -18,7 +18,7 @@ from typing import Optional
 
 import typer
 
-from agents.settings import Settings
+from warden.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Warden: LLM agents as actors, behind a policy gate.")
 gate_app = typer.Typer(no_args_is_help=True, help="The gate, offline.")
@@ -87,7 +87,7 @@ def demo(llm: str = typer.Option("local", help="local | scripted | a LiteLLM mod
          count: Optional[int] = typer.Option(None, min=1, help="only the first N sample claims"),
          graph: Optional[str] = typer.Option(None, help="which graph's sample events (default: the claims)")) -> None:
     """Run the sample claims end to end on the embedded bus, gate and tools."""
-    from agents.demo import find_graph, run_demo
+    from app.demo import find_graph, run_demo
 
     try:
         package = find_graph(graph)
@@ -115,7 +115,7 @@ def up(port: int = typer.Option(8080, help="HTTP port for the staff API"),
                                 "consumers on the bus, then exit)"),
        llm: str = typer.Option("local")) -> None:
     """Run Warden until SIGTERM: NATS (embedded unless NATS_URL), tools, gate, runtime."""
-    from agents.app import ALL_ROLES, ROLE_CHOICES, Warden
+    from app.assembly import ALL_ROLES, ROLE_CHOICES, Warden
 
     if role not in ROLE_CHOICES:
         fail(f"unknown role {role!r}: use {', '.join(ROLE_CHOICES)}")

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from agents.app import Warden, ingest_payload
+from app.assembly import Warden, ingest_payload
 from agents.bus import connect
-from agents.settings import Settings
+from warden.settings import Settings
 from agents.triggers import RUNS_COMPLETED_SUBJECT
 from graphs.registry import select
 from graphs.spec import GraphPackage
