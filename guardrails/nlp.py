@@ -96,6 +96,11 @@ class NerPass:
             if "\n" in value:  # an entity never runs across lines ("Sarah Connor\nClaims Team")
                 value = value[: value.index("\n")].rstrip()
                 end = start + len(value)
+            # "Karoline Lie's Cautionary Tales": NER runs a name on into the title of the work it owns.
+            cut = min((i for i in (value.find("'s "), value.find("’s ")) if i > 0), default=-1)
+            if entity == "PERSON" and cut > 0:
+                value = value[:cut]
+                end = start + cut
             if value.endswith(("'s", "’s")):
                 end -= 2
                 value = value[:-2]

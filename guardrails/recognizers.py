@@ -263,8 +263,14 @@ DATE_PATTERN = (
 )
 DATE = compile_re2(DATE_PATTERN)
 DATE_FULL = compile_re2("^" + DATE_PATTERN + "$")
-_DOB_CUES = ("born", "dob", "d.o.b", "date of birth", "birth date", "birthdate", "birthday", "birth")
+# A birth cue is a whole word ("Dobson", "stubborn" are none), close to the date, and not an event held on it.
+DOB_CUE = compile_re2(
+    r"(?i)(?:^|[^\p{L}])(born|dob|d\.o\.b\.?|date of birth|birth date|birthdate|birthday|birth)(?:[^\p{L}]|$)"
+)
 _GAP_BREAKS = (". ", "; ", "! ", "? ", ".\n")
+_MAX_GAP_BEFORE = 32  # "born in Porto on", "date of birth (as on the ID):"
+_MAX_GAP_AFTER = 24  # "... 1990-05-06 as date of birth"
+_EVENTS = ("party", "parties", "celebration", "dinner", "gift", "present", "card", "cake", "trip", "sale")
 
 
 def find_dates(text: str) -> Iterator[tuple[int, int]]:
@@ -278,19 +284,24 @@ def find_dates(text: str) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
+def _plain_gap(gap: str) -> bool:
+    return not any(b in gap for b in _GAP_BREAKS) and not any(ch.isdigit() for ch in gap) and not any(
+        w.strip(",.:;()") in _EVENTS for w in gap.lower().split()
+    )
+
+
 def _is_birth_date(text: str, start: int, end: int) -> bool:
-    """A birth cue before the date ("born on", "DOB:") or right after it ("... as date of birth")."""
-    before = text[max(0, start - CONTEXT_WINDOW) : start].lower()
-    cue = max(before.rfind(c) for c in _DOB_CUES)
-    if cue >= 0:
-        gap = before[cue:]
-        if not any(b in gap for b in _GAP_BREAKS) and not any(ch.isdigit() for ch in gap):
+    """A birth cue just before the date ("born on", "DOB:") or right after it ("... as date of birth")."""
+    window = max(0, start - CONTEXT_WINDOW)
+    cues = list(DOB_CUE.finditer(text[window:start]))
+    if cues:
+        gap = text[window + cues[-1].end(1) : start]
+        if len(gap) <= _MAX_GAP_BEFORE and _plain_gap(gap):
             return True
-    after = text[end : end + CONTEXT_WINDOW // 2].lower()
-    positions = [p for p in (after.find(c) for c in _DOB_CUES) if p >= 0]
-    if positions:
-        gap = after[: min(positions)]
-        return not any(b in gap for b in _GAP_BREAKS) and not any(ch.isdigit() for ch in gap)
+    cue = DOB_CUE.search(text[end : end + CONTEXT_WINDOW // 2 + 2])
+    if cue:
+        gap = text[end : end + cue.start(1)]
+        return len(gap) <= _MAX_GAP_AFTER and _plain_gap(gap)
     return False
 
 

@@ -23,10 +23,12 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from pydantic import BaseModel
 
+from guardrails.name_lexicon import person_misread_as_place
 from guardrails.nlp import NerPass
 from guardrails.pii_lexicon import ORG_SUFFIXES
 from guardrails.recognizers import PatternPass, Span, SpanMask, protected_spans
-from guardrails.redaction_addresses import find_addresses
+from guardrails.redaction_addresses import extend_postcodes, find_addresses
+from guardrails.redaction_orgs import organisation_ranges
 from guardrails.redaction_fields import TOKEN, field_kind, whole_value
 from guardrails.redaction_names import (
     coordinated_names,
@@ -203,12 +205,20 @@ class Redactor:
             found = self._ner.find_many([job.cased for job in ner_jobs])
             for job, ner_spans in zip(ner_jobs, found):
                 job.ner = _keep_clear([n for n in ner_spans if not n.type.startswith("~")], job.blocked, len(job.cased))
+                if "PERSON" in self._entities:
+                    job.ner = [
+                        Span("PERSON", n.start, n.end, n.score)
+                        if n.type == "LOCATION" and person_misread_as_place(job.cased[n.start : n.end]) else n
+                        for n in job.ner
+                    ]
                 job.spans += job.ner
                 job.non_pii = [n for n in ner_spans if n.type.startswith("~")]
             self._check(deadline)
         for job in pending:
             if job.needs_ner and "PERSON" in self._entities:
                 self._add_names(job)
+            if job.needs_ner:
+                job.spans = extend_postcodes(job.cased, job.spans)
             entities = tuple(
                 Entity(type=s.type, start=start, end=end, score=round(s.score, 3))
                 for s in _resolve_overlaps(job.spans, len(job.cased))
@@ -227,6 +237,14 @@ class Redactor:
         overlap them and the higher score wins in `_resolve_overlaps`.
         """
         text = job.cased
+        # A company's name holds no address or phone: "John Smith, 12 Oak St, Denver Co" is no firm "… Co".
+        from_ner = set(job.ner)
+        pattern_mask = SpanMask(len(text), [(s.start, s.end) for s in job.spans if s not in from_ner])
+        org_ranges = [r for r in organisation_ranges(text) if not pattern_mask.touches(*r)]
+        orgs = SpanMask(len(text), org_ranges)
+        # NER's people inside a company's name ("Hamilton, Diaz and Contreras") are the company's.
+        job.ner = [s for s in job.ner if s.type != "PERSON" or not orgs.touches(s.start, s.end)]
+        job.spans = [s for s in job.spans if s.type != "PERSON" or s.score >= 0.9 or not orgs.touches(s.start, s.end)]
         ner = set(job.ner)
         hard = [(s.start, s.end) for s in job.spans if s.type != "PERSON" and s not in ner] + job.blocked
         job.spans += _keep_clear(list(find_structured_names(text)), hard, len(text))
@@ -237,12 +255,14 @@ class Redactor:
         taken = hard + [(s.start, s.end) for s in job.spans if s.type == "PERSON"]
         taken += [(s.start, s.end) for s in job.ner if s.type == "LOCATION" and not _foreign(text[s.start : s.end])]
         taken += [(n.start, n.end) for n in job.non_pii if _reads_as_organisation(text[n.start : n.end])]
+        taken += org_ranges
         job.spans += list(find_rare_capitalised(text, taken, job.norm.text))
         job.spans += list(coordinated_names(text, job.spans, hard))
         job.spans = [
             s for s in trim_names(text, extend_names(text, job.spans, hard))
             if s.type != "PERSON"
-            or (reads_as_person(text[s.start : s.end]) and (s.score >= 0.9 or not introduced_as_thing(text, s.start)))
+            or (reads_as_person(text[s.start : s.end])
+                and (s.score >= 0.9 or not (introduced_as_thing(text, s.start, s.end) or orgs.touches(s.start, s.end))))
         ]
         persons = [s for s in job.spans if s.type == "PERSON"]
         if persons:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from guardrails.pii_lexicon import NOT_NAMES, NOT_PLACES, ORG_SUFFIXES, STOP_WORDS, STREET_SUFFIXES
+from guardrails.pii_lexicon import NOT_NAMES, NOT_PLACES, ORG_SUFFIXES, PLACE_PREFIXES, STOP_WORDS, STREET_SUFFIXES
 from guardrails.recognizers import Span, compile_re2
 
 _SUFFIX = "(?:" + "|".join(sorted(STREET_SUFFIXES, key=len, reverse=True)) + ")s?"
@@ -43,13 +43,14 @@ STATE_ZIP = compile_re2(
 COUNTRY_ZIP = compile_re2(r"^" + _SEP + r"{1,8}\p{Lu}[\p{L}'’\-]*(?:[ \t]+\p{L}[\p{L}'’\-]*){0,4}[ \t]+\d{4,6}")
 STATE_ONLY = compile_re2(r"^" + _SEP + r"{0,8}(\p{Lu}{2})(?:[^\p{L}\d]|$)")
 ZIP_FIELD = compile_re2(
-    r"(?i:zip|zip code|zipcode|postcode|post code|postal code|plz)[ \t]*[:#]?[ \t]*(\d{5}(?:-\d{4})?|"
+    r"(?i:zip|zip code|zipcode|postcode|post code|postal code|plz)[ \t]*(?:[:#]|(?i:is))?[ \t]*(\d{5}(?:-\d{4})?|"
     r"(?-i:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}))"
 )
 # Where a place name follows: "lives in", "moved to", "Where:", "based in".
 PLACE_CUE = compile_re2(
     r"(?i:lives in|live in|living in|lived in|moved to|moving to|relocated to|based in|located in|i am in|"
-    r"i'm in|born in|visiting|travelling to|traveling to|where:|city:|town:|hometown:?)[ \t]+"
+    r"i'm in|born in|visiting|travelling to|traveling to|where:|city:|town:|hometown:?|town of|city of|village of|"
+    r"suburb of)[ \t]+"
     r"(\p{Lu}[\p{L}'’\-]+(?:[ \t]+\p{Lu}[\p{L}'’\-]+){0,2})"
 )
 PLACE_WORD = compile_re2(
@@ -61,6 +62,8 @@ MILITARY = compile_re2(
     r"(?i)(?:(?:psc|unit|cmr)[ \t]+\d{3,5},?[ \t]+box[ \t]+\d{1,5}|(?:usns|usnv|uss|uscgc)[ \t]+[\p{L}'\-]+)"
     r"[\s,]+(?:apo|fpo|dpo)[ \t]+a[aep][ \t]+\d{5}"
 )
+# A unit on its own ("Send it to Suite 840", "Apt. 006"): part of an address whatever surrounds it.
+LONE_UNIT = compile_re2(r"(?:Apt|APT|Apartment|Suite|SUITE|Ste|apt|apartment|suite)\.?[ \t]*#?[ \t]*\d{1,5}[A-Za-z]?")
 PO_BOX = compile_re2(r"(?i)p\.?[ \t]?o\.?[ \t]+box[ \t]+\d{1,6}")
 EU_STREET = compile_re2(
     r"(?i)(\d{1,4}[a-z]?,?[ \t]+)?"
@@ -85,6 +88,14 @@ def _words_ok(words: str) -> bool:
     return not any(w.lower().strip(".,'’") in STOP_WORDS for w in words.split())
 
 
+def _city_words(words: list[str]) -> bool:
+    """"New Megan", "Port Kevin" are towns though "new" opens sentences; "Investment Corp." is a company."""
+    lowered = [w.lower().strip(".,") for w in words]
+    if len(lowered) > 1 and lowered[0] in PLACE_PREFIXES:
+        lowered = lowered[1:]
+    return all(w not in NOT_NAMES and w not in ORG_SUFFIXES for w in lowered)
+
+
 def _extend_tail(text: str, end: int) -> int:
     """Extends an address over its unit, city, state and postcode (each optional, across commas and lines)."""
     window = text[end : end + 120]
@@ -93,7 +104,7 @@ def _extend_tail(text: str, end: int) -> int:
         end += m.end()
         window = text[end : end + 120]
     m = CITY.search(window)
-    if m and all(w.lower().strip(".,") not in NOT_NAMES for w in m.group(1).split()):
+    if m and _city_words(m.group(1).split()):
         city_end = end + m.end()
         rest = text[city_end : city_end + 40]
         zipm = STATE_ZIP.search(rest)
@@ -161,6 +172,9 @@ def find_addresses(text: str) -> Iterator[Span]:
         if following and following[0].lower().strip(".,") in ORG_SUFFIXES:  # "West Holdings Corporation"
             continue
         yield Span("LOCATION", start, end, 0.6)
+    for m in LONE_UNIT.finditer(text):
+        if not _alnum_at(text, m.start() - 1) and not _alnum_at(text, m.end()):
+            yield Span("LOCATION", m.start(), m.end(), 0.8)
     for pattern in (MILITARY, PO_BOX, EU_COMPOUND):
         for m in pattern.finditer(text):
             if not _alnum_at(text, m.start() - 1) and not _alnum_at(text, m.end()):
@@ -177,3 +191,20 @@ def find_addresses(text: str) -> Iterator[Span]:
 def _extend_postcode(text: str, end: int) -> int:
     m = POSTCODE_CITY.search(text[end : end + 60])
     return end + m.end() if m else _extend_tail(text, end)
+
+
+TRAILING_POSTCODE = compile_re2(r"^,?[ \t]+\d{5}(?:-\d{4})?")
+
+
+def extend_postcodes(text: str, spans: list[Span]) -> list[Span]:
+    """A place followed by a five-digit postcode ("South Tracey 37653") takes the postcode with it."""
+    out: list[Span] = []
+    for span in spans:
+        if span.type == "LOCATION":
+            m = TRAILING_POSTCODE.search(text[span.end : span.end + 16])
+            end = span.end + m.end() if m else span.end
+            # Not the start of a longer number ("Boston 12345.67", "Paris 20240-1").
+            if m and not _alnum_at(text, end) and not (text[end : end + 1] in ".,/-" and _alnum_at(text, end + 1)):
+                span = Span("LOCATION", span.start, end, span.score)
+        out.append(span)
+    return out

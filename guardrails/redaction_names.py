@@ -14,6 +14,7 @@ from typing import Iterable, Iterator, Sequence
 
 import re2
 
+from guardrails.name_lexicon import reads_as_full_name, reads_as_rare_name
 from guardrails.nlp import camel_case
 from guardrails.pii_lexicon import (
     COMMON_INITIAL,
@@ -145,7 +146,10 @@ def extend_names(text: str, spans: Sequence[Span], taken: Sequence[tuple[int, in
         start, end = span.start, span.end
         for _ in range(2):  # at most two words each side
             i = _word_ending_before(text, start, ends)
-            if i is None or not _name_word(text, *words[i], blocked):
+            # "Lie's Cautionary Tales": a possessive ends the owner's name, it does not start this one.
+            if i is None or not _name_word(text, *words[i], blocked) or text[words[i][1] - 2 : words[i][1]] in (
+                "'s", "’s"
+            ):
                 break
             start = words[i][0]
         for _ in range(2):
@@ -289,15 +293,18 @@ def find_rare_capitalised(
         s = words[lo][0]
         run = [text[a:b] for a, b in words[lo : hi + 1]]
         lowered = [w.lower().rstrip("'’") for w in run]
-        if any(len(w) > MAX_WORD for w in run) or (original is not None and not original[s].isupper()):
+        # Capitals that truecasing added carry no signal: there only a name from the lexicon counts ("łukasz").
+        cased_by_us = original is not None and not original[s].isupper()
+        if any(len(w) > MAX_WORD for w in run) or (cased_by_us and not reads_as_rare_name(run)):
             i = j + 1
             continue
         if len(run) == 1 and _compound(lowered[0]):
             i = j + 1
             continue
         before = text[max(0, s - 8) : s].split()
-        # "the Kindle Paperwhite", "a Hanson novel": a determiner introduces a thing, not a person.
-        if before and before[-1].lower() in NOT_BEFORE_NAME:
+        # "the Kindle Paperwhite": a determiner introduces a thing, not a person; unless the words are a full name
+        # or the thing is the person's work ("a Priscilla Spanevello concert", "the Hanson novel").
+        if before and before[-1].lower() in NOT_BEFORE_NAME and not names_despite_determiner(text, s, words[hi][1]):
             i = j + 1
             continue
         after = text[words[hi][1] : words[hi][1] + 12].split()
@@ -366,6 +373,23 @@ def trim_names(text: str, spans: Sequence[Span]) -> list[Span]:
     return out
 
 
+# Things a person makes or performs: "the Hanson novel", "a Dylan concert" name their author, not a brand.
+CREATIVE_WORKS = frozenset(
+    """novel novels book books concert concerts song songs album albums record film films movie movies play plays
+    poem poems lyrics biography memoir painting paintings sculpture tour opera symphony documentary""".split()
+)
+
+
+def names_despite_determiner(text: str, start: int, end: int) -> bool:
+    """A capitalised run after "a"/"the" that still names a person: a full name from the name lexicon, or the
+    author of the work the next word names."""
+    run = text[start:end].split()
+    following = text[end : end + 16].split()
+    if following and following[0].lower().strip(".,!?") in CREATIVE_WORKS and len(run) <= 3:
+        return True
+    return reads_as_full_name(run)
+
+
 PERSON_NOUNS = frozenset(
     """customer claimant policyholder insured caller beneficiary payee patient tenant homeowner driver witness
     guardian adjuster spouse husband wife son daughter mother father brother sister friend neighbour neighbor
@@ -374,12 +398,12 @@ PERSON_NOUNS = frozenset(
 )
 
 
-def introduced_as_thing(text: str, start: int) -> bool:
+def introduced_as_thing(text: str, start: int, end: int | None = None) -> bool:
     """"the damaged MacBook Air", "a Hanson novel": a determiner (and maybe an adjective) introduces a thing.
 
     "my friend John" stays a name: the word between is a person noun."""
     before = text[max(0, start - 40) : start].split()
-    if not before:
+    if not before or (end is not None and names_despite_determiner(text, start, end)):
         return False
     if before[-1].lower() in NOT_BEFORE_NAME:
         return True

@@ -1,0 +1,65 @@
+"""Organisation names that read like people's names: ranges the name rules must leave alone.
+
+Law firms, agencies and funds are named after people ("Hamilton, Diaz and Contreras", "Robinson Yu"), so NER and
+the rare-word rule take them for names. Three general shapes say "company" instead: a run of capitalised words
+ending in a company word ("Two Harbors Investment Corp.", "The Hamilton, Diaz and Contreras Orchestra"); a list
+of bare surnames in quotes or after a determiner ("for "Freeman, Ho and Hoffman"", "her Freeman, Ho and Hoffman
+resignation letter"); and whatever someone works for or at ("I used to work for programmableweb").
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from guardrails.pii_lexicon import ORG_SUFFIXES
+from guardrails.recognizers import compile_re2
+
+_CAP = r"\p{Lu}[\p{L}&'’.\-]*"
+_SUFFIX = r"(?i:" + "|".join(sorted(ORG_SUFFIXES, key=len, reverse=True)) + r")\.?"
+ORG_RUN = compile_re2(
+    _CAP + r"(?:(?:,?[ \t]+(?:and|&|of|the|de|\d[\d\-]*)|,)?[ \t]+" + _CAP + r"){0,6}"
+    r"(?:,?[ \t]+(?:and|&))?[ \t]+" + _SUFFIX
+)
+_SURNAME = r"\p{Lu}[\p{L}'’\-]*"
+FIRM_LIST = compile_re2(
+    r"(?:([\"“'‘])|\b(?i:the|her|his|their|our|my|your|its)[ \t]+)(" + _SURNAME + r"(?:,[ \t]+" + _SURNAME
+    + r"){1,4},?[ \t]+(?:and|&)[ \t]+" + _SURNAME + r")"
+)
+WORKS_FOR = compile_re2(
+    r"(?i:work|works|worked|working|job|jobs|intern|interned)[ \t]+(?i:for|at)[ \t]+[\"“']?"
+    r"([\p{L}][\p{L}\d&'’.\-]*(?:[ \t]+\p{Lu}[\p{L}\d&'’.\-]*){0,4})"
+    r"|(?i:employed by|employer is|employer,|joined|hired by)[ \t]+[\"“']?"
+    r"(\p{Lu}[\p{L}\d&'’.\-]*(?:[ \t]+\p{Lu}[\p{L}\d&'’.\-]*){0,4})"
+)
+
+# "Robinson Yu is a design agency": a name described as a kind of business.
+_BUSINESS = (
+    r"(?i:company|agency|firm|startup|start-up|brand|bank|business|corporation|organisation|organization|"
+    r"manufacturer|retailer|provider|supplier|fund|studio|consultancy|chain|publisher|label|network|insurer|"
+    r"charity|nonprofit|non-profit|law firm|partnership|subsidiary|conglomerate|enterprise|vendor|store|shop)"
+)
+DESCRIBED = compile_re2(
+    r"(" + _CAP + r"(?:[ \t]+" + _CAP + r"){0,3})[ \t]+(?:is|was|,)[ \t]+(?i:a|an|the)[ \t]+"
+    r"(?:[\p{L}\-]+[ \t]+){0,2}" + _BUSINESS + r"\b"
+)
+
+
+def organisation_ranges(text: str) -> Iterator[tuple[int, int]]:
+    """Character ranges of `text` (truecased) that name an organisation, not a person."""
+    for m in ORG_RUN.finditer(text):
+        after = text[m.end() : m.end() + 1]
+        if not (after.isalnum() or after in ("-", "'", "’")):  # "co-own" is no "Co."
+            yield m.span()
+    for m in FIRM_LIST.finditer(text):
+        quote = m.group(1)
+        if quote:
+            closing = {"\"": "\"", "“": "”", "'": "'", "‘": "’"}[quote]
+            if not text[m.end(2) : m.end(2) + 1] == closing:
+                continue
+        elif not text[m.end(2) : m.end(2) + 2].strip()[:1].islower():  # "her X, Y and Z resignation letter"
+            continue
+        yield m.span(2)
+    for m in DESCRIBED.finditer(text):
+        yield m.span(1)
+    for m in WORKS_FOR.finditer(text):
+        g = 1 if m.group(1) is not None else 2
+        yield m.span(g)
