@@ -120,7 +120,7 @@ def _print_runs(events: list[dict[str, Any]], details: dict[str, Any], warden: A
     """A graph without its own table: one row per run (key, decision, gate calls)."""
     totals = {"runs": len(events), "allowed": 0, "denied": 0, "awaiting": 0, "no_result": 0}
     print(f"\n{'key':<24} {'decision':<19} {'allow':>5} {'deny':>4} {'wait':>4}", file=out)
-    for key in details:
+    for key in sorted(details):
         o = details[key]
         d = o.detail
         print(f"{key:<24} {str(o.decision):<19} {d.get('allowed', 0):>5} {d.get('denied', 0):>4} {d.get('awaiting', 0):>4}", file=out)

@@ -8,15 +8,15 @@ from typing import Any
 from nats.aio.client import Client
 
 from warden.settings import Settings
-from tools import notifications, payments, provisioning, tickets
+from tools import leads, notifications, payments, provisioning, tickets
 from tools.fraud import service as fraud_service
 from tools.gate_proof import GateVerifier
 from tools.service import ToolService, tool_subject
 
 log = logging.getLogger(__name__)
 
-SERVED_TOOLS = ("scoring.fraud_risk", "payments.issue", "notifications.send", "provisioning.reserve",
-                "provisioning.release", "tickets.update")
+SERVED_TOOLS = ("scoring.fraud_risk", "scoring.lead_propensity", "payments.issue", "notifications.send",
+                "provisioning.reserve", "provisioning.release", "tickets.update")
 TOOL_SUBJECTS: dict[str, str] = {tool: tool_subject(tool) for tool in SERVED_TOOLS}
 """Tool name -> NATS subject, for every tool `start_tool_services` serves."""
 
@@ -46,7 +46,7 @@ class ToolServices:
 
 
 async def start_tool_services(nc: Client, settings: Settings, verifier: GateVerifier) -> ToolServices:
-    """Start the scoring, payments, notifications, provisioning and tickets services on `nc` (role "tools").
+    """Start the scoring, lead scoring, payments, notifications, provisioning and tickets services on `nc` (role "tools").
 
     `verifier` holds the gate's public key; every service refuses a request the gate did not sign. They share
     it, so one process remembers each decision id once.
@@ -55,8 +55,8 @@ async def start_tool_services(nc: Client, settings: Settings, verifier: GateVeri
     try:
         running.services.append(await fraud_service.create_service(nc, settings, verifier))
         await running.services[-1].start()
-        for build in (payments.create_service, notifications.create_service, provisioning.create_service,
-                      tickets.create_service):
+        for build in (leads.create_service, payments.create_service, notifications.create_service,
+                      provisioning.create_service, tickets.create_service):
             running.services.append(build(nc, settings, verifier))
             await running.services[-1].start()
     except BaseException:

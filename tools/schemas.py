@@ -96,6 +96,13 @@ class LeadPropensityArgs(ToolArgs):
     features: dict[str, float] = Field(default_factory=dict)
 
 
+class LeadPropensityResult(BaseModel):
+    lead_id: str
+    score: float = Field(ge=0.0, le=1.0)
+    band: Literal["low", "medium", "high"]
+    model: str
+
+
 class DemandForecastArgs(ToolArgs):
     sku: str = Field(max_length=64)
     history: list[float] = Field(default_factory=list, max_length=1000)
