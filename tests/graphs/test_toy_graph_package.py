@@ -96,6 +96,15 @@ def test_a_package_cannot_take_another_graphs_name_or_a_reserved_subject(toy_reg
             GraphPackage(name="toy2", trigger=subject, key_field="k", build=toy.build, prepare=toy.prepare)
 
 
+def test_ingest_may_publish_exactly_the_registered_triggers(toy_registered) -> None:
+    from agents.bus_users import permissions
+    from graphs.registry import triggers
+
+    allowed = permissions(triggers(packages()))["ingest"]["publish"]["allow"]
+    assert set(allowed) == {"events.claims.submitted", "events.leads.created", "events.toy.created", "events.records.incoming"}
+    assert permissions(["toy"])["ingest"]["publish"]["allow"] == ["events.records.incoming"]  # names alone: no trigger
+
+
 async def test_the_toy_graph_runs_through_the_real_bus_and_gate(toy_registered, tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "warden", llm="scripted")
     async with Warden(settings, model=ScriptedModel(lambda request: "{}"), graphs=["toy"]) as warden:
