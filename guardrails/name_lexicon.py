@@ -70,3 +70,25 @@ def reads_as_rare_name(words: list[str]) -> bool:
     return bool(words) and all(
         (given_name(w) or surname(w)) and english_zipf(w.lower().strip(".,'’")) < 2.5 for w in words
     )
+
+
+# English knows this word (zipf scale) though no name list has it, and it ends like a trade or a role:
+# "Barrister", "Dietitian", "Herbalist", "Salesperson" are jobs, not surnames.
+ENGLISH_WORD_ZIPF = 1.5
+ROLE_ENDINGS = ("ist", "ists", "ian", "ians", "er", "ers", "or", "ors", "eer", "ant", "ary", "person", "people",
+                "man", "woman", "smith", "wright", "ster", "ologist", "grapher", "its", "path", "ic")
+
+
+def english_not_name(word: str) -> bool:
+    """A role or trade English uses that no name list holds ("Herbalist", "Lexicographer", "Hobbits")."""
+    w = word.lower().strip(".,'’")
+    if "-" in w or not w.endswith(ROLE_ENDINGS):
+        return False
+    given, surnames = _lists()
+    return w not in given and w not in surnames and english_zipf(w) >= ENGLISH_WORD_ZIPF
+
+
+def reads_as_role(value: str) -> bool:
+    """Every word a role or trade ("Barrister", "Hydrographic Surveyor"): a job title NER took for a name."""
+    words = value.split()
+    return bool(words) and all(english_not_name(w) for w in words)

@@ -284,10 +284,14 @@ def find_dates(text: str) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
+# A new clause between cue and date: "born long ago, but on ...", "Born to run, released ...".
+CLAUSE_BREAK = compile_re2(r",[ \t]+\p{Ll}|\b(?:and|but|or|then|released|moved|married|died)\b")
+
+
 def _plain_gap(gap: str) -> bool:
     return not any(b in gap for b in _GAP_BREAKS) and not any(ch.isdigit() for ch in gap) and not any(
         w.strip(",.:;()") in _EVENTS for w in gap.lower().split()
-    )
+    ) and CLAUSE_BREAK.search(gap) is None
 
 
 def _is_birth_date(text: str, start: int, end: int) -> bool:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from pydantic import BaseModel
 
-from guardrails.name_lexicon import person_misread_as_place
+from guardrails.name_lexicon import person_misread_as_place, reads_as_role
 from guardrails.nlp import NerPass
 from guardrails.pii_lexicon import ORG_SUFFIXES
 from guardrails.recognizers import PatternPass, Span, SpanMask, protected_spans
@@ -210,6 +210,7 @@ class Redactor:
                         Span("PERSON", n.start, n.end, n.score)
                         if n.type == "LOCATION" and person_misread_as_place(job.cased[n.start : n.end]) else n
                         for n in job.ner
+                        if not (n.type == "PERSON" and reads_as_role(job.cased[n.start : n.end]))
                     ]
                 job.spans += job.ner
                 job.non_pii = [n for n in ner_spans if n.type.startswith("~")]

@@ -14,7 +14,7 @@ from typing import Iterable, Iterator, Sequence
 
 import re2
 
-from guardrails.name_lexicon import reads_as_full_name, reads_as_rare_name
+from guardrails.name_lexicon import english_not_name, reads_as_full_name, reads_as_rare_name
 from guardrails.nlp import camel_case
 from guardrails.pii_lexicon import (
     COMMON_INITIAL,
@@ -315,6 +315,7 @@ def find_rare_capitalised(
             initial = _sentence_initial(text, s)
             rare = any(
                 _zipf(w) < (RARE_ZIPF_INITIAL if initial and k == 0 else RARE_ZIPF_MID)
+                and not english_not_name(w)  # "Barrister", "Dietitian": rare, but words, not names
                 for k, w in enumerate(lowered)
                 if not (run[k].isupper() or any(c.isdigit() for c in run[k]))  # acronyms are not names
             )

@@ -88,3 +88,17 @@ def test_places_postcodes_and_units_are_locations(redactor, text, value):
 )
 def test_only_a_birth_cue_close_to_a_date_makes_it_a_date_of_birth(text, birth):
     assert bool(list(find_birth_dates(text))) is birth
+
+
+@pytest.mark.parametrize("job", ["Barrister", "Dietitian", "Lexicographer", "Hydrographic surveyor", "Therapist, art"])
+@pytest.mark.parametrize("frame", ["My job is {}.", "{} wanted, apply now.", "Former {} looking for work"])
+def test_job_titles_are_not_names(redactor, job, frame):
+    text = frame.format(job)
+    assert not [value for kind, value in _found(redactor, text) if kind == "PERSON"]
+
+
+@pytest.mark.parametrize(
+    "text", ["I was born long ago, but on 12/03/2019 I moved.", "Born to run, released 08 Mar 2019"]
+)
+def test_a_new_clause_between_a_birth_cue_and_a_date_breaks_the_link(text):
+    assert not list(find_birth_dates(text))
