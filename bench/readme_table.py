@@ -28,8 +28,8 @@ slower than a native build on this CPU.
 | embedded model throughput (Gemma 3 270M Q4_K_M, llama.cpp) | {b['embedded_tokens_per_s']:.0f} tokens/s | | |
 
 PII quality (`python -m evals.pii.scorer`, same spaCy model, same run): on the independent held-out set (presidio-evaluator's
-templates, 1,600 sentences, 2,294 values, 9 types; see evals/pii/README.md) typed recall 0.910 vs 0.435 for Presidio's
-stock configuration, non-PII kept 0.853 vs 0.183, card/SSN/IBAN/account leaks 0 vs 5; on the project's own set recall
+templates, 1,600 sentences, 2,294 values, 9 types; see evals/pii/README.md) typed recall 0.935 vs 0.435 for Presidio's
+stock configuration, non-PII kept 0.894 vs 0.183, card/SSN/IBAN/account leaks 0 vs 5; on the project's own set recall
 1.000 vs 0.747, non-PII kept 0.999 vs 0.457. The 0.95 recall and non-PII targets are not met yet (see Known limits)."""
 
 
