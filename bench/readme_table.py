@@ -13,9 +13,12 @@ def render(b: dict) -> str:
     text_limit = b["redact_300c_p50_ms"] + 2
     return f"""`make bench` writes `bench/results/latest.json`; every baseline is measured in the same run. Figures from one run
 on the 2-core development machine ({b['timestamp'][:16]}Z). This machine is a shared VM: between runs minutes apart
-the same code has moved by up to 80%, so read ratios within a run, not absolutes across runs. Policy p50 alone measures
-174–183 µs; inside `make bench` 182–192 µs. llama.cpp is built for a portable AVX2 target (see the Makefile), which is
-slower than a native build on this CPU.
+the same code has moved by up to 80%, so read ratios within a run, not absolutes across runs. On the day of this run the
+machine was about twice as slow as for the previous figures: the code from before the trust work (3d3ba56), measured
+minutes apart, gave policy p50 355–470 µs (189 µs before) and gate overhead 2.9–3.1 ms (1.85 ms before). The trust work
+(signed tool calls, facts from the stored event, bounded parsing) adds about 1 ms of overhead on the bus path
+(3.5–5.0 ms in alternating runs), while the gate's own judging in process is unchanged (2.0–2.3 ms for both).
+llama.cpp is built for a portable AVX2 target (see the Makefile), which is slower than a native build on this CPU.
 
 | figure | value | baseline, same run | target |
 | --- | ---: | ---: | --- |
