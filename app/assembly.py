@@ -156,6 +156,11 @@ class Warden:
         self.policy_watcher = PolicyWatcher(self.gate.engine, self.gate.engine.policy_dir)
         self.policy_watcher.start()
         self._stack.push_async_callback(self.policy_watcher.stop)
+        metrics = getattr(self.gate.engine, "metrics_lines", None)
+        if callable(metrics):  # the OPA engine counts policy revision mismatches
+            from serving.health import register_metrics
+
+            self._stack.callback(register_metrics(metrics))
         await self._start_quarantine(nc)
 
     async def _start_quarantine(self, nc) -> None:
