@@ -21,7 +21,10 @@ class RequestRejected(ValueError):
 
 def nesting_depth(data: bytes, limit: int = MAX_DEPTH) -> int:
     """The deepest nesting of arrays/objects in a JSON text (brackets inside strings do not count), stopping
-    early once past `limit`. One pass over the structural bytes: linear whatever the input."""
+    early once past `limit` (a text with too few brackets to pass `limit` gives their count, an upper bound). One
+    pass over the structural bytes: linear whatever the input."""
+    if data.count(b"[") + data.count(b"{") <= limit:  # too few brackets to nest deeper: skip the scan (the usual case)
+        return min(limit, data.count(b"[") + data.count(b"{"))
     depth = deepest = 0
     in_string = False
     skip_until = -1  # a backslash inside a string consumes the byte after it
