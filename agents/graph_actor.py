@@ -21,7 +21,7 @@ ValueError on a bad event (the run fails as `invalid_event`); any other error is
 Summary = Callable[[dict[str, Any]], dict[str, Any]]
 """A run's state -> what a caller may see of it (from the graph's package: no document text)."""
 
-RESUME_WAIT_S, RESUME_WAIT_STEPS = 30.0, 300
+RESUME_WAIT_S, RESUME_WAIT_STEPS, RESUME_SETTLED_S = 30.0, 300, 3.0
 
 
 def run_id_for(graph: str, msg_id: str) -> str:
@@ -70,10 +70,18 @@ class GraphActor:
     async def _resume_message(self, envelope: Envelope) -> RunOutcome:
         run_id = str(envelope.payload.get("run_id", ""))
         snapshot = await self.graph.aget_state({"configurable": {"thread_id": run_id}})
-        for _ in range(RESUME_WAIT_STEPS):  # an answer can overtake the run on its way to interrupt(): let it arrive
-            if snapshot.interrupts or not snapshot.next:
+        # An answer can overtake its run on the way to interrupt(): while the run is still working, a snapshot
+        # may read as not started or even as finished. Wait for the interrupt; conclude "not waiting" only once
+        # the run has looked finished for RESUME_SETTLED_S in a row (a finished run stays finished).
+        step_s = RESUME_WAIT_S / RESUME_WAIT_STEPS
+        settled = 0.0
+        for _ in range(RESUME_WAIT_STEPS):
+            if snapshot.interrupts:
                 break
-            await asyncio.sleep(RESUME_WAIT_S / RESUME_WAIT_STEPS)
+            settled = settled + step_s if (snapshot.values and not snapshot.next) else 0.0
+            if settled >= RESUME_SETTLED_S:
+                break
+            await asyncio.sleep(step_s)
             snapshot = await self.graph.aget_state({"configurable": {"thread_id": run_id}})
         if not snapshot.interrupts:  # not waiting (already resumed, or unknown): nothing to do
             return RunOutcome(run_id=run_id, graph=self.graph_type, key=envelope.agent.key, status="skipped",
