@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 import weakref
@@ -68,6 +69,19 @@ def _first_error(exc: ValidationError) -> str:
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err.get("loc", ())) or "request"
     return f"{where}: {err.get('msg', 'invalid')}"
+
+
+INLINE_TEXT_CHARS = 64
+"""A call whose strings are all this short (ids, codes, accounts) is judged inline: no free text to redact."""
+
+
+def _small(raw: Any) -> bool:
+    """True for a request whose argument strings are all short and few (a structured call such as a payment)."""
+    args = raw.get("args") if isinstance(raw, dict) else None
+    if not isinstance(args, dict) or len(args) > 16:
+        return False
+    return all((isinstance(v, str) and len(v) <= INLINE_TEXT_CHARS) or isinstance(v, (int, float, bool)) or v is None
+               for v in args.values())
 
 
 def effect_key(request: ToolCallRequest) -> str:
@@ -301,7 +315,10 @@ class Gate:
             key = effect_key(request) if request is not None else ""
             async with self._claim_lock(request):  # one payment per claim judged at a time in this process
                 held = self._hold_payment(request, key)  # before judging: other gate processes see it too
-                judgement = await asyncio.to_thread(self.check, request or raw, count_call=True, bound=bound, facts=facts)
+                judge = functools.partial(self.check, request or raw, count_call=True, bound=bound, facts=facts)
+                # Short structured calls are judged on the loop (a thread hop costs more than the work); anything
+                # with text worth redacting goes to a worker thread, so the loop keeps answering other calls.
+                judgement = judge() if _small(raw) else await asyncio.to_thread(judge)
                 if judgement.decision.allowed and request is not None and request.approval_id:
                     judgement = self._spend_approval(request, judgement, key)
                 if held and not judgement.decision.allowed:
@@ -331,7 +348,7 @@ class Gate:
             timing_ms={"judge": round((judged - started) * 1000, 3), "total": round((time.perf_counter() - started) * 1000, 3)},
             trace_id=trace_id,
         )
-        stored = await asyncio.to_thread(self.audit.append, record)
+        stored = self.audit.append(record) if _small(raw) else await asyncio.to_thread(self.audit.append, record)
         reply.audit_seq = stored["seq"]
         if self.publish_approval and opened is not None:
             try:
