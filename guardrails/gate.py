@@ -20,7 +20,8 @@ from typing import Any
 from opentelemetry import trace
 from pydantic import BaseModel, ValidationError
 
-from guardrails.approvals import Approval, ApprovalError, ApprovalStore, args_hash
+from guardrails.approvals import ApprovalError, ApprovalStore
+from guardrails.gate_approvals import approval_input as approval_input_for, open_approval
 from guardrails.audit import AuditLog, AuditRecord
 from guardrails.contracts import ApprovalRef, Decision, PolicyRef, Principal, RedactionRecord, ToolCallRequest
 from guardrails.directory import Directory
@@ -29,7 +30,8 @@ from guardrails.money import MoneyError, parse_amount
 from guardrails.records import RunFacts
 from guardrails.redaction import RedactionRefused
 from guardrails.request_limits import plain_numbers
-from guardrails.vault import TOKEN, UnresolvableToken
+from guardrails.gate_redaction import redact_for_record, reveal_facts
+from guardrails.vault import UnresolvableToken
 from tools.schemas import BUSINESS_KEYS, TOOL_ARGS
 
 log = logging.getLogger(__name__)
@@ -185,7 +187,7 @@ class Gate:
                 money = {"money": parse_amount(raw_args.get("amount"), args.get("currency")).as_input()}
             except MoneyError as exc:
                 money = {"money_error": exc.reason}
-        approval_input = self._approval_input(request, args, key)
+        approval_input = approval_input_for(self.approvals, request, args, key)
         policy_input = {
             "tool": request.tool,
             "known_tool": True,
@@ -199,7 +201,7 @@ class Gate:
             **money,
         }
         result = self.engine.evaluate(policy_input)
-        redacted, found = self._redact(args, result.reveal, vault)
+        redacted, found = redact_for_record(self.redactor, args, result.reveal, vault)
         reasons = list(result.reasons)
         if approval_input and approval_input.get("error"):
             reasons.append(approval_input["error"])
@@ -208,7 +210,7 @@ class Gate:
             if name in args:
                 forwarded[name] = args[name]
         if result.decision == "allow" and getattr(result, "reveal_facts", None):
-            forwarded = self._reveal_facts(forwarded, result.reveal_facts, context, vault)
+            forwarded = reveal_facts(forwarded, result.reveal_facts, context, vault)
         decision = Decision(
             decision=result.decision, reasons=reasons, args=forwarded,
             redactions=[RedactionRecord(path=p, type=t) for p, t in found],
@@ -217,54 +219,6 @@ class Gate:
             policy=self._policy_ref(),
         )
         return Judgement(decision, args, redacted, money.get("money"))
-
-    def _redact(self, args: dict[str, Any], reveal: list[str], vault) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        """Tokenize what stays hidden; an argument the tool receives in clear gets a typed placeholder in the
-        record instead of a vault entry (it would only be resolved again)."""
-        shown = [name for name in reveal if name in args]
-        budget = getattr(self.redactor, "budget_s", None)
-        deadline = time.monotonic() + budget if budget else None
-        redacted, found = self.redactor.redact_args(args, vault=vault, exclude=[f"args.{name}" for name in shown],
-                                                    **({"deadline": deadline} if deadline else {}))
-        if shown:
-            placeholders, more = self.redactor.redact_args({n: args[n] for n in shown})
-            redacted.update(placeholders)
-            found += more
-        return redacted, found
-
-    @staticmethod
-    def _reveal_facts(forwarded: dict[str, Any], facts: list[str], context: dict[str, Any], vault) -> dict[str, Any]:
-        """Inside text arguments, the tokens that stand for a record fact the policy let through (the claimant's
-        own name to the claimant) become the value; every other token stays a token."""
-        values = {(context.get("claim") or {}).get(fact) for fact in facts} - {None, ""}
-        if not values:
-            return forwarded
-
-        def clear(match) -> str:
-            value = vault.resolve(match.group(0))
-            return value if value in values else match.group(0)
-
-        return {k: TOKEN.sub(clear, v) if isinstance(v, str) and "<" in v else v for k, v in forwarded.items()}
-
-    def _approval_input(self, request: ToolCallRequest, args: dict[str, Any], key: str) -> dict[str, Any] | None:
-        if not request.approval_id:
-            return None
-        try:
-            approval = self.approvals.get(request.approval_id)
-        except ApprovalError as exc:
-            return {"granted": False, "role": None, "error": str(exc)}
-        if approval.run_id != request.run.id or approval.tool != request.tool:
-            return {"granted": False, "role": None, "error": "approval belongs to another run or tool"}
-        if approval.args_hash != args_hash(request.tool, args):
-            return {"granted": False, "role": None, "error": "arguments changed since they were approved"}
-        if approval.idempotency_key and approval.idempotency_key != key:
-            return {"granted": False, "role": None, "error": "approval was given for another call"}
-        if approval.status != "approved":
-            return {"granted": False, "role": None, "error": f"approval is {approval.status}"}
-        if approval.used_key not in (None, key):
-            return {"granted": False, "role": None, "error": "approval was already used by another call"}
-        # The role the approver held when deciding (checked then against the role asked for), not the one asked.
-        return {"granted": True, "role": approval.decided_role, "by": approval.decided_by}
 
     def _state(self, request: ToolCallRequest, args: dict[str, Any], principal: Principal, key: str,
                money: dict[str, Any], count_call: bool) -> dict[str, Any]:
@@ -330,7 +284,11 @@ class Gate:
             status = "not_executed"
             opened = None
             if decision.decision == "require_approval" and request is not None and decision.approval:
-                opened = self._open_approval(request, decision, real_args, judgement, key, bound, facts)
+                context = facts.context if facts else request.context
+                opened = open_approval(self.approvals, self.store, request=request, decision=decision,
+                                       real_args=real_args, redacted_args=judgement.redacted_args,
+                                       money=judgement.money, key=key, requester=bound or request.principal,
+                                       context=context)
                 decision.approval.id = opened.id
             reply = GateReply(decision=decision.model_copy(update={"args": judgement.redacted_args}))
             if decision.allowed and request is not None:
@@ -373,36 +331,6 @@ class Gate:
             return Judgement(Decision(decision="deny", reasons=[str(exc)], policy=self._policy_ref()),
                              judgement.real_args, judgement.redacted_args)
         return judgement
-
-    def _open_approval(self, request: ToolCallRequest, decision: Decision, real_args: dict[str, Any],
-                       judgement: Judgement, key: str, bound: Principal | None, facts: RunFacts | None) -> Approval:
-        requester = bound or request.principal
-        return self.approvals.create(run_id=request.run.id, graph=request.run.graph, tool=request.tool,
-                                     role=decision.approval.role if decision.approval else "admin",
-                                     reason="; ".join(r for r in decision.reasons if r) [:1000],
-                                     redacted_args=judgement.redacted_args, hash_=args_hash(request.tool, real_args),
-                                     policy_bundle=decision.policy.bundle if decision.policy else "",
-                                     idempotency_key=key, requested_by=requester.id,
-                                     facts=self._approval_facts(request, real_args, judgement, facts))
-
-    def _approval_facts(self, request: ToolCallRequest, args: dict[str, Any], judgement: Judgement,
-                        facts: RunFacts | None) -> dict[str, Any]:
-        """What an approver needs to decide, without raw values: does the payee match the account on file,
-        where did each argument come from, the amount and what the claim was already paid."""
-        out: dict[str, Any] = {"provenance": {k: request.provenance_of(k) for k in args}}
-        if request.tool == "payments.issue":
-            claim = (facts.context if facts else request.context).get("claim") or {}
-            on_file = claim.get("payee_account_on_file")
-            out["payee_matches_account_on_file"] = on_file is not None and args.get("payee_account") == on_file
-            if judgement.money:
-                m = judgement.money
-                out["amount"] = f"{m['amount_minor'] / 10 ** m['exponent']:.{m['exponent']}f} {m['currency']}"
-                out["claim_already_paid_minor"] = self.store.claim_paid_minor(str(args.get("claim_id")), m["currency"],
-                                                                              excluding=effect_key(request))
-            out["fraud_band"] = self.store.fraud_band(str(args.get("claim_id")))
-            if claim.get("amount_claimed") is not None:
-                out["amount_claimed_on_record"] = f"{claim.get('amount_claimed')} {claim.get('currency') or ''}".strip()
-        return out
 
     def _claim_lock(self, request: ToolCallRequest | None) -> asyncio.Lock | contextlib.nullcontext:
         claim_id = request.args.get("claim_id") if request is not None and request.tool == "payments.issue" else None

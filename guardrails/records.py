@@ -7,6 +7,7 @@ that names a run of another graph, a sequence that is not a trigger event, or a 
 """
 from __future__ import annotations
 
+import json
 import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
@@ -119,8 +120,6 @@ class RunRecords:
         return facts
 
     def _decode(self, data: bytes) -> dict[str, Any]:
-        import json
-
         try:
             event = json.loads(data)
         except ValueError:
