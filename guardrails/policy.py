@@ -3,10 +3,10 @@
 Two interchangeable engines implement `PolicyEngine`: `RegopyEngine` here (in-process rego-cpp, the default) and
 `OpaEngine` (an OPA server, guardrails/policy_opa.py). Both load the same pack through `load_sources`, which
 refuses a pack that does not match its manifest.json (guardrails/policy_manifest.py), and decide
-`data.warden.decision`, whose document is parsed strictly (duplicate keys, unknown fields, wrong types: a
-PolicyError, so the gate denies). `RegopyEngine` first asks the fast_path.rego rule the manifest names for the
-tool (on a trimmed input), which answers the common allowed call in a quarter of the time; it is used only while
-its `covers` digest matches the rule modules, so a rule added later is never bypassed.
+`data.warden.decision`, whose document is parsed strictly (guardrails/policy_decision.py: duplicate keys, unknown
+fields, wrong types are a PolicyError, so the gate denies). `RegopyEngine` first asks the fast_path.rego rule the
+manifest names for the tool (on a trimmed input), which answers the common allowed call in a quarter of the time;
+it is used only while its `covers` digest matches the rule modules, so a rule added later is never bypassed.
 """
 from __future__ import annotations
 
@@ -15,12 +15,19 @@ import json
 import logging
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel
 from regopy import Interpreter, RegoError
 from regopy import rego_shared as _c
 
+from guardrails.policy_decision import (
+    DECISION_ENTRYPOINT,
+    REVEAL_FACTS_ENTRYPOINT,
+    PolicyError,
+    PolicyResult,
+    parse_decision,
+)
 from guardrails.policy_manifest import (
     MANIFEST_FILE,
     Manifest,
@@ -39,9 +46,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DECISION_ENTRYPOINT = "warden/decision"
-"""The rule every engine evaluates: `data.warden.decision`."""
-
 DATA_FILE = "data.json"
 
 FAST_MODULE = "fast_path.rego"
@@ -51,35 +55,6 @@ FAST_PLAIN_TOOLS = "warden/fast/plain_tools"
 """The fast path's rules (see fast_path.rego): regopy compiles them as a small bundle of its own and asks the
 one the manifest names for the tool at hand first (`payments.issue` -> `payments_issue`, an access-only tool the
 manifest declares `plain` -> `plain`); a tool the manifest gives no fast rule always goes to the full rules."""
-
-
-class PolicyResult(BaseModel):
-    """The policy's answer for one call (the gate turns it into a `Decision`)."""
-
-    decision: Literal["allow", "deny", "require_approval"]
-    reasons: list[str] = Field(default_factory=list)
-    approval_role: str | None = None
-    reveal: list[str] = Field(default_factory=list)
-    reveal_facts: list[str] = Field(default_factory=list, description="record facts the tool may receive in clear "
-                                    "inside text arguments (e.g. the claimant's name to the claimant)")
-
-
-REVEAL_FACTS_ENTRYPOINT = "warden/reveal_facts"
-
-
-class PolicyError(RuntimeError):
-    """The policy could not be compiled or evaluated: the gate fails closed on it."""
-
-
-class _DecisionDocument(BaseModel):
-    """`data.warden.decision` exactly as decision.rego writes it: every field, the right types, nothing else."""
-
-    model_config = ConfigDict(strict=True, extra="forbid")
-
-    decision: Literal["allow", "deny", "require_approval"]
-    reasons: list[str]
-    approval_role: str | None
-    reveal: list[str]
 
 
 @runtime_checkable
@@ -144,32 +119,6 @@ def rules_digest(modules: dict[str, str]) -> str:
         if name != FAST_MODULE:
             digest.update(name.encode() + b"\0" + modules[name].encode() + b"\0")
     return f"sha256:{digest.hexdigest()}"
-
-
-def parse_decision(value: Any, *, reveal_allowed: list[str] | None = None) -> PolicyResult:
-    """Validates the decision document an engine returned; anything else is a policy error (and so a deny).
-
-    Strict: every field present with its own type (no coercion), no unknown field, and the fields agree with the
-    decision (an allow has no reasons, a require_approval names a role, a deny reveals nothing). With
-    `reveal_allowed`, the arguments to reveal must be among the tool's `reveal` in data.json: a rule cannot put
-    an argument in clear that the data does not list."""
-    if not isinstance(value, dict):
-        raise PolicyError(f"policy returned no decision document (got {type(value).__name__})")
-    try:
-        doc = _DecisionDocument.model_validate(value)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err.get("loc", ())) or "decision"
-        raise PolicyError(f"policy returned a malformed decision: {where}: {err.get('msg')}") from exc
-    if doc.decision == "allow" and (doc.reasons or doc.approval_role is not None):
-        raise PolicyError("policy returned a malformed decision: an allow with reasons or an approval role")
-    if doc.decision == "deny" and (not doc.reasons or doc.approval_role is not None or doc.reveal):
-        raise PolicyError("policy returned a malformed decision: a deny without reasons, or with a role or reveal")
-    if doc.decision == "require_approval" and (not doc.reasons or not doc.approval_role):
-        raise PolicyError("policy returned a malformed decision: an approval without reasons or a role")
-    if reveal_allowed is not None and not set(doc.reveal) <= set(reveal_allowed):
-        raise PolicyError("policy returned a malformed decision: it reveals an argument data.json does not list")
-    return PolicyResult(decision=doc.decision, reasons=doc.reasons, approval_role=doc.approval_role, reveal=doc.reveal)
 
 
 def _first_line(text: str) -> str:

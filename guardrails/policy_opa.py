@@ -22,13 +22,12 @@ policy loader holds it (docs/DEPLOY.md).
 Uploads: OPA's REST API has no transaction across modules, so modules go up in passes (one that calls a
 function of a module not uploaded yet is retried after it), dropped modules are deleted, and a refused pack
 is replaced by the last good one. While a pack is half uploaded the marks do not match: decisions fail closed.
+The marks and the revision module are built in guardrails/policy_opa_revision.py.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import re
 import threading
 import time
 from pathlib import Path
@@ -38,7 +37,6 @@ from urllib.parse import urlsplit
 import httpx
 
 from guardrails.policy import (
-    REVEAL_FACTS_ENTRYPOINT,
     PolicyError,
     PolicyResult,
     PolicySources,
@@ -46,21 +44,20 @@ from guardrails.policy import (
     load_sources,
     parse_decision,
 )
+from guardrails.policy_opa_revision import (
+    CHECKED_PATH,
+    META_POLICY_ID,
+    REVISION_PATH,
+    asks_reveal_facts,
+    marked_modules,
+    meta_module,
+)
 
 log = logging.getLogger(__name__)
 
 POLICY_ID_PREFIX = "warden"
 """Modules are stored on the server as warden/<file name>, so a reload replaces them in place."""
 
-META_POLICY_ID = "warden-meta/revision"
-"""The revision module, outside POLICY_ID_PREFIX so that a pack's own file can never collide with it."""
-
-CHECKED_PATH = "warden/meta/checked"
-REVISION_PATH = "warden/meta/revision"
-MARK_RULE = "warden_revision_mark"
-UNKNOWN_REVISION = "unknown: this server does not hold the pack Warden uploaded"
-
-_PACKAGE = re.compile(r"^package\s+([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*$", re.MULTILINE)
 _ALARM_EVERY_S = 60.0
 
 
@@ -212,7 +209,7 @@ class OpaEngine:
                               f"not {expected[:19]}; denying")
         tool = input.get("tool") if isinstance(input, dict) else None
         result = parse_decision(checked["decision"], reveal_allowed=_declared(sources.data, tool, "reveal"))
-        declared = _declared(sources.data, tool, "reveal_facts") if _asks_facts(sources) else []
+        declared = _declared(sources.data, tool, "reveal_facts") if asks_reveal_facts(sources) else []
         if result.decision == "allow" and declared:  # as RegopyEngine: facts only for an allowed call that declares them
             facts = checked.get("reveal_facts")
             if not isinstance(facts, list) or not all(isinstance(f, str) for f in facts) or not set(facts) <= set(declared):
@@ -298,54 +295,6 @@ class OpaEngine:
         self._http.close()
 
 
-
-def module_mark(name: str, text: str) -> str:
-    """The mark one module carries on the server: its file name and the digest of its text."""
-    return f"{name} sha256:{hashlib.sha256(text.encode()).hexdigest()}"
-
-
-def module_package(name: str, text: str) -> str:
-    """The package a module declares (`warden`, `warden.fast`)."""
-    found = _PACKAGE.search(text)
-    if not found:
-        raise PolicyError(f"{name}: no plain `package a.b` line, so it cannot carry a revision mark")
-    return found.group(1)
-
-
-def marked_modules(sources: PolicySources) -> dict[str, str]:
-    """Each module's text as uploaded: unchanged, with its mark appended as a rule of its own package."""
-    return {name: f"{text.rstrip()}\n\n# Added by Warden's OpaEngine: the revision check (policy_opa.py).\n"
-                  f"{MARK_RULE} contains {json.dumps(module_mark(name, text))} if true\n"
-            for name, text in sources.modules.items()}
-
-
-def meta_module(sources: PolicySources) -> str:
-    """`package warden.meta`: `revision` is the pack's digest only while the server holds every mark and the data."""
-    if any(not key.isidentifier() for key in sources.data):
-        raise PolicyError("data.json: every top-level key must be a plain identifier for the revision check")
-    packages = sorted({module_package(name, text) for name, text in sources.modules.items()})
-    marks = sorted(module_mark(name, text) for name, text in sources.modules.items())
-    collect = "\n".join(f"marks contains m if {{\n\tsome m in data.{package}.{MARK_RULE}\n}}" for package in packages)
-    data_checks = "\n".join(f"\tdata[{json.dumps(key)}] == {json.dumps(value, sort_keys=True)}"
-                            for key, value in sorted(sources.data.items()))
-    return (
-        "# Written by Warden's OpaEngine with the pack it uploaded (guardrails/policy_opa.py); do not edit.\n"
-        "# `revision` names the pack only while every module's mark is present and the data is as uploaded.\n"
-        "package warden.meta\n\nimport rego.v1\n\n"
-        f"expected_marks := {{{', '.join(json.dumps(mark) for mark in marks)}}}\n\n"
-        f"{collect}\n\n"
-        f"default revision := {json.dumps(UNKNOWN_REVISION)}\n\n"
-        f"revision := {json.dumps(sources.bundle)} if {{\n"
-        "\tmarks == expected_marks\n"
-        f"{data_checks}\n"
-        "}\n\n"
-        # reveal_facts is a partial set, so always defined where the pack has it (the manifest says so)
-        + ('checked := {"decision": data.warden.decision, "revision": revision, '
-           '"reveal_facts": data.warden.reveal_facts}\n' if _asks_facts(sources) else
-           'checked := {"decision": data.warden.decision, "revision": revision}\n')
-    )
-
-
 def push(policy_dir: Path | None = None) -> str:
     """Uploads the pack with the operator's token from the settings; returns its revision (the policy loader)."""
     from warden.settings import get_settings
@@ -366,12 +315,6 @@ def _declared(data: dict[str, Any], tool: Any, field: str) -> list[str]:
     spec = tools.get(tool) if isinstance(tools, dict) and isinstance(tool, str) else None
     listed = spec.get(field) if isinstance(spec, dict) else None
     return [name for name in listed if isinstance(name, str)] if isinstance(listed, list) else []
-
-
-def _asks_facts(sources: PolicySources) -> bool:
-    """Whether the pack's manifest names `warden/reveal_facts` as an entrypoint (as RegopyEngine requires)."""
-    manifest = getattr(sources, "manifest", None)
-    return manifest is not None and REVEAL_FACTS_ENTRYPOINT in manifest.entrypoints
 
 
 def _secret(value: Any) -> str:

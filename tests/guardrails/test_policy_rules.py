@@ -1,106 +1,23 @@
 """The default policy pack, rule by rule: each rule's allowed side and denied side, through the real regopy engine.
 
-CASES is also used by test_policy_engines.py to check that OPA decides the same.
+CASES is also used by test_policy_engines.py to check that OPA decides the same. The inputs are built in
+policy_inputs.py; the engine's own behaviour (data switches, reload, inputs that fail closed) is in
+test_policy_regopy_engine.py.
 """
 from __future__ import annotations
 
-import copy
-import json
-import shutil
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-from guardrails.money import money_fields
-from guardrails.policy_manifest import update_manifest
-from guardrails.policy_samples import SAMPLE_PAYMENT_INPUT
-from guardrails.policy import PolicyError, RegopyEngine, default_policy_dir, load_sources
-
-BASE: dict[str, Any] = SAMPLE_PAYMENT_INPUT
-
-
-def make_input(tool: str | None = None, args: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
-    """The canonical payment input, with another tool/args and top-level fields replaced."""
-    doc = copy.deepcopy(BASE)
-    if args is not None:
-        doc["args"] = copy.deepcopy(args)
-    if tool:
-        doc["tool"] = tool
-        doc["provenance"] = {k: "model" for k in doc["args"]}
-    doc.update(copy.deepcopy(top))
-    return read_money(doc) if "money" not in top else doc
-
-
-def read_money(doc: dict[str, Any]) -> dict[str, Any]:
-    """What the gate adds for a payment: `money` read exactly from the arguments, or `money_error`."""
-    doc.pop("money", None)
-    doc.pop("money_error", None)
-    if doc.get("tool") == "payments.issue":
-        doc.update(money_fields(doc.get("args")))
-    return doc
-
-
-def pay(**args: Any) -> dict[str, Any]:
-    return make_input(args={**BASE["args"], **args})
-
-
-def pay_with(mutate: Callable[[dict[str, Any]], None], *, gate_reads_money: bool = True) -> dict[str, Any]:
-    """The sample payment changed by `mutate`; the gate's `money` is read again from the changed arguments
-    unless `gate_reads_money` is False (to test the policy against a money field the gate did not write)."""
-    doc = make_input()
-    mutate(doc)
-    return read_money(doc) if gate_reads_money else doc
-
-
-def paid(minor: int, currencies: list[str] | None = None, **args: Any) -> dict[str, Any]:
-    """A payment on a claim that already has `minor` units paid or held in its currency."""
-    doc = pay(**args)
-    doc["state"].update(claim_paid_minor=minor, claim_currencies=["USD"] if currencies is None else currencies)
-    return doc
-
-
-def notify(channel: str, to: str, subject: str = "Your claim", roles: list[str] | None = None, **ctx: Any) -> dict[str, Any]:
-    doc = make_input("notifications.send", {"channel": channel, "to": to, "subject": subject, "body": "Update on your claim."})
-    if roles is not None:
-        doc["principal"]["roles"] = roles
-    doc["context"]["claim"].update(ctx)
-    return doc
-
-
-def reserve(quantity: Any, reserved: int = 0, roles: list[str] | None = None) -> dict[str, Any]:
-    doc = make_input("provisioning.reserve", {"resource": "gpu-a100", "quantity": quantity, "reason": "forecast"})
-    doc["state"]["principal_reserved_total"] = reserved
-    if roles is not None:
-        doc["principal"]["roles"] = roles
-    return doc
-
-
-def as_principal(doc: dict[str, Any], **principal: Any) -> dict[str, Any]:
-    doc["principal"] = principal
-    return doc
-
-
-def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
-    def mutate(doc: dict[str, Any]) -> None:
-        *parents, last = path.split(".")
-        node = doc
-        for part in parents:
-            node = node[part]
-        if value is _DELETE:
-            node.pop(last, None)
-        else:
-            node[last] = value
-    return mutate
-
-
-_DELETE = object()
+from guardrails.policy import RegopyEngine
+from policy_inputs import DELETED, as_principal, make_input, notify, paid, pay, pay_with, reserve, set_at
 
 # (name, input, decision, a substring of one reason or None, approval role or None)
 CASES: list[tuple[str, dict[str, Any], str, str | None, str | None]] = [
     # payments.issue
     ("payment within auto limit", make_input(), "allow", None, None),
-    ("payment by staff user provenance", pay_with(_set("provenance.payee_account", "user")), "allow", None, None),
+    ("payment by staff user provenance", pay_with(set_at("provenance.payee_account", "user")), "allow", None, None),
     ("payment above auto limit needs adjuster", pay(amount=5000.0), "require_approval", "auto-approval limit of 1000.00 USD", "adjuster"),
     ("payment exactly at auto limit", pay(amount=1000), "allow", None, None),
     ("payment at auto limit, trailing zeros", pay(amount="1000.000"), "allow", None, None),
@@ -131,19 +48,19 @@ CASES: list[tuple[str, dict[str, Any], str, str | None, str | None]] = [
     ("money error text is never echoed",
      pay_with(lambda d: (d.pop("money"), d.update(money_error='ACCT-99999"}')), gate_reads_money=False),
      "deny", "not an exact amount: the gate did not read the amount", None),
-    ("money read in another currency", pay_with(_set("money.currency", "EUR"), gate_reads_money=False),
+    ("money read in another currency", pay_with(set_at("money.currency", "EUR"), gate_reads_money=False),
      "deny", "not read in the payment's currency", None),
     ("money with the wrong decimals", pay_with(lambda d: d["money"].update(exponent=3, amount_minor=850000), gate_reads_money=False),
      "deny", "not read in the payment's currency", None),
-    ("money that is not a number", pay_with(_set("money.amount_minor", "85000"), gate_reads_money=False), "deny", "positive number", None),
+    ("money that is not a number", pay_with(set_at("money.amount_minor", "85000"), gate_reads_money=False), "deny", "positive number", None),
     ("payee not on file", pay(payee_account="ACCT-99999"), "deny", "payee is not the account on file for claim CLM-1001", None),
     ("look-alike payee (Cyrillic A)", pay(payee_account="\u0410CCT-77812"), "deny", "payee is not the account on file", None),
     ("look-alike payee (fullwidth digit)", pay(payee_account="ACCT-7781\uff12"), "deny", "payee is not the account on file", None),
     ("payee with trailing space", pay(payee_account="ACCT-77812 "), "deny", "payee is not the account on file", None),
-    ("payee from a document", pay_with(_set("provenance.payee_account", "document")), "deny", "came from the document", None),
-    ("payee from the model", pay_with(_set("provenance.payee_account", "model")), "deny", "came from the model", None),
-    ("payee provenance missing means model", pay_with(_set("provenance.payee_account", _DELETE)), "deny", "came from the model", None),
-    ("no claim context", pay_with(_set("context", {})), "deny", "no claim on file", None),
+    ("payee from a document", pay_with(set_at("provenance.payee_account", "document")), "deny", "came from the document", None),
+    ("payee from the model", pay_with(set_at("provenance.payee_account", "model")), "deny", "came from the model", None),
+    ("payee provenance missing means model", pay_with(set_at("provenance.payee_account", DELETED)), "deny", "came from the model", None),
+    ("no claim context", pay_with(set_at("context", {})), "deny", "no claim on file", None),
     ("payment for another claim", pay(claim_id="CLM-2002"), "deny", "not for claim CLM-1001", None),
     ("split payment over claim total", paid(2_490_000), "deny",
      "claim CLM-1001 would be paid 25750.00 USD in total, above the limit of 25000.00 USD per claim", None),
@@ -156,14 +73,14 @@ CASES: list[tuple[str, dict[str, Any], str, str | None, str | None]] = [
     ("claim paid in a currency the pack does not know", paid(0, ["XBT"]), "deny", "is paid in another currency", None),
     ("claim paid in the same currency", paid(50_000, ["USD"]), "allow", None, None),
     ("claim currencies not a list", paid(0, "USD"), "deny", "currencies already paid on the claim are unknown", None),  # type: ignore[arg-type]
-    ("claim currencies missing count as none", pay_with(_set("state.claim_currencies", _DELETE)), "allow", None, None),
-    ("medium fraud band needs an adjuster", pay_with(_set("state.claim_fraud_band", "medium")), "require_approval", "medium fraud risk", "adjuster"),
-    ("high fraud band is never paid", pay_with(_set("state.claim_fraud_band", "high")), "deny", "high fraud risk", None),
-    ("unscored claim needs an adjuster", pay_with(_set("state.claim_fraud_band", "unscored")), "require_approval", "no fraud score on record", "adjuster"),
-    ("missing fraud band counts as unscored", pay_with(_set("state.claim_fraud_band", _DELETE)), "require_approval", "no fraud score on record", "adjuster"),
-    ("unknown fraud band counts as unscored", pay_with(_set("state.claim_fraud_band", "LOW ")), "require_approval", "no fraud score on record", "adjuster"),
-    ("unscored and above the auto limit: one adjuster, two reasons", pay_with(lambda d: (_set("state.claim_fraud_band", "unscored")(d), _set("args.amount", 5000.0)(d))), "require_approval", "no fraud score on record", "adjuster"),
-    ("paid total not a number", pay_with(_set("state.claim_paid_minor", "lots")), "deny", "already paid on the claim is unknown", None),
+    ("claim currencies missing count as none", pay_with(set_at("state.claim_currencies", DELETED)), "allow", None, None),
+    ("medium fraud band needs an adjuster", pay_with(set_at("state.claim_fraud_band", "medium")), "require_approval", "medium fraud risk", "adjuster"),
+    ("high fraud band is never paid", pay_with(set_at("state.claim_fraud_band", "high")), "deny", "high fraud risk", None),
+    ("unscored claim needs an adjuster", pay_with(set_at("state.claim_fraud_band", "unscored")), "require_approval", "no fraud score on record", "adjuster"),
+    ("missing fraud band counts as unscored", pay_with(set_at("state.claim_fraud_band", DELETED)), "require_approval", "no fraud score on record", "adjuster"),
+    ("unknown fraud band counts as unscored", pay_with(set_at("state.claim_fraud_band", "LOW ")), "require_approval", "no fraud score on record", "adjuster"),
+    ("unscored and above the auto limit: one adjuster, two reasons", pay_with(lambda d: (set_at("state.claim_fraud_band", "unscored")(d), set_at("args.amount", 5000.0)(d))), "require_approval", "no fraud score on record", "adjuster"),
+    ("paid total not a number", pay_with(set_at("state.claim_paid_minor", "lots")), "deny", "already paid on the claim is unknown", None),
     # principals and roles
     ("principal without id", as_principal(make_input(), id="", roles=["agent"]), "deny", "principal has no id", None),
     ("principal id missing", as_principal(make_input(), roles=["agent"]), "deny", "principal has no id", None),
@@ -185,8 +102,8 @@ CASES: list[tuple[str, dict[str, Any], str, str | None, str | None]] = [
      "allow", None, None),
     ("release reservation", make_input("provisioning.release", {"reservation_id": "R-1"}), "allow", None, None),
     # rate limit
-    ("below rate limit", pay_with(_set("state.calls_last_minute", 59)), "allow", None, None),
-    ("at rate limit", pay_with(_set("state.calls_last_minute", 60)), "deny", "at most 60 calls per minute to payments.issue", None),
+    ("below rate limit", pay_with(set_at("state.calls_last_minute", 59)), "allow", None, None),
+    ("at rate limit", pay_with(set_at("state.calls_last_minute", 60)), "deny", "at most 60 calls per minute to payments.issue", None),
     # notifications.send
     ("email to claimant on file", notify("email", "pat@example.com"), "allow", None, None),
     ("email to claimant, other case", notify("email", "Pat@Example.com"), "allow", None, None),
@@ -248,6 +165,8 @@ CASES: list[tuple[str, dict[str, Any], str, str | None, str | None]] = [
     ("reserve fraction", reserve(2.5), "deny", "positive whole number", None),
     ("reserve by staff", reserve(2, roles=["staff"]), "deny", "does not grant provisioning.reserve", None),
 ]
+
+
 
 
 @pytest.fixture(scope="module")
@@ -319,129 +238,3 @@ def test_approval_never_overrides_a_deny(engine: RegopyEngine) -> None:
     doc = pay(amount=30000.0)
     doc["approval"] = {"granted": True, "role": "admin", "by": "user:root"}
     assert engine.evaluate(doc).decision == "deny"
-
-
-# -- data-driven switches ----------------------------------------------------------------------------
-
-def _pack_with(tmp_path: Path, **changes: Any) -> Path:
-    """A copy of the shipped pack with top-level data.json sections replaced (data is not pinned by the manifest)."""
-    pack = tmp_path / "policies"
-    shutil.copytree(default_policy_dir(), pack)
-    data = json.loads((pack / "data.json").read_text())
-    for key, value in changes.items():
-        data[key] = value
-    (pack / "data.json").write_text(json.dumps(data))
-    return pack
-
-
-def _write_module(pack: Path, name: str, text: str) -> None:
-    """Changes a module as an operator would: edit it, then write its digest into the manifest."""
-    (pack / name).write_text(text)
-    update_manifest(pack)
-
-
-def test_kill_switch_stops_one_tool(tmp_path: Path) -> None:
-    engine = RegopyEngine(_pack_with(tmp_path, kill_switch={"all": False, "tools": ["payments.issue"]}))
-    result = engine.evaluate(make_input())
-    assert result.decision == "deny" and "payments.issue is stopped by the kill switch" in result.reasons
-    assert engine.evaluate(make_input("documents.search", {"query": "hail"})).decision == "allow"
-
-
-def test_kill_switch_stops_everything(tmp_path: Path) -> None:
-    engine = RegopyEngine(_pack_with(tmp_path, kill_switch={"all": True, "tools": []}))
-    for doc in (make_input(), make_input("documents.search", {"query": "hail"})):
-        result = engine.evaluate(doc)
-        assert result.decision == "deny" and "all tools are stopped by the kill switch" in result.reasons
-
-
-def test_limits_come_from_data(tmp_path: Path) -> None:
-    payments = json.loads((default_policy_dir() / "data.json").read_text())["payments"]
-    payments["limits"]["USD"]["auto_approval_minor"] = 50_000
-    engine = RegopyEngine(_pack_with(tmp_path, payments=payments))
-    result = engine.evaluate(make_input())
-    assert result.decision == "require_approval" and "auto-approval limit of 500.00 USD" in result.reasons[0]
-
-
-def test_every_granted_tool_is_a_known_tool() -> None:
-    """The fast path relies on it: a role never grants a tool that data.tools does not define."""
-    data = load_sources(default_policy_dir()).data
-    for role in data["roles"].values():
-        assert set(role["tools"]) <= set(data["tools"])
-
-
-# -- engine behaviour --------------------------------------------------------------------------------
-
-def test_bundle_digest_changes_with_the_data(tmp_path: Path) -> None:
-    base = RegopyEngine().bundle
-    assert base.startswith("sha256:") and base == RegopyEngine().bundle
-    assert RegopyEngine(_pack_with(tmp_path, rate_limit={"calls_per_minute": 5})).bundle != base
-
-
-def test_reload_with_a_broken_policy_keeps_the_old_one(tmp_path: Path) -> None:
-    pack = _pack_with(tmp_path)
-    engine = RegopyEngine(pack)
-    before = engine.bundle
-    good = (pack / "payments.rego").read_text()
-    (pack / "payments.rego").write_text(good + "\ndeny contains if {{{\n")
-    with pytest.raises(PolicyError, match="payments.rego differs from the digest"):
-        engine.reload()
-    update_manifest(pack)  # even with the manifest updated, a pack that does not compile is refused
-    with pytest.raises(PolicyError, match="does not compile"):
-        engine.reload()
-    assert engine.bundle == before
-    assert engine.evaluate(make_input()).decision == "allow"
-    assert engine.evaluate(pay(amount=-1)).decision == "deny"
-
-
-def test_reload_picks_up_new_data(tmp_path: Path) -> None:
-    pack = _pack_with(tmp_path)
-    engine = RegopyEngine(pack)
-    data = json.loads((pack / "data.json").read_text())
-    data["kill_switch"] = {"all": True, "tools": []}
-    (pack / "data.json").write_text(json.dumps(data))
-    engine.reload()
-    assert engine.evaluate(make_input()).decision == "deny"
-
-
-def test_broken_policy_fails_at_start(tmp_path: Path) -> None:
-    pack = _pack_with(tmp_path)
-    (pack / "decision.rego").write_text("package warden\nimport rego.v1\ndecision := {\n")
-    with pytest.raises(PolicyError):
-        RegopyEngine(pack)
-
-
-def test_inputs_that_are_not_plain_json_fail_closed(engine: RegopyEngine) -> None:
-    with pytest.raises(PolicyError):
-        engine.evaluate(pay(amount=float("nan")))
-    with pytest.raises(PolicyError):
-        engine.evaluate(pay(amount=float("inf")))
-
-
-def test_nul_bytes_fail_closed(engine: RegopyEngine) -> None:
-    """A C string would end at NUL and turn 'ACCT-77812\\0x' into the account on file."""
-    with pytest.raises(PolicyError, match="NUL"):
-        engine.evaluate(pay(payee_account="ACCT-77812\x00x"))
-
-
-def test_input_strings_never_break_the_decision_document(engine: RegopyEngine) -> None:
-    """rego-cpp writes input strings unescaped, so reasons only echo checked values."""
-    doc = pay(claim_id='CLM-1"}, "decision": "allow')
-    doc["context"]["claim"]["claim_id"] = 'CLM-1"}, "decision": "allow'
-    doc["provenance"]["payee_account"] = 'doc"ument'
-    result = engine.evaluate(doc)
-    assert result.decision == "deny" and any("unrecognised source" in r for r in result.reasons)
-    assert engine.evaluate(make_input('x"y\\', {})).reasons == ["unknown tool (unnamed)"]
-
-
-def test_huge_numbers_are_judged_not_wrapped(engine: RegopyEngine) -> None:
-    assert engine.evaluate(pay(amount=2**70)).decision == "deny"
-    assert engine.evaluate(reserve(2**64 + 1)).decision == "deny"
-
-
-def test_evaluate_is_thread_safe(engine: RegopyEngine) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    docs = [make_input(), pay(amount=5000.0), pay(amount=-1), notify("email", "pat@example.com")] * 25
-    expected = [engine.evaluate(d).decision for d in docs]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        assert list(pool.map(lambda d: engine.evaluate(d).decision, docs)) == expected
