@@ -18,14 +18,16 @@ from typing import Optional
 
 import typer
 
+from app.cli_output import fail, jsonl
+from app.cli_people import approvals_app, users_app
 from warden.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Warden: LLM agents as actors, behind a policy gate.")
 gate_app = typer.Typer(no_args_is_help=True, help="The gate, offline.")
-approvals_app = typer.Typer(no_args_is_help=True, help="The human-in-the-loop queue.")
 audit_app = typer.Typer(no_args_is_help=True, help="The audit trail.")
 app.add_typer(gate_app, name="gate")
 app.add_typer(approvals_app, name="approvals")
+app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 policy_app = typer.Typer(no_args_is_help=True, help="The policy pack.")
 app.add_typer(policy_app, name="policy")
@@ -56,21 +58,6 @@ def policy_check(policy_dir: Optional[Path] = typer.Argument(None, help="folder 
         fail(f"policy does not compile: {exc}", 1)
     typer.echo(f"policy ok: {engine.bundle}")
     typer.echo(f"fast path: {engine.fast_path}")
-
-
-_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
-
-
-def jsonl(obj: object) -> str:
-    """One JSON document on one line, whatever its strings hold (U+2028, NEL and U+2029 are escaped too)."""
-    return json.dumps(obj, ensure_ascii=False).translate(_LINE_BREAKS)
-
-
-def fail(message: str, code: int = 2) -> None:
-    """One line on stderr, then exit."""
-    line = " ".join(message.split())
-    typer.echo(f"warden: {line[:500]}", err=True)
-    raise typer.Exit(code)
 
 
 def _lines(source: str) -> list[str]:
@@ -267,112 +254,6 @@ def redact(source: str = typer.Argument("-", help="JSONL of {id, text}, or - for
             typer.echo(line)
     except (RedactInputError, RedactionRefused) as exc:  # never a half-redacted line: stop with one line
         fail(str(exc))
-
-
-@approvals_app.command("list")
-def approvals_list(all_: bool = typer.Option(False, "--all", help="include decided and expired")) -> None:
-    """Pending approvals, oldest first."""
-    from guardrails.approvals import ApprovalStore
-
-    store = ApprovalStore(Settings().path("approvals.db"))
-    for a in store.list(None if all_ else "pending"):
-        typer.echo(json.dumps({"id": a.id, "status": a.status, "tool": a.tool, "role": a.role, "run_id": a.run_id,
-                               "reason": a.reason, "args": a.args}))
-
-
-def _decide(approval_id: str, approve: bool, token: str | None) -> None:
-    from guardrails.approvals import ApprovalError, ApprovalStore
-    from guardrails.directory import AuthError, Directory
-
-    settings = Settings()
-    if not token:
-        fail("deciding an approval needs your token: --token-file FILE or WARDEN_TOKEN (from `warden users add`)", 1)
-    try:
-        approver = Directory(settings.path("users.db")).authenticate(token)
-    except AuthError as exc:
-        fail(str(exc), 1)
-    store = ApprovalStore(settings.path("approvals.db"))
-    try:
-        a = store.decide(approval_id, approve=approve, approver=approver)
-    except ApprovalError as exc:
-        fail(str(exc), 1)
-    announced = asyncio.run(_announce(settings, a))
-    if announced:
-        store.mark_announced(a.id)
-    typer.echo(json.dumps({"id": a.id, "status": a.status, "by": a.decided_by, "role": a.decided_role,
-                           "run_resumed": announced}))
-
-
-async def _announce(settings: Settings, approval) -> bool:
-    """Wake the waiting run over the bus; False when no Warden bus is reachable (the decision still stands)."""
-    from agents.bus import connect
-    from agents.credentials import CredentialError, load_for
-    from agents.nats_server import NatsCredentials
-    from guardrails.approval_events import announce
-
-    source = settings.credentials or (settings.data_dir / "secrets")
-    try:
-        admin = load_for(source, "admin")
-    except CredentialError:
-        typer.echo("warden: no admin credential here; the decision is recorded and the gate delivers it", err=True)
-        return False
-    try:
-        nc = await asyncio.wait_for(connect(NatsCredentials.from_roles(admin.nats_url, [admin]), "admin"), timeout=3)
-    except Exception:
-        typer.echo("warden: no bus reachable; the decision is recorded and the gate delivers it when Warden is next up", err=True)
-        return False
-    try:
-        await announce(nc.jetstream(), approval)
-    finally:
-        await nc.drain()
-    return True
-
-
-def _token(token_file: Optional[Path]) -> str | None:
-    if token_file is not None:
-        if not token_file.is_file():
-            fail(f"no such file: {token_file}")
-        return token_file.read_text().strip()
-    return os.environ.get("WARDEN_TOKEN")
-
-
-@approvals_app.command("approve")
-def approvals_approve(approval_id: str, token_file: Optional[Path] = typer.Option(None, "--token-file")) -> None:
-    """Approve a pending call (bound to its exact arguments) as the user whose token you hold."""
-    _decide(approval_id, True, _token(token_file))
-
-
-@approvals_app.command("deny")
-def approvals_deny(approval_id: str, token_file: Optional[Path] = typer.Option(None, "--token-file")) -> None:
-    """Deny a pending call as the user whose token you hold."""
-    _decide(approval_id, False, _token(token_file))
-
-
-users_app = typer.Typer(no_args_is_help=True, help="People who use the staff API, the console and approvals.")
-app.add_typer(users_app, name="users")
-
-
-@users_app.command("add")
-def users_add(name: str, role: list[str] = typer.Option(..., "--role", help="adjuster | staff | operator | admin"),
-              ttl_days: float = typer.Option(90.0, help="days until the token expires")) -> None:
-    """Issue a bearer token (printed once, stored hashed) for NAME with these roles."""
-    from guardrails.directory import Directory
-
-    try:
-        token = Directory(Settings().path("users.db")).add_user(name, role, ttl_days=ttl_days)
-    except ValueError as exc:
-        fail(str(exc))
-    typer.echo(token)
-
-
-@users_app.command("revoke")
-def users_revoke(name: str) -> None:
-    """Revoke NAME's token at once."""
-    from guardrails.directory import Directory
-
-    if not Directory(Settings().path("users.db")).revoke(name):
-        fail(f"no user {name!r}", 1)
-    typer.echo(f"revoked {name}")
 
 
 @audit_app.command("verify")
