@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from graphs.intake import escape_tokens, tokenize_fields
+
 # Which record fields hold which kind of PII: tokenized by type, no NER needed.
 _CLAIMANT_PII = {"name": "PERSON", "email": "EMAIL_ADDRESS", "phone": "PHONE_NUMBER", "address": "LOCATION",
                  "date_of_birth": "DATE_OF_BIRTH"}
@@ -44,12 +46,7 @@ class ClaimEvent(BaseModel):
 
 def redact_claim(event: ClaimEvent, run_vault: Any, redactor: Any) -> tuple[dict[str, Any], str, int]:
     """Tokenize the record's PII fields and redact the document. Returns (record, document, count)."""
-    claimant = event.claimant.model_dump()
-    count = 0
-    for field, entity in _CLAIMANT_PII.items():
-        if claimant.get(field):
-            claimant[field] = run_vault.tokenize(entity, claimant[field])
-            count += 1
+    claimant, count = tokenize_fields(event.claimant.model_dump(), _CLAIMANT_PII, run_vault)
     record = event.model_dump(exclude={"document", "claimant"})
     record["claimant"] = claimant
     record["policy_number"] = run_vault.tokenize("POLICY_NUMBER", event.policy_number)
@@ -57,15 +54,6 @@ def redact_claim(event: ClaimEvent, run_vault: Any, redactor: Any) -> tuple[dict
     document, known = _replace_known(event.model_copy(update={"document": escape_tokens(event.document)}), run_vault)
     redacted = redactor.redact_text(document, vault=run_vault)
     return record, redacted.text, count + 2 + known + len(redacted.entities)
-
-
-def escape_tokens(text: str) -> str:
-    """Token-shaped text in an untrusted document (`<BANK_ACCOUNT_1>`) is not a token: write it with look-alike
-    brackets, so neither the model nor the gate can take it for one of the run's vault tokens."""
-    return _TOKEN_SHAPE.sub(lambda m: "\u2039" + m.group(1) + "\u203a", text)
-
-
-_TOKEN_SHAPE = re.compile(r"<\s*([A-Za-z][A-Za-z_]*_\d+)\s*>")
 
 
 def _replace_known(event: ClaimEvent, run_vault: Any) -> tuple[str, int]:

@@ -5,6 +5,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from graphs.intake import tokenize_fields
+
 _CONTACT_PII = {"name": "PERSON", "email": "EMAIL_ADDRESS", "phone": "PHONE_NUMBER"}
 
 
@@ -34,12 +36,7 @@ def prepare_lead(run_id: str, payload: dict[str, Any], vault: Any, redactor: Any
     """Validate the lead and tokenize its contact and message PII before anything enters graph state."""
     event = LeadEvent.model_validate({k: v for k, v in payload.items() if not k.startswith("_")})
     run_vault = vault.for_run(run_id)
-    contact = event.contact.model_dump()
-    count = 0
-    for field, entity in _CONTACT_PII.items():
-        if contact.get(field):
-            contact[field] = run_vault.tokenize(entity, contact[field])
-            count += 1
+    contact, count = tokenize_fields(event.contact.model_dump(), _CONTACT_PII, run_vault)
     record = event.model_dump(exclude={"contact", "message"})
     record["contact"] = contact
     message = redactor.redact_text(event.message, vault=run_vault) if event.message else None
