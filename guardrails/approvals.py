@@ -126,18 +126,16 @@ class ApprovalStore:
         """Mark pending approvals past their deadline as expired (a denial) and return them."""
         now = now or time.time()
         expired = []
-        for approval in self.list("pending") + self.list("expired"):
-            stored = self._stored(approval.id)
-            if stored.status == "pending" and now > stored.expires_at:
-                stored.status = "expired"
-                if self._cas(stored, expect="pending"):
-                    expired.append(stored)
+        for approval in self._stored_with("status = 'pending'"):
+            if now > approval.expires_at:
+                approval.status = "expired"
+                if self._cas(approval, expect="pending"):
+                    expired.append(approval)
         return expired
 
     def unannounced(self) -> list[Approval]:
         """Answered (approved, denied or expired) but not yet delivered to the waiting run."""
-        return [self._stored(a.id) for a in self.list(None) if self._stored(a.id).status != "pending"
-                and not a.announced]
+        return [a for a in self._stored_with("status != 'pending'") if not a.announced]
 
     def mark_announced(self, approval_id: str) -> None:
         approval = self._stored(approval_id)
@@ -168,6 +166,12 @@ class ApprovalStore:
             approval = Approval.model_validate_json(row[0])
             approval.used_key = idempotency_key
             self._db.execute("UPDATE approvals_v2 SET body = ? WHERE id = ?", (approval.model_dump_json(), approval_id))
+
+    def _stored_with(self, condition: str) -> list[Approval]:
+        """Approvals as stored (no expiry applied) whose row matches a fixed SQL condition on `status`."""
+        with self._lock:
+            rows = self._db.execute(f"SELECT body FROM approvals_v2 WHERE {condition}").fetchall()
+        return [Approval.model_validate_json(body) for (body,) in rows]
 
     def _stored(self, approval_id: str) -> Approval:
         with self._lock:
