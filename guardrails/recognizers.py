@@ -4,7 +4,7 @@ Presidio's own recognizers backtrack (its email pattern takes 61 s on `a.a.a...@
 of them runs here: each type has one RE2 candidate pattern over the whole text, and the validation Presidio does
 (Luhn for cards, SSN invalidation, IBAN mod-97, `ipaddress` for IPs) is plain Python on each candidate. RE2 has no
 look-around, so boundaries are checked on the characters either side of a candidate. Helpers that take a slice
-(`_context_before`) only ever see a bounded window, never the whole text.
+(`text_spans.context_before`) only ever see a bounded window, never the whole text.
 
 Recall over the project's own phrasing: cards of any brand and length 12-19 that pass Luhn, phone-shaped
 numbers whether or not libphonenumber accepts them, `pol-`/`acct-` in any case. The module also finds
@@ -14,63 +14,19 @@ they stop the phone and name finders from claiming them.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
-import re2
-
-CONTEXT_WINDOW = 48  # characters before a match searched for context words
-
-
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A typed character span of the input text with a confidence score."""
-
-    type: str
-    start: int
-    end: int
-    score: float
-
-
-class SpanMask:
-    """Marked character ranges of one text; "does [s, e) touch a mark?" costs a C scan, not a loop over spans.
-
-    Overlap checks between every new span and every blocked span would be quadratic on a long text with
-    thousands of findings; a mask keeps the whole redaction linear."""
-
-    __slots__ = ("_mask",)
-
-    def __init__(self, length: int, spans: Iterable[tuple[int, int]] = ()) -> None:
-        self._mask = bytearray(length + 1)
-        for start, end in spans:
-            self.add(start, end)
-
-    def add(self, start: int, end: int) -> None:
-        if end > start:
-            self._mask[start:end] = b"\x01" * (end - start)
-
-    def touches(self, start: int, end: int) -> bool:
-        return end > start and self._mask.find(1, start, end) != -1
-
-    def covers(self, start: int, end: int) -> bool:
-        return end > start and self._mask.find(0, start, end) == -1
-
-
-def compile_re2(pattern: str) -> re2._Regexp:
-    """An RE2 pattern (linear time); raises at import when a pattern uses a construct RE2 lacks."""
-    options = re2.Options()
-    options.max_mem = 64 << 20
-    return re2.compile(pattern, options)
-
-
-def _context_before(text: str, start: int, words: Iterable[str], window: int = CONTEXT_WINDOW) -> bool:
-    before = text[max(0, start - window) : start].lower()
-    return any(w in before for w in words)
-
-
-def _alnum_at(text: str, i: int) -> bool:
-    return 0 <= i < len(text) and text[i].isalnum()
-
+from guardrails.recognizers_phone import find_phones
+# SpanMask stays importable from here (with Span and compile_re2): the name and redaction modules import it so.
+from guardrails.text_spans import (  # noqa: F401
+    CONTEXT_WINDOW,
+    Span,
+    SpanMask,
+    alnum_at,
+    bounded,
+    compile_re2,
+    context_before,
+)
 
 # -- email --------------------------------------------------------------------------------------------------
 
@@ -111,7 +67,7 @@ def _card_groups_ok(groups: list[str]) -> bool:
 def find_cards(text: str) -> Iterator[Span]:
     for m in DIGIT_RUN.finditer(text):
         start, end = m.span()
-        if _alnum_at(text, start - 1) or _alnum_at(text, end) or (start > 0 and text[start - 1] == "+"):
+        if alnum_at(text, start - 1) or alnum_at(text, end) or (start > 0 and text[start - 1] == "+"):
             continue
         groups = m.group().replace("-", " ").split(" ")
         # The card may be part of a longer run ("card 4111 1111 1111 1111 2 times"): try group windows.
@@ -140,7 +96,7 @@ SSN_CONTEXT = ("ssn", "social security", "social sec", "ss#", "ss no", "tax id",
 def find_ssns(text: str) -> Iterator[Span]:
     for m in SSN.finditer(text):
         start, end = m.span()
-        if _alnum_at(text, start - 1) or _alnum_at(text, end) or (start > 0 and text[start - 1] in "+-"):
+        if alnum_at(text, start - 1) or alnum_at(text, end) or (start > 0 and text[start - 1] in "+-"):
             continue
         if m.group(1) != m.group(2):
             continue
@@ -150,7 +106,7 @@ def find_ssns(text: str) -> Iterator[Span]:
             continue
         if m.group(1):
             yield Span("US_SSN", start, end, 0.85)
-        elif _context_before(text, start, SSN_CONTEXT):
+        elif context_before(text, start, SSN_CONTEXT):
             yield Span("US_SSN", start, end, 0.8)
 
 
@@ -177,7 +133,7 @@ def iban_ok(compact: str) -> bool:
 def find_ibans(text: str) -> Iterator[Span]:
     for m in IBAN.finditer(text):
         start = m.start()
-        if _alnum_at(text, start - 1):
+        if alnum_at(text, start - 1):
             continue
         country = text[start : start + 2].upper()
         want = IBAN_LENGTHS.get(country)
@@ -191,7 +147,7 @@ def find_ibans(text: str) -> Iterator[Span]:
         for length in lengths:
             if length <= len(compact) and iban_ok("".join(compact[:length])):
                 end = ends[length - 1]
-                if not _alnum_at(text, end) or text[end - 1 : end + 1].isalpha() is False:
+                if not alnum_at(text, end) or text[end - 1 : end + 1].isalpha() is False:
                     yield Span("IBAN_CODE", start, end, 1.0)
                     break
 
@@ -201,23 +157,19 @@ ACCOUNT = compile_re2(r"(?i)[aаα][cсϲ][cсϲ][tтτ]-\d{5,12}")
 ACCOUNT_AFTER_CUE = compile_re2(r"(?i)(?:account|acct|a/c)\.?\s*(?:number|no\.?|num|#)?\s*[:#]?\s*(\d{6,17})")
 
 
-def _bounded(text: str, start: int, end: int) -> bool:
-    return not _alnum_at(text, start - 1) and not _alnum_at(text, end)
-
-
 def find_policies(text: str) -> Iterator[Span]:
     for m in POLICY.finditer(text):
-        if _bounded(text, *m.span()) and "-" in m.group():
+        if bounded(text, *m.span()) and "-" in m.group():
             yield Span("POLICY_NUMBER", m.start(), m.end(), 1.0)
 
 
 def find_accounts(text: str) -> Iterator[Span]:
     for m in ACCOUNT.finditer(text):
-        if _bounded(text, *m.span()):
+        if bounded(text, *m.span()):
             yield Span("BANK_ACCOUNT", m.start(), m.end(), 1.0)
     for m in ACCOUNT_AFTER_CUE.finditer(text):
         s, e = m.span(1)
-        if not _alnum_at(text, m.start() - 1) and not _alnum_at(text, e):
+        if not alnum_at(text, m.start() - 1) and not alnum_at(text, e):
             yield Span("BANK_ACCOUNT", s, e, 0.85)
 
 
@@ -228,9 +180,9 @@ IPV6 = compile_re2(r"(?i)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:\.\d{1,3}){0,3}"
 def find_ips(text: str) -> Iterator[Span]:
     for m in IPV4.finditer(text):
         start, end = m.span()
-        if _alnum_at(text, start - 1) or (start > 0 and text[start - 1] == "."):
+        if alnum_at(text, start - 1) or (start > 0 and text[start - 1] == "."):
             continue
-        if _alnum_at(text, end) or (text[end : end + 1] == "." and _alnum_at(text, end + 1)):
+        if alnum_at(text, end) or (text[end : end + 1] == "." and alnum_at(text, end + 1)):
             continue
         try:
             ipaddress.IPv4Address(m.group())
@@ -240,7 +192,7 @@ def find_ips(text: str) -> Iterator[Span]:
     for m in IPV6.finditer(text):
         start, end = m.span()
         value = m.group()
-        if value.count(":") < 2 or _alnum_at(text, start - 1) or _alnum_at(text, end):
+        if value.count(":") < 2 or alnum_at(text, start - 1) or alnum_at(text, end):
             continue
         try:
             ipaddress.IPv6Address(value)
@@ -277,9 +229,9 @@ def find_dates(text: str) -> Iterator[tuple[int, int]]:
     """Plain dates, bounded (not part of a longer number such as a version or an IP)."""
     for m in DATE.finditer(text):
         start, end = m.span()
-        if _alnum_at(text, start - 1) or (start > 0 and text[start - 1] in ".-/"):
+        if alnum_at(text, start - 1) or (start > 0 and text[start - 1] in ".-/"):
             continue
-        if _alnum_at(text, end) or (text[end : end + 1] in (".", "-", "/") and _alnum_at(text, end + 1)):
+        if alnum_at(text, end) or (text[end : end + 1] in (".", "-", "/") and alnum_at(text, end + 1)):
             continue
         yield start, end
 
@@ -313,87 +265,6 @@ def find_birth_dates(text: str) -> Iterator[Span]:
     for start, end in find_dates(text):
         if _is_birth_date(text, start, end):
             yield Span("DATE_OF_BIRTH", start, end, 0.9)
-
-
-
-# -- phones ---------------------------------------------------------------------------------------------------
-
-PHONE_RUN = compile_re2(
-    r"(?:\+|\b00)?\(?\+?\d[\d()]*(?:[ .\-]\(?\d[\d()]*)*(?:\s?(?i:x|ext\.?|extension)\s?\d{1,5})?"
-)
-VANITY = compile_re2(r"(?:\+?1[ .\-])?\(?[2-9]\d\d\)?[ .\-](?:[A-Z0-9]{3}[ .\-][A-Z0-9]{4}|[A-Z][A-Z0-9]{3,9})")
-PHONE_CONTEXT = ("phone", "call", "mobile", "cell", "tel", "sms", "text", "fax", "whatsapp", "contact", "reach",
-                 "number", "ring", "dial", "landline", "hotline", "ph", "mob")
-_MAX_TOKENS = 8
-
-
-def _date_or_ip_shaped(candidate: str) -> bool:
-    """"2024-03-02", "03/02/2024", "12.06.2023", "10.0.0.12": numbers in groups a date or an IP uses."""
-    for sep in "-/.":
-        parts = candidate.split(sep)
-        if all(p.isdigit() for p in parts):
-            lengths = [len(p) for p in parts]
-            if len(parts) == 3 and (lengths[0] == 4 and max(lengths[1:]) <= 2 or max(lengths[:2]) <= 2 and
-                                    lengths[2] in (2, 4)):
-                return True
-            if len(parts) == 4 and sep == "." and max(lengths) <= 3:
-                return True
-    return False
-
-
-def _phone_score(text: str, start: int, candidate: str) -> float:
-    digits = sum(c.isdigit() for c in candidate)
-    if digits < 7 or digits > 15 or _date_or_ip_shaped(candidate):
-        return 0.0
-    if candidate.startswith(("+", "00")) and digits >= 8:
-        return 0.75
-    if "(" in candidate and ")" in candidate:
-        return 0.7
-    if digits >= 10:
-        return 0.7 if any(c in candidate for c in " .-") else 0.6
-    return 0.6 if _context_before(text, start, PHONE_CONTEXT) else 0.0
-
-
-def find_phones(text: str) -> Iterator[Span]:
-    for m in PHONE_RUN.finditer(text):
-        start = m.start()
-        prev = text[start - 1] if start > 0 else " "
-        if prev.isalnum() or prev in "$€£¥_" or (prev in "-/#:." and start > 1 and text[start - 2].isalnum()):
-            continue
-        # Split the run at spaces into tokens; the phone is the longest token window that reads as one.
-        tokens: list[tuple[int, int]] = []
-        pos = start
-        for part in m.group().split(" "):
-            if part:
-                tokens.append((pos, pos + len(part)))
-            pos += len(part) + 1
-        i = 0
-        while i < len(tokens):
-            best = None
-            for j in range(min(len(tokens), i + _MAX_TOKENS), i, -1):
-                s, e = tokens[i][0], tokens[j - 1][1]
-                while e > s and (text[e - 1] in ".-(" or text[e - 1] == ")" and text.count(")", s, e) > text.count("(", s, e)):
-                    e -= 1
-                if text[s] == ")":
-                    break
-                candidate = text[s:e]
-                if candidate.count("(") != candidate.count(")") or _alnum_at(text, e):
-                    continue
-                score = _phone_score(text, s, candidate)
-                if score:
-                    best = (j, Span("PHONE_NUMBER", s, e, score))
-                    break
-            if best is None:
-                i += 1
-                continue
-            i = best[0]
-            yield best[1]
-    for m in VANITY.finditer(text):
-        start, end = m.span()
-        if _alnum_at(text, start - 1) or _alnum_at(text, end):
-            continue
-        if sum(c.isupper() for c in m.group()) >= 3:
-            yield Span("PHONE_NUMBER", start, end, 0.6)
 
 
 # -- the pass -------------------------------------------------------------------------------------------------
@@ -440,10 +311,10 @@ class PatternPass:
 
 def protected_spans(text: str) -> list[tuple[int, int]]:
     """Spans that are never PII in this domain (claim ids, amounts, plain dates, currencies, tokens)."""
-    spans = [m.span() for m in PROTECTED.finditer(text) if _bounded(text, *m.span()) or text[m.start()] in "$€£¥<"]
+    spans = [m.span() for m in PROTECTED.finditer(text) if bounded(text, *m.span()) or text[m.start()] in "$€£¥<"]
     spans += list(find_dates(text))
     for m in PRODUCT.finditer(text):
         end = m.end()
-        if not _alnum_at(text, m.start() - 1) and (end == len(text) or text[end] in " \t\n.,;:!?)"):
+        if not alnum_at(text, m.start() - 1) and (end == len(text) or text[end] in " \t\n.,;:!?)"):
             spans.append(m.span())
     return spans

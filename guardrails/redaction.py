@@ -13,36 +13,34 @@ loop with that budget.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
-
-from pydantic import BaseModel
 
 from guardrails.name_lexicon import person_misread_as_place, reads_as_role
 from guardrails.nlp import NerPass
 from guardrails.pii_lexicon import ORG_SUFFIXES
 from guardrails.recognizers import PatternPass, Span, SpanMask, protected_spans
 from guardrails.redaction_addresses import extend_postcodes, find_addresses
+from guardrails.redaction_cache import CacheKey, ResultCache, cache_key
 from guardrails.redaction_orgs import organisation_ranges
 from guardrails.redaction_fields import TOKEN, field_kind, whole_value
+from guardrails.redaction_name_guards import introduced_as_thing, reads_as_person
 from guardrails.redaction_names import (
     coordinated_names,
     extend_names,
     find_rare_capitalised,
     find_structured_names,
-    introduced_as_thing,
     names_from_emails,
     propagate,
-    reads_as_person,
     trim_names,
-    truecase,
 )
 from guardrails.redaction_jsonl import RedactInputError, redact_jsonl  # noqa: F401  (re-exported for the CLI)
+# The result types stay importable from here: the gate, the CLI, the JSONL reader and the tests import them so.
+from guardrails.redaction_results import Entity, RedactedText, RedactionRefused, replace_entities  # noqa: F401
+from guardrails.redaction_truecase import truecase
 from guardrails.text_normalize import NormalizedText, normalize
 
 if TYPE_CHECKING:
@@ -57,30 +55,6 @@ MAX_CHARS = 50_000  # about 12 pages; longer documents are refused, never half-r
 BUDGET_S = 10.0  # per call; NER costs ~0.1 ms a token, so MAX_CHARS takes a few seconds on a busy core
 
 _CACHE_SIZE = 4096
-
-
-class RedactionRefused(RuntimeError):
-    """A text was not redacted (too long, or analysis ran past its time budget): treat it as unsafe to pass on."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason  # "too_large" or "over_budget"
-
-
-class Entity(BaseModel):
-    """One PII finding; `start`/`end` index the input text."""
-
-    type: str
-    start: int
-    end: int
-    score: float
-
-
-class RedactedText(BaseModel):
-    """Redacted text plus the entities found in the input text."""
-
-    text: str
-    entities: list[Entity]
 
 
 def _resolve_overlaps(spans: Sequence[Span], length: int) -> list[Span]:
@@ -116,7 +90,7 @@ class _Pending:
     """One text on its way through analysis: normalised, pattern spans first, then NER and name structure."""
 
     index: int
-    key: tuple[bytes, str]
+    key: CacheKey
     norm: NormalizedText
     cased: str  # the normalised text with all-caps / all-lower lines truecased (same length)
     spans: list[Span]
@@ -145,9 +119,7 @@ class Redactor:
         self._patterns = PatternPass(self._entities | ({"EMAIL_ADDRESS"} if "PERSON" in self._entities else set()))
         ner_types = self._entities & NER_ENTITIES
         self._ner = NerPass(ner_types) if ner_types else None
-        self._cache: OrderedDict[tuple[bytes, str], tuple[Entity, ...]] = OrderedDict()
-        self._cache_size = cache_size
-        self._cache_lock = threading.Lock()
+        self._cache = ResultCache(cache_size)
         self.max_chars = max_chars
         self.budget_s = budget_s
 
@@ -177,8 +149,8 @@ class Redactor:
         pending: list[_Pending] = []
         for i, (text, field) in enumerate(items):
             kind = field_kind(field)
-            key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), kind)
-            cached = self._cache_get(key)
+            key = cache_key(text, kind)
+            cached = self._cache.get(key)
             if cached is not None:
                 results[i] = list(cached)
                 continue
@@ -226,7 +198,7 @@ class Redactor:
                 if s.type in self._entities
                 for start, end in [job.norm.to_original(s.start, s.end)]
             )
-            self._cache_put(job.key, entities)
+            self._cache.put(job.key, entities)
             results[job.index] = list(entities)
         self._check(deadline)
         return results
@@ -275,23 +247,6 @@ class Redactor:
             raise RedactionRefused(
                 "over_budget", "redaction ran past its time budget; the text was not passed on (fail closed)"
             )
-
-    def _cache_get(self, key: tuple[bytes, str]) -> tuple[Entity, ...] | None:
-        if not self._cache_size:
-            return None
-        with self._cache_lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-            return hit
-
-    def _cache_put(self, key: tuple[bytes, str], entities: tuple[Entity, ...]) -> None:
-        if not self._cache_size:
-            return
-        with self._cache_lock:
-            self._cache[key] = entities
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
 
     # -- replacement ----------------------------------------------------------------------------------------
 
@@ -413,17 +368,6 @@ def _strings(value: Any) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [s for v in value for s in _strings(v)]
     return []
-
-
-def replace_entities(text: str, entities: Sequence[Entity], vault: RunVault | None) -> str:
-    out: list[str] = []
-    pos = 0
-    for e in entities:
-        out.append(text[pos : e.start])
-        out.append(vault.tokenize(e.type, text[e.start : e.end]) if vault is not None else f"<{e.type}>")
-        pos = e.end
-    out.append(text[pos:])
-    return "".join(out)
 
 
 _default: Redactor | None = None

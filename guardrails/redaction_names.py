@@ -1,11 +1,11 @@
-"""Names found from the structure of a text, where NER alone misses them; plus the truecasing NER needs.
+"""Names found from the structure of a text, where NER alone misses them.
 
 NER runs on the whole text (guardrails/nlp.py); these rules add what a statistical model misses in claims and
 support text: names after a title, role word, greeting or closing ("Dear Mr. Okafor", "Regards,\\nSarah Connor"),
 in `Name:`-style fields and headers, after "my name is"; names that repeat an email address's local part
-("emilie.nielsen@..."); and every further mention of a name already found. Lines written all in upper or all
-in lower case are truecased first (same length, so offsets hold) because capitalisation is the signal NER and
-these rules read.
+("emilie.nielsen@..."); and every further mention of a name already found. These rules read capitalisation, so
+they run on truecased text (`guardrails/redaction_truecase.py`); what must not count as a name is judged in
+`guardrails/redaction_name_guards.py`.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Iterable, Iterator, Sequence
 
 import re2
 
-from guardrails.name_lexicon import english_not_name, reads_as_full_name, reads_as_rare_name
+from guardrails.name_lexicon import english_not_name, reads_as_rare_name
 from guardrails.nlp import camel_case
 from guardrails.pii_lexicon import (
     COMMON_INITIAL,
@@ -26,6 +26,8 @@ from guardrails.pii_lexicon import (
     STOP_WORDS,
 )
 from guardrails.recognizers import Span, SpanMask, compile_re2
+from guardrails.redaction_name_guards import names_despite_determiner
+from guardrails.redaction_truecase import WORD, truecase  # noqa: F401  (truecase re-exported: the tests import it here)
 
 _NAME = r"(\p{Lu}[\p{L}'’\-]*\p{L}(?:[ \t]+(?:\p{Lu}\.|\p{Lu}[\p{L}'’\-]*\p{L})){0,3})"
 # Cues that make the next capitalised words a name whatever NER thinks ("My name is Stefania", "Dear Ms. Daria").
@@ -73,7 +75,6 @@ NAME_LINE = compile_re2(
     r"de|da|di|van|von|der|den|del|della|le|la|du|dos|das|bin|ibn|al|el|ter|ten)){1,3})[ \t]*(?:\n|$)"
 )
 SIGNATURE = compile_re2(r"(?:^|\n)--[ \t]*\n[ \t]*" + _NAME)
-WORD = compile_re2(r"[\p{L}][\p{L}'’\-]*")
 
 
 @lru_cache(maxsize=32)
@@ -330,37 +331,6 @@ def find_rare_capitalised(
         i = j + 1
 
 
-def truecase(text: str) -> str:
-    """`text` with lines written all upper or all lower case title-cased (function words kept); same length."""
-    if not any(c.isalpha() for c in text):
-        return text
-    out: list[str] = []
-    for line in text.split("\n"):
-        letters = [c for c in line if c.isalpha()]
-        if len(letters) >= 4 and (all(c.isupper() for c in letters) or all(c.islower() for c in letters)):
-            line = _title_words(line)
-        out.append(line)
-    return "\n".join(out)
-
-
-def _title_words(line: str) -> str:
-    chars = [c.lower() if len(c.lower()) == 1 else c for c in line]
-    for m in WORD.finditer(line):
-        word = m.group().lower()
-        if line[m.start()].isupper() and (len(word) <= 2 or not any(v in word for v in "aeiouyäöüåéèáíóú")):
-            chars[m.start() : m.end()] = list(m.group())  # "PRTN", "SRS", "NY": abbreviations stay upper case
-            continue
-        if word in STOP_WORDS or word in COMMON_INITIAL:
-            continue
-        first = chars[m.start()].upper()
-        if len(first) == 1:
-            chars[m.start()] = first
-    return "".join(chars)
-
-
-_GLUED_SUFFIXES = ("inc", "ltd", "corp", "limited", "llc", "plc", "group", "holdings", "company")
-
-
 def trim_names(text: str, spans: Sequence[Span]) -> list[Span]:
     """PERSON spans without the role and cue words NER sometimes includes ("Claimant Maria Gonzalez")."""
     out: list[Span] = []
@@ -372,62 +342,3 @@ def trim_names(text: str, spans: Sequence[Span]) -> list[Span]:
             span = Span("PERSON", trimmed[0], trimmed[1], span.score)
         out.append(span)
     return out
-
-
-# Things a person makes or performs: "the Hanson novel", "a Dylan concert" name their author, not a brand.
-CREATIVE_WORKS = frozenset(
-    """novel novels book books concert concerts song songs album albums record film films movie movies play plays
-    poem poems lyrics biography memoir painting paintings sculpture tour opera symphony documentary""".split()
-)
-
-
-def names_despite_determiner(text: str, start: int, end: int) -> bool:
-    """A capitalised run after "a"/"the" that still names a person: a full name from the name lexicon, or the
-    author of the work the next word names."""
-    run = text[start:end].split()
-    following = text[end : end + 16].split()
-    if following and following[0].lower().strip(".,!?") in CREATIVE_WORKS and len(run) <= 3:
-        return True
-    return reads_as_full_name(run)
-
-
-PERSON_NOUNS = frozenset(
-    """customer claimant policyholder insured caller beneficiary payee patient tenant homeowner driver witness
-    guardian adjuster spouse husband wife son daughter mother father brother sister friend neighbour neighbor
-    colleague landlord cardholder kid child partner player singer songwriter actor actress author commenter boss
-    manager founder founders cousin uncle aunt grandmother grandfather boyfriend girlfriend""".split()
-)
-
-
-def introduced_as_thing(text: str, start: int, end: int | None = None) -> bool:
-    """"the damaged MacBook Air", "a Hanson novel": a determiner (and maybe an adjective) introduces a thing.
-
-    "my friend John" stays a name: the word between is a person noun."""
-    before = text[max(0, start - 40) : start].split()
-    if not before or (end is not None and names_despite_determiner(text, start, end)):
-        return False
-    if before[-1].lower() in NOT_BEFORE_NAME:
-        return True
-    return (
-        len(before) >= 2
-        and before[-1].isalpha()
-        and before[-1].islower()
-        and before[-1] not in PERSON_NOUNS
-        and before[-1] not in STOP_WORDS
-        and before[-2].lower() in NOT_BEFORE_NAME - {"as"}
-    )
-
-
-def reads_as_person(value: str) -> bool:
-    """False for a "name" that reads as a company or a code: glued or listed company suffixes, vowel-less
-    abbreviations, camelCase brands, digits ("GASLOG PRTN CUM RED", "Asahi NetInc", "Groupinc")."""
-    words = [w.strip(".,()'’\"") for w in value.split()]
-    for w in words:
-        lowered = w.lower()
-        if not w or any(c.isdigit() for c in w) or lowered in ORG_SUFFIXES or camel_case(w):
-            return False
-        if any(lowered.endswith(x) and len(lowered) > len(x) + 2 for x in _GLUED_SUFFIXES):
-            return False
-        if w.isupper() and len(w) > 1 and not any(v in lowered for v in "aeiouyäöüåéèáíóú"):
-            return False
-    return bool(words) and not (len(words) > 3 and any(w.isupper() and len(w) > 1 for w in words))

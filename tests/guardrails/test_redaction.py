@@ -8,17 +8,9 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from guardrails.redaction import Entity, RedactInputError, Redactor, get_redactor, redact_jsonl
+from guardrails.redaction import Entity, RedactInputError, Redactor, redact_jsonl
 from guardrails.vault import Vault
-
-
-@pytest.fixture(scope="module")
-def redactor() -> Redactor:
-    return get_redactor()
-
-
-def _found(redactor: Redactor, text: str) -> list[tuple[str, str]]:
-    return [(e.type, text[e.start : e.end]) for e in redactor.analyze(text)]
+from redaction_findings import found as _found
 
 
 @pytest.mark.parametrize(

@@ -5,17 +5,8 @@ import pytest
 
 from guardrails.name_lexicon import person_misread_as_place, reads_as_full_name
 from guardrails.recognizers import find_birth_dates
-from guardrails.redaction import Redactor, get_redactor
 from guardrails.redaction_orgs import organisation_ranges
-
-
-@pytest.fixture(scope="module")
-def redactor() -> Redactor:
-    return get_redactor()
-
-
-def _found(redactor: Redactor, text: str) -> list[tuple[str, str]]:
-    return [(e.type, text[e.start : e.end]) for e in redactor.analyze(text)]
+from redaction_findings import found as _found
 
 
 def test_the_lexicon_knows_names_from_many_countries_but_not_common_words_or_town_shapes():

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from guardrails.recognizers import PatternPass, protected_spans
-from guardrails.redaction import Redactor, RedactionRefused, get_redactor
+from guardrails.redaction import Redactor, RedactionRefused
 from guardrails.redaction_addresses import find_addresses
 from guardrails.redaction_names import (
     find_rare_capitalised,
@@ -17,15 +17,7 @@ from guardrails.redaction_names import (
     truecase,
 )
 from guardrails.text_normalize import normalize
-
-
-@pytest.fixture(scope="module")
-def redactor() -> Redactor:
-    return get_redactor()
-
-
-def _found(redactor: Redactor, text: str) -> list[tuple[str, str]]:
-    return [(e.type, text[e.start : e.end]) for e in redactor.analyze(text)]
+from redaction_findings import found as _found
 
 
 @pytest.mark.parametrize(

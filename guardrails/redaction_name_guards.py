@@ -1,0 +1,69 @@
+"""Guards against false names: a capitalised run that reads as a thing ("the damaged MacBook Air"), a company or
+a code ("GASLOG PRTN CUM RED", "Asahi NetInc") rather than a person, and the exceptions that still name one
+("a Dylan concert", a full name from the name lexicon)."""
+from __future__ import annotations
+
+from guardrails.name_lexicon import reads_as_full_name
+from guardrails.nlp import camel_case
+from guardrails.pii_lexicon import NOT_BEFORE_NAME, ORG_SUFFIXES, STOP_WORDS
+
+_GLUED_SUFFIXES = ("inc", "ltd", "corp", "limited", "llc", "plc", "group", "holdings", "company")
+
+
+# Things a person makes or performs: "the Hanson novel", "a Dylan concert" name their author, not a brand.
+CREATIVE_WORKS = frozenset(
+    """novel novels book books concert concerts song songs album albums record film films movie movies play plays
+    poem poems lyrics biography memoir painting paintings sculpture tour opera symphony documentary""".split()
+)
+
+
+def names_despite_determiner(text: str, start: int, end: int) -> bool:
+    """A capitalised run after "a"/"the" that still names a person: a full name from the name lexicon, or the
+    author of the work the next word names."""
+    run = text[start:end].split()
+    following = text[end : end + 16].split()
+    if following and following[0].lower().strip(".,!?") in CREATIVE_WORKS and len(run) <= 3:
+        return True
+    return reads_as_full_name(run)
+
+
+PERSON_NOUNS = frozenset(
+    """customer claimant policyholder insured caller beneficiary payee patient tenant homeowner driver witness
+    guardian adjuster spouse husband wife son daughter mother father brother sister friend neighbour neighbor
+    colleague landlord cardholder kid child partner player singer songwriter actor actress author commenter boss
+    manager founder founders cousin uncle aunt grandmother grandfather boyfriend girlfriend""".split()
+)
+
+
+def introduced_as_thing(text: str, start: int, end: int | None = None) -> bool:
+    """"the damaged MacBook Air", "a Hanson novel": a determiner (and maybe an adjective) introduces a thing.
+
+    "my friend John" stays a name: the word between is a person noun."""
+    before = text[max(0, start - 40) : start].split()
+    if not before or (end is not None and names_despite_determiner(text, start, end)):
+        return False
+    if before[-1].lower() in NOT_BEFORE_NAME:
+        return True
+    return (
+        len(before) >= 2
+        and before[-1].isalpha()
+        and before[-1].islower()
+        and before[-1] not in PERSON_NOUNS
+        and before[-1] not in STOP_WORDS
+        and before[-2].lower() in NOT_BEFORE_NAME - {"as"}
+    )
+
+
+def reads_as_person(value: str) -> bool:
+    """False for a "name" that reads as a company or a code: glued or listed company suffixes, vowel-less
+    abbreviations, camelCase brands, digits ("GASLOG PRTN CUM RED", "Asahi NetInc", "Groupinc")."""
+    words = [w.strip(".,()'’\"") for w in value.split()]
+    for w in words:
+        lowered = w.lower()
+        if not w or any(c.isdigit() for c in w) or lowered in ORG_SUFFIXES or camel_case(w):
+            return False
+        if any(lowered.endswith(x) and len(lowered) > len(x) + 2 for x in _GLUED_SUFFIXES):
+            return False
+        if w.isupper() and len(w) > 1 and not any(v in lowered for v in "aeiouyäöüåéèáíóú"):
+            return False
+    return bool(words) and not (len(words) > 3 and any(w.isupper() and len(w) > 1 for w in words))
