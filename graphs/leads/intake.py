@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from graphs.intake import tokenize_fields
+from graphs.intake import escape_tokens, tokenize_fields
 
 _CONTACT_PII = {"name": "PERSON", "email": "EMAIL_ADDRESS", "phone": "PHONE_NUMBER"}
 
@@ -39,6 +39,6 @@ def prepare_lead(run_id: str, payload: dict[str, Any], vault: Any, redactor: Any
     contact, count = tokenize_fields(event.contact.model_dump(), _CONTACT_PII, run_vault)
     record = event.model_dump(exclude={"contact", "message"})
     record["contact"] = contact
-    message = redactor.redact_text(event.message, vault=run_vault) if event.message else None
+    message = redactor.redact_text(escape_tokens(event.message), vault=run_vault) if event.message else None
     return {"run_id": run_id, "lead": record, "message": message.text if message else "",
             "intake_redactions": count + (len(message.entities) if message else 0), "reasons": [], "calls": []}
