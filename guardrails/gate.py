@@ -13,6 +13,7 @@ import functools
 import logging
 import time
 import weakref
+from decimal import Decimal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,8 +83,9 @@ def _small(raw: Any) -> bool:
     args = raw.get("args") if isinstance(raw, dict) else None
     if not isinstance(args, dict) or len(args) > 16:
         return False
-    return all((isinstance(v, str) and len(v) <= INLINE_TEXT_CHARS) or isinstance(v, (int, float, bool)) or v is None
-               for v in args.values())
+    # Numbers arrive as Decimal from the bus (request_limits.parse_bounded keeps money exact).
+    return all((isinstance(v, str) and len(v) <= INLINE_TEXT_CHARS) or isinstance(v, (int, float, Decimal, bool))
+               or v is None for v in args.values())
 
 
 def effect_key(request: ToolCallRequest) -> str:

@@ -311,3 +311,33 @@ def test_the_claimant_is_greeted_by_name_and_nobody_else_gets_the_name(tmp_path:
     for channel, to in (("email", "ops@northwind.example"), ("staff", "claims-adjusters")):
         other = gate.check(send(channel, to)).decision
         assert other.decision == "allow" and "Pat Doe" not in other.args["body"] and token in other.args["body"]
+
+
+async def test_a_structured_call_from_the_bus_is_judged_on_the_loop_and_text_goes_to_a_worker(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bodies from the bus carry amounts as Decimal (request_limits.parse_bounded): a payment must still count as
+    a short structured call (a thread hop costs more than its judging); a long text must leave the loop."""
+    import asyncio
+
+    from guardrails.request_limits import parse_bounded
+
+    async def paid(tool, args, key, run_id):
+        return {"status": "paid", "payment_id": "PAY-1"} if tool == "payments.issue" else {"status": "queued"}
+
+    hops: list[str] = []
+    real_to_thread = asyncio.to_thread
+
+    async def counting_to_thread(fn, *args, **kwargs):
+        hops.append(getattr(fn, "__name__", type(fn).__name__))
+        return await real_to_thread(fn, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "to_thread", counting_to_thread)
+    gate = make_gate(tmp_path, call_tool=paid)
+    reply = await gate.handle(parse_bounded(json.dumps(payment(amount=120.0)).encode()))
+    assert reply.decision.decision == "allow" and hops == []
+    letter = {**payment(), "tool": "notifications.send",
+              "args": {"channel": "email", "to": "pat@example.com", "subject": "Your claim",
+                       "body": "Dear Pat Lee, your claim was approved and will be paid this week. " * 3},
+              "provenance": {}}
+    await gate.handle(parse_bounded(json.dumps(letter).encode()))
+    assert hops, "a call with free text was judged on the event loop"
