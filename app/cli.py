@@ -122,7 +122,11 @@ def up(port: int = typer.Option(8080, help="HTTP port for the staff API"),
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if not starting.done():  # SIGTERM while still starting (e.g. waiting for the bus): stop at once
-            starting.cancel()
+            # Python 3.11's wait_for (inside nats-py's connect) can swallow a cancel that lands as a connect
+            # attempt finishes: cancel again until the start has really stopped.
+            while not starting.done():
+                starting.cancel()
+                await asyncio.wait({starting}, timeout=1.0)
             await asyncio.gather(starting, return_exceptions=True)
             await warden.stop()
             typer.echo("warden: stopped before it was up")
