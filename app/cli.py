@@ -137,12 +137,12 @@ def up(port: int = typer.Option(8080, help="HTTP port for the staff API"),
             if roles == ("admin",):
                 typer.echo(f"warden: bus ready at {warden.creds.url}: streams and consumers created")
                 return
-            from serving.health import start_health_server
+            from api.server import start_api_server
 
-            server = await start_health_server(warden, port)
+            server = await start_api_server(warden, port)  # the staff API and console (api/)
             typer.echo(f"warden up: roles={','.join(roles)} bus={warden.creds.url.rsplit('@', 1)[-1]} http=127.0.0.1:{port}")
             await stop.wait()
-            server.close()
+            await server.close()
         finally:
             await warden.stop()
         typer.echo("warden: stopped")
@@ -156,7 +156,7 @@ def up(port: int = typer.Option(8080, help="HTTP port for the staff API"),
 @app.command()
 def init(out: Path = typer.Option(Path("secrets"), "--out", help="folder for one credential file per role (0700)"),
          url: str = typer.Option("nats://127.0.0.1:4222", help="the bus every role connects to"),
-         listen: str = typer.Option("127.0.0.1:4222", help="where the nats-server listens"),
+         listen: Optional[str] = typer.Option(None, help="where the nats-server listens (default: --url's host:port)"),
          store: Path = typer.Option(Path("nats-data"), help="the nats-server's JetStream store folder")) -> None:
     """Create every role's credential (admin, ingest, gate, tools, runtime) and the nats-server config for them.
 
@@ -166,6 +166,14 @@ def init(out: Path = typer.Option(Path("secrets"), "--out", help="folder for one
 
     if out.exists() and any(out.glob("*.json")):
         fail(f"{out} already holds credentials; remove them first (rotating means restarting every component)", 1)
+    if listen is None:  # the server listens where the roles will connect
+        from urllib.parse import urlsplit
+
+        try:
+            where = urlsplit(url)
+            listen = f"{where.hostname or '127.0.0.1'}:{where.port or 4222}"
+        except ValueError as exc:
+            fail(f"--url {url!r} is not a nats:// URL: {exc}")
     creds = generate(url, tuple(packages()))
     paths = write_all(creds, out)
     conf = _write_nats_config(creds, out / "nats-server.conf", listen=listen, store=store)

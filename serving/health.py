@@ -1,4 +1,5 @@
-"""The minimal HTTP surface of `warden up`: liveness and run counters (the full staff API comes later)."""
+"""Metrics sources for `/metrics`, and a dependency-free health server (`warden up` serves the full staff API,
+api/server.py, which reuses `metric_lines`)."""
 from __future__ import annotations
 
 import asyncio
@@ -33,6 +34,16 @@ def registered_metric_lines() -> list[str]:
     return lines
 
 
+def metric_lines(warden: Any) -> list[str]:
+    """The runtime's counters plus every registered source: what `/metrics` serves (here and in api/)."""
+    runtime = getattr(warden, "runtime", None)
+    host = runtime.host if runtime else None
+    return [f"warden_live_actors {host.live_actors if host else 0}",
+            f"warden_runs_total {len(host.outcomes) if host else 0}",
+            f"warden_actor_restarts_total {host.supervisor.restarts if host else 0}",
+            *registered_metric_lines()]
+
+
 async def start_health_server(warden: Any, port: int) -> asyncio.AbstractServer:
     """`/healthz` and `/metrics` on loopback, with no dependencies beyond asyncio."""
 
@@ -44,13 +55,7 @@ async def start_health_server(warden: Any, port: int) -> asyncio.AbstractServer:
         if path == "/healthz":
             status, body, ctype = 200, json.dumps({"status": "ok", "roles": list(warden.roles)}), "application/json"
         elif path == "/metrics":
-            runtime = getattr(warden, "runtime", None)
-            host = runtime.host if runtime else None
-            lines = [f"warden_live_actors {host.live_actors if host else 0}",
-                     f"warden_runs_total {len(host.outcomes) if host else 0}",
-                     f"warden_actor_restarts_total {host.supervisor.restarts if host else 0}",
-                     *registered_metric_lines()]
-            status, body, ctype = 200, "\n".join(lines) + "\n", "text/plain; version=0.0.4"
+            status, body, ctype = 200, "\n".join(metric_lines(warden)) + "\n", "text/plain; version=0.0.4"
         else:
             status, body, ctype = 404, json.dumps({"error": f"no route {path}"}), "application/json"
         data = body.encode()

@@ -1,0 +1,36 @@
+"""Operations: liveness, readiness (bus, policy, model) and Prometheus metrics."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from api.context import ApiContext, get_ctx
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="The process is alive")
+async def healthz(ctx: ApiContext = Depends(get_ctx)) -> dict:
+    return {"status": "ok", "roles": list(ctx.roles)}
+
+
+@router.get("/readyz", summary="Bus, policy and model are ready (503 naming what is not)",
+            responses={503: {"description": "a component is not ready"}})
+async def readyz(ctx: ApiContext = Depends(get_ctx)) -> JSONResponse:
+    checks = ctx.readiness()
+    ready = all(checks.values())
+    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
+                        status_code=200 if ready else 503)
+
+
+@router.get("/metrics", summary="Prometheus text", response_class=PlainTextResponse)
+async def metrics(ctx: ApiContext = Depends(get_ctx)) -> PlainTextResponse:
+    pending = await asyncio.to_thread(ctx.approvals.list, "pending")
+    lines = list(ctx.metric_lines())
+    lines.append(f"warden_approvals_pending {len(pending)}")
+    oldest = max((time.time() - a.created_at for a in pending), default=0.0)
+    lines.append(f"warden_approvals_oldest_pending_age_seconds {oldest:.3f}")
+    return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
