@@ -7,6 +7,8 @@ import time
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from guardrails.contracts import Principal
+from api.auth import person
 from api.context import ApiContext, get_ctx
 
 router = APIRouter(tags=["operations"])
@@ -34,3 +36,8 @@ async def metrics(ctx: ApiContext = Depends(get_ctx)) -> PlainTextResponse:
     oldest = max((time.time() - a.created_at for a in pending), default=0.0)
     lines.append(f"warden_approvals_oldest_pending_age_seconds {oldest:.3f}")
     return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+
+
+@router.get("/v1/me", summary="Who the bearer token belongs to", tags=["auth"])
+async def me(who: Principal = Depends(person)) -> dict:
+    return {"id": who.id, "roles": who.roles}
