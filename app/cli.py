@@ -72,26 +72,34 @@ def _lines(source: str) -> list[str]:
 @app.command()
 def demo(llm: str = typer.Option("local", help="local | scripted | a LiteLLM model name"),
          count: Optional[int] = typer.Option(None, min=1, help="only the first N sample claims"),
-         graph: Optional[str] = typer.Option(None, help="which graph's sample events (default: the claims)")) -> None:
-    """Run the sample claims end to end on the embedded bus, gate and tools."""
-    from app.demo import find_graph, run_demo
+         graph: Optional[str] = typer.Option(None, help="which graph's sample events (default: the claims)"),
+         all_graphs: bool = typer.Option(False, "--all", help="every registered graph's samples together, one table each")) -> None:
+    """Run the sample claims (or a graph's samples, or all of them) end to end on the embedded bus, gate and tools."""
+    from app.demo import find_graph, run_demos
+    from graphs.registry import select
 
     try:
-        package = find_graph(graph)
+        packages = list(select().values()) if all_graphs else [find_graph(graph)]
     except ValueError as exc:
         fail(str(exc))
     settings = Settings(llm=llm, data_dir=Settings().data_dir / "demo")
     model = None
-    if llm == "scripted":
+    asking = [p for p in packages if p.uses_model]
+    if not asking or llm == "scripted":
         from serving.accounting import AccountingModel
         from serving.scripted import ScriptedModel
 
-        if package.scripted is None:
-            fail(f"graph {package.name} ships no scripted model; use --llm local or a model name")
-        model = AccountingModel(ScriptedModel(package.scripted, name="scripted-hostile"), backend="scripted")
-        typer.echo("note: --llm scripted uses a scripted model that obeys injected instructions (no real inference)")
+        if not asking:  # deterministic graphs: no model is started, whatever --llm says
+            model = AccountingModel(ScriptedModel(lambda request: "{}", name="none"), backend="none")
+            typer.echo(f"note: no model is asked by {', '.join(p.name for p in packages)}; no LLM is started")
+        elif len(asking) > 1 or asking[0].scripted is None:
+            fail(f"--llm scripted serves one graph's script; {', '.join(p.name for p in asking)} ask a model: "
+                 "use --llm local or a model name")
+        else:
+            model = AccountingModel(ScriptedModel(asking[0].scripted, name="scripted-hostile"), backend="scripted")
+            typer.echo("note: --llm scripted uses a scripted model that obeys injected instructions (no real inference)")
     try:
-        asyncio.run(run_demo(settings, count=count, model=model, graph=package.name))
+        asyncio.run(run_demos(settings, packages, count=count, model=model))
     except Exception as exc:  # surface startup failures as one line
         fail(f"demo failed: {type(exc).__name__}: {exc}", 1)
 

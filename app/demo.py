@@ -58,47 +58,62 @@ async def run_demo(settings: Settings, *, count: int | None = None, model=None, 
                    timeout_s: float = 600.0, graph: str | None = None) -> dict[str, Any]:
     """Publish a graph's sample events, wait for every run to end or wait on a human, print its table.
     Returns the summary."""
-    package = find_graph(graph)
-    events = load_samples(package, count)
-    noun = package.sample_noun
+    summaries = await run_demos(settings, [find_graph(graph)], count=count, model=model, out=out, timeout_s=timeout_s)
+    return next(iter(summaries.values()))
+
+
+async def run_demos(settings: Settings, packages: list[GraphPackage], *, count: int | None = None, model=None,
+                    out: TextIO = sys.stdout, timeout_s: float = 600.0) -> dict[str, dict[str, Any]]:
+    """Several graphs' samples at once on one Warden (`warden demo --all`): every event is published, then each
+    graph prints its own table. Returns each graph's summary."""
+    samples = {p.name: load_samples(p, count) for p in packages}
+    total = sum(len(events) for events in samples.values())
     demo_dir = settings.data_dir
     if (demo_dir / "nats").exists() and not settings.nats_url:
         shutil.rmtree(demo_dir, ignore_errors=True)  # a fresh bus and ledger each demo
-    print(f"warden demo: {len(events)} {noun}, state under {demo_dir}/", file=out)
+    print(f"warden demo: " + ", ".join(f"{len(samples[p.name])} {p.sample_noun}" for p in packages)
+          + f", state under {demo_dir}/", file=out)
     t0 = time.perf_counter()
-    async with Warden(settings, model=model, graphs=[package.name]) as warden:
+    summaries: dict[str, dict[str, Any]] = {}
+    async with Warden(settings, model=model, graphs=[p.name for p in packages]) as warden:
         print(f"  bus: nats-server {'at ' + settings.nats_url if settings.nats_url else '(embedded)'}; "
               f"policy engine: {warden.gate.engine.name} {warden.gate.engine.bundle[:19]}; model: {_model_label(warden.model)}", file=out)
-        outcomes: dict[str, dict[str, Any]] = {}
+        outcomes: dict[tuple[str, str], dict[str, Any]] = {}
         done = asyncio.Event()
         nc = await connect(warden.creds, "ingest")  # the event source: may publish triggers and watch runs.completed
 
         async def on_completed(msg) -> None:
             data = json.loads(msg.data)
-            outcomes[data["key"]] = data
-            if len(outcomes) >= len(events):
+            outcomes[(data.get("graph", ""), data["key"])] = data
+            if len(outcomes) >= total:
                 done.set()
 
         await nc.subscribe(RUNS_COMPLETED_SUBJECT, cb=on_completed)
         js = nc.jetstream()
         event_key = warden.role_creds["ingest"].secret("event_key") if "ingest" in warden.role_creds else None
-        for event in events:
-            # PII sealed at rest: only the routing key stays readable in the EVENTS stream
-            body = ingest_payload(event, event_key, [package.key_field, *package.clear_fields])
-            await js.publish(package.trigger, json.dumps(body).encode(), headers={"Nats-Msg-Id": _msg_id(package, event)})
-        print(f"  published {len(events)} events on {package.trigger}; waiting for runs...", file=out)
+        for package in packages:
+            for event in samples[package.name]:
+                # PII sealed at rest: only the routing key stays readable in the EVENTS stream
+                body = ingest_payload(event, event_key, [package.key_field, *package.clear_fields])
+                await js.publish(package.trigger, json.dumps(body).encode(), headers={"Nats-Msg-Id": _msg_id(package, event)})
+            print(f"  published {len(samples[package.name])} events on {package.trigger}", file=out)
+        print("  waiting for runs...", file=out)
         try:
             await asyncio.wait_for(done.wait(), timeout=timeout_s)
         except asyncio.TimeoutError:
-            print(f"  timed out after {timeout_s:.0f}s with {len(outcomes)}/{len(events)} runs finished", file=out)
-        details = {o.key: o for o in warden.runtime.host.outcomes}
-        summary = (package.print_table or _print_runs)(events, details, warden, out)
-        summary["elapsed_s"] = round(time.perf_counter() - t0, 1)
-        summary["model"] = _model_stats(warden.model)
-        (package.print_totals or _print_totals)(summary, out)
-        _print_summary(summary, out)
+            print(f"  timed out after {timeout_s:.0f}s with {len(outcomes)}/{total} runs finished", file=out)
+        for package in packages:
+            if len(packages) > 1:
+                print(f"\n== {package.name} ({package.trigger})", file=out)
+            details = {o.key: o for o in warden.runtime.host.outcomes if o.graph == package.name}
+            summary = (package.print_table or _print_runs)(samples[package.name], details, warden, out)
+            summary["elapsed_s"] = round(time.perf_counter() - t0, 1)
+            summary["model"] = _model_stats(warden.model)
+            (package.print_totals or _print_totals)(summary, out)
+            summaries[package.name] = summary
+        _print_summary(summaries[packages[-1].name], out)
         await nc.drain()
-    return summary
+    return summaries
 
 
 def _model_label(model: Any) -> str:

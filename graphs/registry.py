@@ -14,7 +14,7 @@ from typing import Iterable
 
 from graphs.spec import GraphPackage, PackageError
 
-PACKAGES: tuple[str, ...] = ("graphs.claims", "graphs.leads")
+PACKAGES: tuple[str, ...] = ("graphs.claims", "graphs.leads", "graphs.replenishment")
 """The graph packages shipped in this repository (module paths, each exporting `PACKAGE`)."""
 
 ENTRY_POINT_GROUP = "warden.graphs"

@@ -81,6 +81,8 @@ class GraphPackage:
     print_table: Callable[[list[dict[str, Any]], dict[str, Any], Any, TextIO], dict[str, Any]] | None = None
     """(samples, outcomes by key, the running Warden, out) -> totals: the demo's table for this graph."""
     print_totals: Callable[[dict[str, Any], TextIO], None] | None = None
+    uses_model: bool = True
+    """False for a graph that never asks the model (deterministic code and tools): its demo needs no LLM."""
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):

@@ -33,7 +33,7 @@ from guardrails.redaction import RedactionRefused
 from guardrails.request_limits import plain_numbers
 from guardrails.gate_redaction import redact_for_record, reveal_facts
 from guardrails.vault import UnresolvableToken
-from tools.schemas import BUSINESS_KEYS, TOOL_ARGS
+from tools.schemas import BUSINESS_KEYS, MONEY_ARGS, TOOL_ARGS
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("warden.gate")
@@ -43,7 +43,7 @@ _REFUSED_CODES = frozenset(range(400, 500)) | {503}
 
 # Results of these tools are ids, enums and numbers by schema (tools/schemas.py): nothing to redact.
 STRUCTURED_RESULTS = frozenset({"payments.issue", "scoring.fraud_risk", "provisioning.reserve", "provisioning.release",
-                                "notifications.send", "tickets.update"})
+                                "notifications.send", "tickets.update", "scoring.demand_forecast", "purchasing.order"})
 
 ToolCaller = Callable[[str, dict[str, Any], str, str], Awaitable[dict[str, Any]]]
 """(tool, args, idempotency_key, run_id) -> result; raises tools.errors.ToolError subclasses."""
@@ -184,9 +184,10 @@ class Gate:
                                   + ", ".join(differ))
         key = effect_key(request)
         money: dict[str, Any] = {}
-        if request.tool == "payments.issue":
+        if request.tool in MONEY_ARGS:  # the amount argument, read exactly from the raw JSON
+            amount_arg, currency_arg = MONEY_ARGS[request.tool]
             try:
-                money = {"money": parse_amount(raw_args.get("amount"), args.get("currency")).as_input()}
+                money = {"money": parse_amount(raw_args.get(amount_arg), args.get(currency_arg)).as_input()}
             except MoneyError as exc:
                 money = {"money_error": exc.reason}
         approval_input = approval_input_for(self.approvals, request, args, key)
@@ -231,7 +232,13 @@ class Gate:
         counted = f"{principal.id}|{request.run.id}" if principal.id.startswith("agent:") else principal.id
         calls = self.store.count_call(counted, request.tool) if count_call else 0
         claim_ok = isinstance(claim_id, str)
-        return {
+        extra: dict[str, Any] = {}
+        if request.tool == "purchasing.order" and currency:  # today's spend, from the gate's store only
+            extra["supplier_day_spend_minor"], extra["day_spend_minor"] = self.store.spend_today(
+                str(args.get("supplier_id")), currency, excluding=key)
+        elif request.tool == "provisioning.release":  # who reserved it, as the gate recorded at reserve
+            extra["reservation"] = self.store.reservation_owner(str(args.get("reservation_id")))
+        return extra | {
             "claim_paid_minor": self.store.claim_paid_minor(claim_id, currency, excluding=key)
             if claim_ok and currency else 0,
             "claim_currencies": self.store.claim_currencies(claim_id, excluding=key) if claim_ok else [],
@@ -278,7 +285,7 @@ class Gate:
                 if judgement.decision.allowed and request is not None and request.approval_id:
                     judgement = self._spend_approval(request, judgement, key)
                 if held and not judgement.decision.allowed:
-                    self.store.release_payment(key)
+                    self._release(request, key)
             decision, real_args = judgement.decision, judgement.real_args
             judged = time.perf_counter()
             span.set_attribute("warden.tool", str(raw.get("tool", ""))[:100])
@@ -336,6 +343,8 @@ class Gate:
 
     def _claim_lock(self, request: ToolCallRequest | None) -> asyncio.Lock | contextlib.nullcontext:
         claim_id = request.args.get("claim_id") if request is not None and request.tool == "payments.issue" else None
+        if request is not None and request.tool == "purchasing.order":
+            claim_id = "purchasing.order"  # one order judged at a time: the day's spend is shared by all orders
         if not isinstance(claim_id, str):
             return contextlib.nullcontext()
         lock = self._claim_locks.get(claim_id)
@@ -346,6 +355,16 @@ class Gate:
     def _hold_payment(self, request: ToolCallRequest | None, key: str) -> bool:
         """Count a payment toward its claim before it is judged; True when this call placed the hold (and so
         releases it unless allowed)."""
+        if request is not None and request.tool == "purchasing.order":
+            try:
+                price = parse_amount(request.args.get("unit_price"), request.args.get("currency"))
+            except MoneyError:
+                return False
+            quantity = request.args.get("quantity")
+            if type(quantity) is not int or quantity < 1:
+                return False
+            return self.store.hold_spend(key, str(request.args.get("supplier_id")), price.amount_minor * quantity,
+                                         price.currency)
         if request is None or request.tool != "payments.issue":
             return False
         claim_id = request.args.get("claim_id")
@@ -382,6 +401,8 @@ class Gate:
     def _release(self, request: ToolCallRequest, key: str) -> None:
         if request.tool == "payments.issue":
             self.store.release_payment(key)
+        elif request.tool == "purchasing.order":
+            self.store.release_spend(key)
 
     def _remember_effect(self, request: ToolCallRequest, judgement: Judgement, result: Any, key: str,
                          facts: RunFacts | None, principal: Principal | None) -> None:
@@ -395,5 +416,12 @@ class Gate:
             # (An in-process caller with no bus, such as a unit test's LocalToolGateway, is trusted as it stands.)
             if (facts is None and principal is None) or (facts is not None and facts.key == args.get("claim_id")):
                 self.store.record_fraud(str(args.get("claim_id")), str(result["band"]), float(result.get("score", 0.0)))
+        elif request.tool == "purchasing.order" and judgement.money:
+            total = judgement.money["amount_minor"] * int(args.get("quantity", 0))
+            self.store.record_spend(key, str(args.get("supplier_id")), total, judgement.money["currency"])
         elif request.tool == "provisioning.reserve":
-            self.store.record_reservation(key, (principal or request.principal).id, int(args.get("quantity", 0)))
+            reservation = result.get("reservation_id") if isinstance(result, dict) else None
+            self.store.record_reservation(key, (principal or request.principal).id, int(args.get("quantity", 0)),
+                                          reservation if isinstance(reservation, str) else None)
+        elif request.tool == "provisioning.release":
+            self.store.record_release(str(args.get("reservation_id")))

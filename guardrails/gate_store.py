@@ -1,4 +1,5 @@
-"""The gate's own memory of past effects: totals paid per claim, units reserved, calls per minute.
+"""The gate's own memory of past effects: totals paid per claim, purchase spend per day, units reserved and
+who owns each reservation, calls per minute.
 
 Everything lives in one SQLite file (WAL), so gate processes that share the data folder share the state:
 the totals, the holds and the rate-limit counters hold across replicas of the gate, not only within one.
@@ -22,6 +23,11 @@ RATE_WINDOW_S = 60.0
 """The rate limit counts calls in this sliding window (data.rate_limit.calls_per_minute)."""
 
 
+def utc_day(now: float | None = None) -> str:
+    """The gate's day for daily limits: UTC, from its own clock."""
+    return time.strftime("%Y-%m-%d", time.gmtime(time.time() if now is None else now))
+
+
 class GateStore:
     """State the policy needs as input. Kept by the gate, never by the agent, so a model cannot reset it."""
 
@@ -43,6 +49,11 @@ class GateStore:
             "CREATE INDEX IF NOT EXISTS calls_key ON calls(principal, tool, at);"
             "CREATE TABLE IF NOT EXISTS reserved (idempotency_key TEXT PRIMARY KEY, principal TEXT, quantity INTEGER);"
             "CREATE INDEX IF NOT EXISTS reserved_principal ON reserved(principal);"
+            "CREATE TABLE IF NOT EXISTS reservation_owner (reservation_id TEXT PRIMARY KEY, idempotency_key TEXT,"
+            " principal TEXT, released INTEGER NOT NULL DEFAULT 0);"
+            "CREATE TABLE IF NOT EXISTS spend_minor (idempotency_key TEXT PRIMARY KEY, day TEXT, supplier_id TEXT,"
+            " amount_minor INTEGER, currency TEXT, held INTEGER NOT NULL);"
+            "CREATE INDEX IF NOT EXISTS spend_minor_day ON spend_minor(day, currency);"
         )
         self._lock = threading.Lock()
         self._counted = 0
@@ -104,13 +115,65 @@ class GateStore:
         return row[0] if row else "unscored"
 
     def principal_reserved_total(self, principal: str) -> int:
+        """Units the principal holds: reserved through this gate and not yet released (the quota shrinks on release)."""
         with self._lock:
-            row = self._db.execute("SELECT COALESCE(SUM(quantity), 0) FROM reserved WHERE principal = ?", (principal,)).fetchone()
+            row = self._db.execute(
+                "SELECT COALESCE(SUM(quantity), 0) FROM reserved r WHERE principal = ? AND NOT EXISTS ("
+                " SELECT 1 FROM reservation_owner o WHERE o.idempotency_key = r.idempotency_key AND o.released = 1)",
+                (principal,)).fetchone()
         return int(row[0])
 
-    def record_reservation(self, idempotency_key: str, principal: str, quantity: int) -> None:
-        with self._lock:
+    def record_reservation(self, idempotency_key: str, principal: str, quantity: int,
+                           reservation_id: str | None = None) -> None:
+        """The tool reserved: count it toward the principal and remember who owns the reservation (first one wins)."""
+        with self._lock, write_transaction(self._db):
             self._db.execute("INSERT OR IGNORE INTO reserved VALUES (?,?,?)", (idempotency_key, principal, quantity))
+            if reservation_id:
+                self._db.execute("INSERT OR IGNORE INTO reservation_owner (reservation_id, idempotency_key, principal)"
+                                 " VALUES (?,?,?)", (reservation_id, idempotency_key, principal))
+
+    def reservation_owner(self, reservation_id: str) -> dict[str, object] | None:
+        """Who reserved `reservation_id` through this gate, and whether it is released; None if the gate never saw it."""
+        with self._lock:
+            row = self._db.execute("SELECT principal, released FROM reservation_owner WHERE reservation_id = ?",
+                                   (reservation_id,)).fetchone()
+        return {"principal": row[0], "released": bool(row[1])} if row else None
+
+    def record_release(self, reservation_id: str) -> None:
+        """The tool released: its units no longer count toward the owner's quota."""
+        with self._lock:
+            self._db.execute("UPDATE reservation_owner SET released = 1 WHERE reservation_id = ?", (reservation_id,))
+
+    # Purchase spend per UTC day (the gate's clock, never the caller's), held before judging like payments.
+    def spend_today(self, supplier_id: str, currency: str, *, excluding: str | None = None,
+                    day: str | None = None) -> tuple[int, int]:
+        """(spent and held with this supplier, spent and held in total) today in `currency`, minor units."""
+        day = day or utc_day()
+        with self._lock:
+            row = self._db.execute(
+                "SELECT COALESCE(SUM(CASE WHEN supplier_id = ? THEN amount_minor END), 0), COALESCE(SUM(amount_minor), 0)"
+                " FROM spend_minor WHERE day = ? AND currency = ? AND idempotency_key IS NOT ?",
+                (supplier_id, day, currency, excluding)).fetchone()
+        return int(row[0]), int(row[1])
+
+    def hold_spend(self, idempotency_key: str, supplier_id: str, amount_minor: int, currency: str) -> bool:
+        """Count an order toward today's spend until the tool answers; False when that key is already counted."""
+        with self._lock:
+            cursor = self._db.execute("INSERT OR IGNORE INTO spend_minor VALUES (?,?,?,?,?,1)",
+                                      (idempotency_key, utc_day(), supplier_id, amount_minor, currency))
+        return cursor.rowcount == 1
+
+    def release_spend(self, idempotency_key: str) -> None:
+        """The order was denied or refused: a hold no longer counts (a placed order always does)."""
+        with self._lock:
+            self._db.execute("DELETE FROM spend_minor WHERE idempotency_key = ? AND held = 1", (idempotency_key,))
+
+    def record_spend(self, idempotency_key: str, supplier_id: str, amount_minor: int, currency: str) -> None:
+        """The tool placed the order: the hold (if any) becomes spend."""
+        with self._lock, write_transaction(self._db):
+            self._db.execute("INSERT OR IGNORE INTO spend_minor VALUES (?,?,?,?,?,0)",
+                             (idempotency_key, utc_day(), supplier_id, amount_minor, currency))
+            self._db.execute("UPDATE spend_minor SET held = 0 WHERE idempotency_key = ?", (idempotency_key,))
 
     def count_call(self, principal: str, tool: str, now: float | None = None) -> int:
         """Record a call and return how many this principal made to this tool in the minute before it.

@@ -1,6 +1,7 @@
 """Pydantic argument and result schemas for every tool: the gate validates against these before policy runs."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -107,6 +108,38 @@ class DemandForecastArgs(ToolArgs):
     sku: str = Field(max_length=64)
     history: list[float] = Field(default_factory=list, max_length=1000)
     horizon: int = Field(default=7, ge=1, le=90)
+    promo_days: list[bool] = Field(default_factory=list, max_length=90)
+    """Which of the next `horizon` days have a promotion planned (missing days: none)."""
+
+
+class DemandForecastResult(BaseModel):
+    sku: str
+    forecast: list[float]
+    """Expected units per day, day 1 first."""
+    total: float
+    daily_error_sd: float = Field(ge=0)
+    """Standard deviation of one day's forecast error, in units (for safety stock)."""
+    model: str
+
+
+class PurchaseOrderArgs(ToolArgs):
+    order_id: str = Field(pattern=r"^PO-[A-Za-z0-9-]{1,60}$")
+    sku: str = Field(max_length=64)
+    supplier_id: str = Field(max_length=64)
+    quantity: int = Field(ge=1, le=1_000_000)
+    unit_price: Decimal = Field(gt=0, max_digits=18, decimal_places=4)
+    currency: str = Field(min_length=3, max_length=3)
+
+
+class PurchaseOrderResult(BaseModel):
+    order_id: str
+    status: Literal["placed", "duplicate"]
+    sku: str
+    supplier_id: str
+    quantity: int
+    total: str
+    """quantity x unit_price, exact, as a decimal string."""
+    currency: str
 
 
 class DocumentSearchArgs(ToolArgs):
@@ -124,12 +157,18 @@ TOOL_ARGS: dict[str, type[ToolArgs]] = {
     "provisioning.reserve": ProvisionReserveArgs,
     "provisioning.release": ProvisionReleaseArgs,
     "tickets.update": TicketUpdateArgs,
+    "purchasing.order": PurchaseOrderArgs,
 }
 """Every tool the gate knows; anything else is denied as unknown."""
 
-BUSINESS_KEYS: dict[str, str] = {"payments.issue": "claim_id"}
+BUSINESS_KEYS: dict[str, str] = {"payments.issue": "claim_id", "purchasing.order": "order_id"}
 """Effects that happen at most once per business object, whatever the graph, run or event asking: the gate makes
 the idempotency key `<tool>:<value of that argument>`, so a resubmitted claim is never paid twice. A property of
 the tool (its argument names the object), not of a graph."""
+
+MONEY_ARGS: dict[str, tuple[str, str]] = {"payments.issue": ("amount", "currency"),
+                                         "purchasing.order": ("unit_price", "currency")}
+"""Tool -> (amount argument, currency argument): the gate reads that amount exactly (guardrails/money.py) and hands
+the policy `input.money` in minor units."""
 
 READ_ONLY_TOOLS = frozenset({"scoring.fraud_risk", "scoring.lead_propensity", "scoring.demand_forecast", "documents.search"})

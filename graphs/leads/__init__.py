@@ -23,6 +23,7 @@ PACKAGE = GraphPackage(
     tools=("scoring.lead_propensity", "tickets.update", "notifications.send"),
     record_view=lead_view, record_name="lead", fact_checks={"scoring.lead_propensity": features_differ},
     summary=lead_summary, outcome_key=lead_key, samples=SAMPLES, sample_noun="leads", scripted=no_model,
+    uses_model=False,
 )
 
 __all__ = ["GRAPH", "PACKAGE", "SAMPLES", "TRIGGER", "LeadEvent", "build_lead_graph", "prepare_lead"]

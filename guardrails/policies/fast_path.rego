@@ -16,7 +16,7 @@ package warden.fast
 
 import rego.v1
 
-covers := "sha256:c76292b21c4dc61a36349fcdd3519f84b7dfcb99a96bde1c05a4a05240fbb7cb"
+covers := "sha256:633dc53a39520fd60af4ea8c435e3a0d4dc87bf2134455a29c3315ef08c4eafc"
 
 # Defined only for a call allowed outright (for tests and readers: the engine asks the rules below).
 allow if plain
@@ -33,7 +33,6 @@ plain_tools := {
 	"scoring.lead_propensity",
 	"scoring.demand_forecast",
 	"documents.search",
-	"provisioning.release",
 	"tickets.update",
 }
 

@@ -69,6 +69,28 @@ def reserve(quantity: Any, reserved: int = 0, roles: list[str] | None = None) ->
     return doc
 
 
+def order(quantity: Any = 100, unit_price: Any = "12.50", currency: str = "USD", supplier_spent: int = 0,
+          day_spent: int = 0, roles: list[str] | None = None) -> dict[str, Any]:
+    """A purchase order with the gate's exact unit price and today's spend from its store."""
+    doc = make_input("purchasing.order", {"order_id": "PO-INV-1001", "sku": "SKU-1001", "supplier_id": "SUP-ACME",
+                                          "quantity": quantity, "unit_price": unit_price, "currency": currency})
+    doc["context"] = {"inventory": {"sku": "SKU-1001", "supplier_id": "SUP-ACME"}}
+    doc["state"].update(supplier_day_spend_minor=supplier_spent, day_spend_minor=day_spent)
+    doc.update(money_fields({"amount": unit_price, "currency": currency}))
+    if roles is not None:
+        doc["principal"]["roles"] = roles
+    return doc
+
+
+def release(owner: str | None, roles: list[str] | None = None) -> dict[str, Any]:
+    """A release; `owner` is who the gate recorded as reserving it (None: the gate never saw the reservation)."""
+    doc = make_input("provisioning.release", {"reservation_id": "RES-CHECKOUT-0900"})
+    doc["state"]["reservation"] = None if owner is None else {"principal": owner, "released": False}
+    if roles is not None:
+        doc["principal"]["roles"] = roles
+    return doc
+
+
 def as_principal(doc: dict[str, Any], **principal: Any) -> dict[str, Any]:
     doc["principal"] = principal
     return doc

@@ -84,8 +84,10 @@ def test_engine_answers_common_calls_from_its_fast_rules(engine: RegopyEngine) -
         entrypoint = compiled.fast_entrypoint(doc["tool"])
         assert entrypoint is not None
         assert _query(compiled.runner._impl, compiled.fast, entrypoint, _fast_view(doc)) is True, doc["tool"]
-    assert compiled.fast_entrypoint("provisioning.release") == "warden/fast/plain"
+    assert compiled.fast_entrypoint("tickets.update") == "warden/fast/plain"
     assert compiled.fast_entrypoint("provisioning.reserve") is None  # argument rules, no fast rule: full rules
+    assert compiled.fast_entrypoint("provisioning.release") is None  # the owner check is an argument rule
+    assert compiled.fast_entrypoint("purchasing.order") is None
     assert compiled.fast_entrypoint("no.such_tool") is None
 
 

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from guardrails.policy import RegopyEngine
-from policy_inputs import DELETED, as_principal, make_input, notify, paid, pay, pay_with, reserve, set_at
+from policy_inputs import (DELETED, as_principal, make_input, notify, order, paid, pay, pay_with, release, reserve,
+                           set_at)
 
 # (name, input, decision, a substring of one reason or None, approval role or None)
 CASES: list[tuple[str, dict[str, Any], str, str | None, str | None]] = [
@@ -100,7 +101,6 @@ CASES: list[tuple[str, dict[str, Any], str, str | None, str | None]] = [
     ("read-only tool", make_input("scoring.fraud_risk", {"claim_id": "CLM-1001", "claim_type": "auto", "amount": 850.0,
                                                         "days_since_policy_start": 300, "prior_claims": 0, "days_to_report": 2}),
      "allow", None, None),
-    ("release reservation", make_input("provisioning.release", {"reservation_id": "R-1"}), "allow", None, None),
     # rate limit
     ("below rate limit", pay_with(set_at("state.calls_last_minute", 59)), "allow", None, None),
     ("at rate limit", pay_with(set_at("state.calls_last_minute", 60)), "deny", "at most 60 calls per minute to payments.issue", None),
@@ -164,6 +164,24 @@ CASES: list[tuple[str, dict[str, Any], str, str | None, str | None]] = [
     ("reserve negative", reserve(-4), "deny", "positive whole number", None),
     ("reserve fraction", reserve(2.5), "deny", "positive whole number", None),
     ("reserve by staff", reserve(2, roles=["staff"]), "deny", "does not grant provisioning.reserve", None),
+    ("reserve beyond the total maximum", reserve(10, reserved=250), "deny", "maximum of 256 units in total", None),
+    # provisioning.release: the owner is what the gate recorded at reserve
+    ("release own reservation", release(make_input()["principal"]["id"]), "allow", None, None),
+    ("release another principal's reservation", release("agent:someone_else"), "deny", "belongs to another principal", None),
+    ("release a reservation the gate never saw", release(None), "deny", "not on the gate's record", None),
+    ("operator releases any reservation", release("agent:someone_else", roles=["operator"]), "allow", None, None),
+    # purchasing.order: exact totals, per-supplier and per-day spend from the gate's store
+    ("order within the limits", order(), "allow", None, None),
+    ("order over the supplier's daily limit needs a buyer", order(supplier_spent=490000, day_spent=490000),
+     "require_approval", "spend with the supplier to 6150.00 USD", "buyer"),
+    ("order over the daily limit needs a buyer", order(day_spent=1499000), "require_approval", "above the automatic limit of 15000.00 USD per day", "buyer"),
+    ("order over the hard limit per order", order(quantity=4001), "deny", "hard limit of 50000.00 USD per order", None),
+    ("order over the hard daily limit", order(day_spent=9999000), "deny", "hard limit of 100000.00 USD per day", None),
+    ("order with a price finer than a cent", order(unit_price="12.505"), "deny", "more decimals than the currency allows", None),
+    ("order in an unknown currency", order(currency="GBP"), "deny", "order currency must be one of EUR, USD", None),
+    ("order of zero units", order(quantity=0), "deny", "positive whole number", None),
+    ("order of a fractional quantity", order(quantity=2.5), "deny", "positive whole number", None),
+    ("order by staff", order(roles=["staff"]), "deny", "does not grant purchasing.order", None),
 ]
 
 
