@@ -33,6 +33,8 @@ policy_app = typer.Typer(no_args_is_help=True, help="The policy pack.")
 app.add_typer(policy_app, name="policy")
 pii_app = typer.Typer(no_args_is_help=True, help="PII at rest.")
 app.add_typer(pii_app, name="pii")
+from app.cli_eval import register as register_eval  # noqa: E402  `warden eval ...`, `warden policy diff`
+register_eval(app, policy_app)
 
 
 @pii_app.command("scan")

@@ -1,0 +1,21 @@
+"""The eval suites `warden eval run` knows, by name. A suite is a module with `NAME`, `DESCRIPTION` and
+`run(ctx: EvalContext) -> SuiteResult`; its cases live in data files beside it or in the graph package."""
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from evals.results import EvalError
+
+SUITES: dict[str, str] = {
+    "claims-safety": "evals.suites.claims_safety",
+    "claims-decisions": "evals.suites.claims_decisions",
+    "pii-egress": "evals.suites.pii_egress",
+}
+
+
+def load_suite(name: str) -> ModuleType:
+    """The suite module for `name`; EvalError naming the known suites for an unknown one."""
+    if name not in SUITES:
+        raise EvalError(f"unknown suite {name!r} (known: {', '.join(SUITES)})")
+    return importlib.import_module(SUITES[name])
