@@ -78,13 +78,13 @@ async def run_demos(settings: Settings, packages: list[GraphPackage], *, count: 
     async with Warden(settings, model=model, graphs=[p.name for p in packages]) as warden:
         print(f"  bus: nats-server {'at ' + settings.nats_url if settings.nats_url else '(embedded)'}; "
               f"policy engine: {warden.gate.engine.name} {warden.gate.engine.bundle[:19]}; model: {_model_label(warden.model)}", file=out)
-        outcomes: dict[tuple[str, str], dict[str, Any]] = {}
+        outcomes: dict[str, dict[str, Any]] = {}  # by run: two events may share a key (one service's metrics)
         done = asyncio.Event()
         nc = await connect(warden.creds, "ingest")  # the event source: may publish triggers and watch runs.completed
 
         async def on_completed(msg) -> None:
             data = json.loads(msg.data)
-            outcomes[(data.get("graph", ""), data["key"])] = data
+            outcomes[data.get("run_id") or f"{data.get('graph')}:{data['key']}"] = data
             if len(outcomes) >= total:
                 done.set()
 

@@ -14,7 +14,7 @@ from typing import Iterable
 
 from graphs.spec import GraphPackage, PackageError
 
-PACKAGES: tuple[str, ...] = ("graphs.claims", "graphs.leads", "graphs.replenishment")
+PACKAGES: tuple[str, ...] = ("graphs.claims", "graphs.leads", "graphs.replenishment", "graphs.capacity")
 """The graph packages shipped in this repository (module paths, each exporting `PACKAGE`)."""
 
 ENTRY_POINT_GROUP = "warden.graphs"

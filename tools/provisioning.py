@@ -48,7 +48,7 @@ class Reservations:
             raise InvalidToolArgs(f"invalid arguments for {RESERVE}: quantity: must be at least 1")
 
         def insert(conn: sqlite3.Connection) -> dict:
-            reservation_id = f"RES-{uuid.uuid4().hex[:16].upper()}"
+            reservation_id = args.reservation_id or f"RES-{uuid.uuid4().hex[:16].upper()}"
             conn.execute("INSERT INTO reservations (reservation_id, idempotency_key, resource, quantity, reason, status, "
                          "run_id, created_at) VALUES (?, ?, ?, ?, ?, 'reserved', ?, ?)",
                          (reservation_id, ctx.idempotency_key, args.resource, args.quantity, args.reason, ctx.run_id,

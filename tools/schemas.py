@@ -67,6 +67,8 @@ class ProvisionReserveArgs(ToolArgs):
     resource: str = Field(max_length=64)
     quantity: int
     reason: str = Field(default="", max_length=1000)
+    reservation_id: str | None = Field(default=None, pattern=r"^RES-[A-Z0-9-]{4,60}$")
+    """Optional: the caller's id for the reservation, which makes it once per id (the tool's business key)."""
 
 
 class ProvisionReleaseArgs(ToolArgs):
@@ -161,7 +163,8 @@ TOOL_ARGS: dict[str, type[ToolArgs]] = {
 }
 """Every tool the gate knows; anything else is denied as unknown."""
 
-BUSINESS_KEYS: dict[str, str] = {"payments.issue": "claim_id", "purchasing.order": "order_id"}
+BUSINESS_KEYS: dict[str, str] = {"payments.issue": "claim_id", "purchasing.order": "order_id",
+                                 "provisioning.reserve": "reservation_id"}
 """Effects that happen at most once per business object, whatever the graph, run or event asking: the gate makes
 the idempotency key `<tool>:<value of that argument>`, so a resubmitted claim is never paid twice. A property of
 the tool (its argument names the object), not of a graph."""
