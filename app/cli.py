@@ -147,12 +147,19 @@ def up(port: int = typer.Option(8080, help="HTTP port for the staff API"),
             if roles == ("admin",):
                 typer.echo(f"warden: bus ready at {warden.creds.url}: streams and consumers created")
                 return
-            from api.server import start_api_server
+            if "gate" in roles:  # the staff API reads the gate's stores: it runs where they are
+                from api.server import start_api_server
 
-            server = await start_api_server(warden, port)  # the staff API and console (api/)
+                server = await start_api_server(warden, port)  # the staff API and console (api/)
+            else:  # runtime and tools hold no approvals, users or audit: health and metrics only
+                from serving.health import start_health_server
+
+                server = await start_health_server(warden, port)
             typer.echo(f"warden up: roles={','.join(roles)} bus={warden.creds.url.rsplit('@', 1)[-1]} http=127.0.0.1:{port}")
             await stop.wait()
-            await server.close()
+            closing = server.close()
+            if asyncio.iscoroutine(closing):
+                await closing
         finally:
             await warden.stop()
         typer.echo("warden: stopped")

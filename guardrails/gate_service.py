@@ -23,6 +23,7 @@ from guardrails.gate_store import GateStore
 from guardrails.records import RunRecords, UnknownRun
 from guardrails.request_limits import RequestRejected, parse_bounded
 from guardrails.vault import TokenConflict
+from warden.concurrency import DEFAULT_LIMIT, BoundedDispatch
 from tools.client import call_tool
 from tools.gate_proof import GateSigner
 
@@ -51,7 +52,7 @@ class GateService:
     """Serves `gate.>` in a queue group, so several gate processes share the load."""
 
     def __init__(self, nc: Client, gate: Gate, *, tool_timeout_s: float = 5.0, signer: GateSigner | None = None,
-                 records: RunRecords | None = None) -> None:
+                 records: RunRecords | None = None, max_concurrent: int = DEFAULT_LIMIT) -> None:
         """`signer` holds the gate's private key and signs every call forwarded to `tools.>` (tool services refuse
         unsigned ones); `nc` must use `inbox_prefix="_INBOX.gate"`, the only reply subjects tools answer."""
         self.nc = nc
@@ -59,6 +60,7 @@ class GateService:
         self.tool_timeout_s = tool_timeout_s
         self.signer = signer
         self.records = records
+        self._dispatch = BoundedDispatch(self._on_request, limit=max_concurrent, name="gate")
         self._subs: list = []
         self._sweeper: asyncio.Task | None = None
         if gate.call_tool is None:
@@ -72,8 +74,8 @@ class GateService:
         self._js = nc.jetstream()
 
     async def start(self, expiry_interval_s: float = 30.0) -> None:
-        for subject in GATE_SUBJECTS:
-            self._subs.append(await self.nc.subscribe(subject, queue="gate", cb=self._on_request))
+        for subject in GATE_SUBJECTS:  # each request its own task: one slow tool must not queue every caller
+            self._subs.append(await self.nc.subscribe(subject, queue="gate", cb=self._dispatch.dispatch))
         self._sweeper = asyncio.create_task(self._expire_loop(expiry_interval_s))
 
     async def stop(self) -> None:
@@ -82,6 +84,7 @@ class GateService:
         for sub in self._subs:
             await sub.unsubscribe()
         self._subs.clear()
+        await self._dispatch.drain(self.tool_timeout_s + 5.0)  # calls in hand finish and are audited
 
     async def announce_decisions(self) -> int:
         """Deny approvals nobody answered in time, then deliver every answer not yet delivered to its waiting run

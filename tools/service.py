@@ -24,6 +24,7 @@ from nats.micro.request import Request, ServiceError
 from nats.micro.service import EndpointStats, Service, ServiceStats
 from pydantic import BaseModel, ValidationError
 
+from warden.concurrency import DEFAULT_LIMIT, BoundedDispatch, make_concurrent
 from tools.errors import InvalidToolArgs, ToolError
 from tools.gate_proof import PROOF_HEADER, GateVerifier, ProofRejected
 
@@ -91,7 +92,7 @@ class ToolService:
 
     def __init__(self, nc: Client, family: str, tools: list[ToolSpec], *, verifier: GateVerifier, timeout_s: float,
                  gate_inbox_prefix: str = GATE_INBOX_PREFIX, version: str = "1.0.0", description: str = "",
-                 on_stop: Callable[[], Any] | None = None) -> None:
+                 on_stop: Callable[[], Any] | None = None, max_concurrent: int = DEFAULT_LIMIT) -> None:
         if not isinstance(verifier, GateVerifier):
             raise TypeError(f"tool service {family} needs a GateVerifier holding the gate's public key")
         if not gate_inbox_prefix.endswith("."):
@@ -105,6 +106,8 @@ class ToolService:
         self._version = version
         self._description = description or f"Warden {family} tools"
         self._on_stop = on_stop
+        self.max_concurrent = max_concurrent
+        self._dispatch: list[BoundedDispatch] = []
         self._service: Service | None = None
         self._codes: dict[str, Counter[str]] = {t.endpoint_name: Counter() for t in tools}
         self._refused: dict[str, Counter[str]] = {t.endpoint_name: Counter() for t in tools}
@@ -115,12 +118,18 @@ class ToolService:
         for spec in self.tools.values():
             await self._service.add_endpoint(name=spec.endpoint_name, subject=spec.subject, handler=self._handler(spec),
                                              metadata={"tool": spec.name, "effectful": str(spec.effectful).lower()})
+            # micro awaits each request before the next: a 200 ms provider call would queue every other caller
+            endpoint = self._service._endpoints[-1]
+            self._dispatch.append(make_concurrent(endpoint._subscription, limit=self.max_concurrent, name=spec.name))
         await self.nc.flush()  # subscriptions are live on the server before anyone calls
         return self
 
     async def stop(self) -> None:
         if self._service is not None:
-            await self._service.stop()
+            await self._service.stop()  # no new requests; then let those in hand answer
+            for dispatch in self._dispatch:
+                await dispatch.drain(self.timeout_s)
+            self._dispatch.clear()
             self._service = None
         if self._on_stop is not None:
             self._on_stop()

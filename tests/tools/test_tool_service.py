@@ -118,3 +118,26 @@ def test_a_service_cannot_be_built_without_the_gates_key() -> None:
     with pytest.raises(TypeError, match="GateVerifier"):
         ToolService(None, "testing", [ToolSpec("testing.sleep", SleepArgs, sleep_for, effectful=False)],  # type: ignore[arg-type]
                     verifier=None, timeout_s=1)  # type: ignore[arg-type]
+
+
+async def test_a_slow_tool_serves_its_callers_concurrently(tools_nc, verifier, call) -> None:
+    """micro alone awaits each request before the next: eight 0.3 s calls would take 2.4 s, one after another."""
+    inside, peak = 0, 0
+
+    async def slow(args: SleepArgs, ctx: CallContext) -> Done:
+        nonlocal inside, peak
+        inside += 1
+        peak = max(peak, inside)
+        await asyncio.sleep(args.seconds)
+        inside -= 1
+        return Done(slept=args.seconds)
+
+    service = ToolService(tools_nc, "testing", [ToolSpec("testing.sleep", SleepArgs, slow, effectful=False)],
+                          verifier=verifier, timeout_s=5, max_concurrent=4)
+    await service.start()
+    try:
+        results = await asyncio.gather(*(call("testing.sleep", {"seconds": 0.3}, timeout_s=10) for _ in range(8)))
+    finally:
+        await service.stop()
+    assert results == [{"slept": 0.3}] * 8
+    assert peak == 4  # concurrent, and never past the bound
