@@ -50,6 +50,8 @@ TARGETS = (
     Target("target_policy_eval_p50_met", "policy eval p50 ≤ 200 µs", "policy_eval_p50_us", lambda f: 200.0),
     Target("target_gate_overhead_p50_met", "gate overhead p50 ≤ 3 ms (structured)", "gate_overhead_p50_ms", lambda f: 3.0),
     Target("target_gate_overhead_p99_met", "gate overhead p99 ≤ 10 ms (structured)", "gate_overhead_p99_ms", lambda f: 10.0),
+    Target("target_gate_concurrent_met", "64 concurrent gated calls, p50 ≤ 1.5× a 200 ms tool", "gate_concurrent_p50_over_tool_x",
+           lambda f: 1.5),
     Target("target_gate_text300_overhead_met", "gate overhead p50 ≤ redaction + 2 ms (300-char text)",
            "gate_overhead_text300_p50_ms", lambda f: round(f["redact_300c_p50_ms"] + 2.0, 3)),
 )
@@ -85,6 +87,7 @@ def _timed(name: str, fn: Callable[[], dict[str, Any]], figures: dict[str, Any])
 def run_all(*, skip_lanes: bool = False) -> dict[str, Any]:
     """Every benchmark, merged into one flat dict with `machine`, `timestamp` and the target booleans."""
     from bench.gate_bench import bench_gate
+    from bench.gate_concurrency_bench import bench_gate_concurrency
     from bench.policy_bench import bench_policy
     from bench.redaction_bench import bench_redaction
     from bench.runtime_bench import bench_runtime
@@ -94,6 +97,7 @@ def run_all(*, skip_lanes: bool = False) -> dict[str, Any]:
     _timed("policy", bench_policy, figures)
     _timed("redaction", bench_redaction, figures)
     _timed("gate", lambda: asyncio.run(bench_gate()), figures)
+    _timed("gate-concurrency", lambda: asyncio.run(bench_gate_concurrency()), figures)
     _timed("runtime", lambda: asyncio.run(bench_runtime()), figures)
     if skip_lanes:
         figures["lanes_skipped"] = True
