@@ -108,6 +108,29 @@ def bless(run_id: str = typer.Argument(..., help="a run folder under evals/repor
     typer.echo(f"baseline saved: {out}")
 
 
+@eval_app.command("replay")
+def replay(data_dir: Optional[Path] = typer.Argument(None, help="a data folder with an audit trail (default: the "
+                                                   "demo's, <WARDEN_DATA_DIR>/demo)"),
+           policy: Optional[Path] = typer.Option(None, "--policy", help="policy pack to judge by (default: shipped)")) -> None:
+    """Re-judge every decision of an audit trail (on a copy of the folder) and report the ones that differ.
+    Exit 0 none, 10 some, 20 a recorded deny now lets more through, 30 the trail cannot be read."""
+    from evals.replay import format_replay, replay as run_replay
+    from evals.results import EvalError
+    from warden.settings import Settings
+
+    if data_dir is None:
+        base = Settings().data_dir
+        data_dir = base / "demo" if (base / "demo" / "audit.db").exists() else base
+    if policy is not None and not policy.is_dir():
+        fail(f"policy folder not found: {policy}", EXIT_ERROR)
+    try:
+        report = run_replay(data_dir, policy)
+    except EvalError as exc:
+        fail(str(exc), EXIT_ERROR)
+    typer.echo(format_replay(report))
+    raise typer.Exit(report.exit_code)
+
+
 def policy_diff(old: Path = typer.Argument(..., help="the policy pack in force (e.g. guardrails/policies)"),
                 new: Path = typer.Argument(..., help="the candidate policy pack"),
                 data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="also judge the requests recorded in this "
