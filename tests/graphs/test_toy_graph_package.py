@@ -101,7 +101,8 @@ def test_ingest_may_publish_exactly_the_registered_triggers(toy_registered) -> N
     from graphs.registry import triggers
 
     allowed = permissions(triggers(packages()))["ingest"]["publish"]["allow"]
-    assert set(allowed) == {"events.claims.submitted", "events.leads.created", "events.toy.created", "events.records.incoming"}
+    assert set(allowed) == {"events.claims.submitted", "events.leads.created", "events.inventory.snapshot",
+                            "events.capacity.metrics", "events.toy.created", "events.records.incoming"}
     assert permissions(["toy"])["ingest"]["publish"]["allow"] == ["events.records.incoming"]  # names alone: no trigger
 
 
