@@ -51,3 +51,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf .warden
+
+.PHONY: eval
+# Offline evals against the stored baseline (evals/baselines/main.json): exit 0 pass, 10 quality, 20 safety, 30 error.
+eval: $(STAMP)
+	$(BIN)/warden eval run claims-safety claims-decisions pii-egress --baseline main

@@ -45,8 +45,8 @@ def heatmap(rows: list[str], cols: list[str], counts: dict[str, dict[str, int]],
         body.append(f'<text x="{left - 6}" y="{y + cell / 2 + 4}" text-anchor="end">{escape(r)}</text>')
         for j, c in enumerate(cols):
             n = counts.get(r, {}).get(c, 0)
-            shade = int(235 - 180 * n / peak) if n else 248
-            fill = f"rgb({shade},{shade + 10 if r == c else shade},{shade})" if r == c else f"rgb(250,{shade},{shade})"
+            shade = int(235 - 110 * n / peak) if n else 248
+            fill = f"rgb({shade - 40},{min(255, shade + 15)},{shade - 40})" if r == c and n else f"rgb(250,{shade},{shade})"
             body.append(f'<rect x="{left + j * cell}" y="{y}" width="{cell - 2}" height="{cell - 2}" fill="{fill}" stroke="#ccc"/>')
             body.append(f'<text x="{left + j * cell + cell / 2 - 4}" y="{y + cell / 2 + 4}">{n}</text>')
     return _svg(left + len(cols) * cell + 10, top + len(rows) * cell + 10, body, title)
@@ -71,8 +71,10 @@ def histogram(values: list[float], title: str, unit: str = "ms", bins: int = 20)
     for q, name in ((0.5, "p50"), (0.99, "p99")):
         v = ordered[min(len(ordered) - 1, int(q * len(ordered)))]
         x = left + (v - lo) / (hi - lo) * (width - left - 10)
+        anchor, dx = ("end", -3) if x > width - 90 else ("start", 3)
+        y_text = 34 if name == "p50" else 48
         body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="24" y2="{bottom}" stroke="#c00"/>'
-                    f'<text x="{x + 3:.1f}" y="34" fill="#c00">{name} {v:.1f}{unit}</text>')
+                    f'<text x="{x + dx:.1f}" y="{y_text}" fill="#c00" text-anchor="{anchor}">{name} {v:.1f}{unit}</text>')
     body.append(f'<text x="{left}" y="{bottom + 14}">{lo:.1f}</text>'
                 f'<text x="{width - 10}" y="{bottom + 14}" text-anchor="end">{hi:.1f} {unit}</text>'
                 f'<text x="4" y="{bottom + 28}">n = {len(values)}</text>')
