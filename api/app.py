@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import routes_approvals, routes_audit, routes_ops, routes_runs
+from api import routes_approvals, routes_audit, routes_chat, routes_ops, routes_runs
 from api.context import ApiContext
 from api.errors import install_error_handlers
 from api.limits import BodyLimit
@@ -22,13 +22,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
                               "`warden users add NAME --role adjuster|staff|operator|admin`.")
     app.state.ctx = ctx
     install_error_handlers(app)
-    for module in (routes_ops, routes_approvals, routes_runs, routes_audit):
-        app.include_router(module.router)
-    for optional in ("routes_chat", "routes_tickets"):
-        try:
-            module = __import__(f"api.{optional}", fromlist=["router"])
-        except ImportError:
-            continue
+    for module in (routes_ops, routes_approvals, routes_runs, routes_audit, routes_chat):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False, response_class=HTMLResponse)

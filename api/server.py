@@ -101,6 +101,8 @@ async def start_api_server(warden: Any, port: int, *, host: str = "127.0.0.1", c
     closers.append(ctx.inbox.stop)
     if staff_nc is not None:
         await follow_runs_completed(staff_nc, ctx.journal, tail)
+    if ctx.chat is None and getattr(warden, "model", None) is not None:
+        ctx.chat = _assistant(warden, ctx, staff_nc)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
@@ -118,3 +120,21 @@ async def start_api_server(warden: Any, port: int, *, host: str = "127.0.0.1", c
         task.result()
     closers.insert(0, lambda: asyncio.to_thread(ctx.journal.close))
     return ApiServer(ctx, server, task, sock, closers)
+
+
+def _assistant(warden: Any, ctx: ApiContext, nc: Any) -> Any:
+    """The staff assistant over this process's model, reading claims from the stored events it can open."""
+    from agents.bus_users import EVENTS_STREAM
+    from api.chat import ChatService
+    from api.claim_records import StoredClaims
+
+    claims = None
+    if nc is not None:
+        js = nc.jetstream()
+
+        async def fetch(seq: int) -> bytes:
+            return (await js.get_msg(EVENTS_STREAM, seq)).data
+
+        key = next((c.secret("event_key") for c in warden.role_creds.values() if "event_key" in c.secrets), None)
+        claims = StoredClaims(ctx.journal, fetch, key)
+    return ChatService(warden.model, ctx.redact, claims=claims, extractive=warden.settings.llm == "scripted")

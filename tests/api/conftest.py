@@ -47,3 +47,33 @@ async def live(tmp_path_factory: pytest.TempPathFactory):
             await ingest.drain()
             await server.close()
 
+
+
+@pytest.fixture(scope="module")
+async def bare(tmp_path_factory: pytest.TempPathFactory):
+    """The API alone over real stores in a temp folder (no bus): for protocol tests that need no runs."""
+    from api.context import ApiContext
+    from api.inbox import ApprovalInbox
+    from api.journal import RunJournal
+    from guardrails.approvals import ApprovalStore
+    from guardrails.audit import AuditLog
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("api-bare") / "warden", llm="scripted")
+    directory = Directory(settings.path("users.db"))
+    tokens = {role: directory.add_user(f"{role}-1", [role]) for role in ("adjuster", "staff", "operator", "admin")}
+    approvals = ApprovalStore(settings.path("approvals.db"))
+    journal = RunJournal(settings.path("api.db"))
+    ctx = ApiContext(settings=settings, directory=directory, approvals=approvals, audit=AuditLog(settings.path("audit.db")),
+                     journal=journal, inbox=ApprovalInbox(approvals, journal), roles=("gate",), sse_ping_s=1.0,
+                     redact=lambda text: text)
+    server = await start_api_server(SimpleNamespace(creds=None, settings=settings, model=None), 0, ctx=ctx)
+    base = f"http://127.0.0.1:{server.port}"
+
+    def client(role: str | None = None) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {tokens[role]}"} if role else {}
+        return httpx.AsyncClient(base_url=base, headers=headers, timeout=10)
+
+    try:
+        yield SimpleNamespace(server=server, base=base, tokens=tokens, client=client, ctx=ctx, settings=settings)
+    finally:
+        await server.close()
