@@ -98,7 +98,7 @@ def approvals_deny(approval_id: str, token_file: Optional[Path] = typer.Option(N
 
 
 @users_app.command("add")
-def users_add(name: str, role: list[str] = typer.Option(..., "--role", help="adjuster | staff | operator | admin"),
+def users_add(name: str, role: list[str] = typer.Option(..., "--role", help="adjuster | staff | operator | buyer | admin"),
               ttl_days: float = typer.Option(90.0, help="days until the token expires")) -> None:
     """Issue a bearer token (printed once, stored hashed) for NAME with these roles."""
     from guardrails.directory import Directory
