@@ -56,3 +56,18 @@ clean:
 # Offline evals against the stored baseline (evals/baselines/main.json): exit 0 pass, 10 quality, 20 safety, 30 error.
 eval: $(STAMP)
 	$(BIN)/warden eval run claims-safety claims-decisions pii-egress --baseline main
+
+# AgentDojo banking and slack with the gate off and on (evals/agentdojo/): agentdojo and its model SDKs get their own
+# virtualenv outside the repo, which sees Warden and its packages through a .pth (rewritten each run: the repo may move).
+AGENTDOJO_VERSION := 0.1.35
+AGENTDOJO_VENV ?= $(HOME)/.cache/warden/venv-agentdojo-$(AGENTDOJO_VERSION)
+.PHONY: eval-agentdojo
+$(AGENTDOJO_VENV)/.installed: | $(STAMP)
+	$(BIN)/python -m venv $(AGENTDOJO_VENV)
+	$(AGENTDOJO_VENV)/bin/python -m pip install --progress-bar off --quiet "agentdojo==$(AGENTDOJO_VERSION)"
+	@touch $@
+
+eval-agentdojo: $(AGENTDOJO_VENV)/.installed
+	@$(BIN)/python -c "import sysconfig; print('$(CURDIR)'); print(sysconfig.get_paths()['purelib'])" \
+		> "$$($(AGENTDOJO_VENV)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")/warden.pth"
+	$(AGENTDOJO_VENV)/bin/python -W ignore -m evals.agentdojo.run
