@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import routes_approvals, routes_audit, routes_chat, routes_ops, routes_runs
 from api.context import ApiContext
-from api.errors import install_error_handlers
+from api.errors import ERRORS, install_error_handlers
 from api.limits import BodyLimit
 
 CONSOLE = Path(__file__).parent / "console"
@@ -22,8 +22,9 @@ def create_app(ctx: ApiContext) -> FastAPI:
                               "`warden users add NAME --role adjuster|staff|operator|admin`.")
     app.state.ctx = ctx
     install_error_handlers(app)
-    for module in (routes_ops, routes_approvals, routes_runs, routes_audit, routes_chat):
-        app.include_router(module.router)
+    app.include_router(routes_ops.router)
+    for module in (routes_approvals, routes_runs, routes_audit, routes_chat):
+        app.include_router(module.router, responses=ERRORS)
 
     @app.get("/", include_in_schema=False, response_class=HTMLResponse)
     async def console() -> FileResponse:

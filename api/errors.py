@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,34 @@ class NotFound(ApiError):
 class Conflict(ApiError):
     def __init__(self, message: str) -> None:
         super().__init__(409, message)
+
+
+class ErrorOut(BaseModel):
+    """Every refusal: one message a person can act on."""
+
+    error: str
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ValidationOut(ErrorOut):
+    """422: the first bad field named in `error` and `field`, all of them in `errors`."""
+
+    field: str
+    errors: list[FieldError]
+
+
+def error_doc(description: str) -> dict[str, Any]:
+    return {"model": ErrorOut, "description": description}
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: error_doc("no valid bearer token"), 403: error_doc("the caller's role may not do this"),
+    413: error_doc("request body over the limit"), 422: {"model": ValidationOut, "description": "invalid input"}}
+"""What every /v1 route may answer besides success (documented in /openapi.json)."""
 
 
 def _field(loc: tuple | list) -> str:

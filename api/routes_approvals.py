@@ -20,7 +20,7 @@ from guardrails.audit import AuditRecord
 from guardrails.contracts import Principal
 from api.auth import PEOPLE, require
 from api.context import ApiContext, get_ctx
-from api.errors import Conflict, Forbidden, NotFound
+from api.errors import Conflict, Forbidden, NotFound, error_doc
 from api.inbox import approval_view, visible_to
 from api.sse import PING, SSE_HEADERS, SSE_RESPONSE, frame
 
@@ -91,7 +91,7 @@ async def stream_approvals(request: Request, who: Principal = Depends(require(*P
 
 
 @router.get("/{approval_id}", response_model=ApprovalOut, summary="One approval",
-            responses={404: {"description": "no such approval"}})
+            responses={404: error_doc("no such approval")})
 async def get_approval(approval_id: str = ApprovalId, who: Principal = Depends(require(*PEOPLE)),
                        ctx: ApiContext = Depends(get_ctx)) -> ApprovalOut:
     approval = await _load(ctx, approval_id)
@@ -101,8 +101,8 @@ async def get_approval(approval_id: str = ApprovalId, who: Principal = Depends(r
 
 
 @router.post("/{approval_id}", response_model=DecisionOut, summary="Approve or deny, once, as yourself",
-             responses={403: {"description": "your role may not decide it"}, 404: {"description": "no such approval"},
-                        409: {"description": "already decided, expired or used"}})
+             responses={403: error_doc("your role may not decide it"), 404: error_doc("no such approval"),
+                        409: error_doc("already decided, expired or used")})
 async def decide(body: DecisionIn, approval_id: str = ApprovalId, who: Principal = Depends(require(*PEOPLE)),
                  ctx: ApiContext = Depends(get_ctx)) -> DecisionOut:
     approval = await _load(ctx, approval_id)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from guardrails.contracts import Principal
 from api.auth import PEOPLE, require
 from api.context import ApiContext, get_ctx
-from api.errors import ApiError
+from api.errors import ApiError, error_doc
 from api.sse import SSE_HEADERS, SSE_RESPONSE, frame
 
 router = APIRouter(prefix="/v1/chat", tags=["chat"])
@@ -22,7 +22,7 @@ class ChatIn(BaseModel):
 
 
 @router.post("", summary="Ask the assistant (SSE: token..., citation..., done)", response_class=StreamingResponse,
-             responses={**SSE_RESPONSE, 503: {"description": "no assistant in this process"}})
+             responses={**SSE_RESPONSE, 503: error_doc("no assistant in this process")})
 async def chat(body: ChatIn, _: Principal = Depends(require(*PEOPLE)),
                ctx: ApiContext = Depends(get_ctx)) -> StreamingResponse:
     if ctx.chat is None:

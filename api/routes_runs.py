@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from guardrails.contracts import Principal
 from api.auth import PEOPLE, require
 from api.context import ApiContext, get_ctx
-from api.errors import NotFound
+from api.errors import NotFound, error_doc
 from api.sse import PING, SSE_HEADERS, SSE_RESPONSE, frame, resume_point
 
 router = APIRouter(prefix="/v1/runs", tags=["runs"])
@@ -57,7 +57,7 @@ async def list_runs(graph: str | None = Query(None, max_length=100),
 
 
 @router.get("/{run_id}", response_model=RunDetail, summary="A run and its timeline (gate decisions, approvals, end)",
-            responses={404: {"description": "no such run"}})
+            responses={404: error_doc("no such run")})
 async def get_run(run_id: str = RunId, _: Principal = Depends(require(*PEOPLE)),
                   ctx: ApiContext = Depends(get_ctx)) -> RunDetail:
     run = await asyncio.to_thread(ctx.journal.run, run_id)
@@ -68,7 +68,7 @@ async def get_run(run_id: str = RunId, _: Principal = Depends(require(*PEOPLE)),
 
 
 @router.get("/{run_id}/events", summary="The run's events as SSE; reconnect with Last-Event-ID to resume",
-            response_class=StreamingResponse, responses={**SSE_RESPONSE, 404: {"description": "no such run"}})
+            response_class=StreamingResponse, responses={**SSE_RESPONSE, 404: error_doc("no such run")})
 async def run_events(request: Request, run_id: str = RunId,
                      last_event_id: int | None = Query(None, ge=0, le=10**17, description="resume after this event"),
                      _: Principal = Depends(require(*PEOPLE)), ctx: ApiContext = Depends(get_ctx)) -> StreamingResponse:

@@ -9,8 +9,12 @@ from fastapi import Request
 from api.errors import ApiError
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
-SSE_RESPONSE = {200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
-                      "description": "an event stream: `id:` is the sequence number to resume from"}}
+EVENT_SCHEMA = {"type": "object", "required": ["data"],
+                "properties": {"id": {"type": "string", "description": "sequence number: send it back as Last-Event-ID"},
+                               "event": {"type": "string"}, "data": {"type": "string", "description": "JSON"},
+                               "retry": {"type": "integer"}}}
+SSE_RESPONSE = {200: {"content": {"text/event-stream": {"itemSchema": EVENT_SCHEMA}},
+                      "description": "an event stream (each item: id, event, data as JSON)"}}
 
 
 def frame(event: str, data: Any, event_id: int | str | None = None) -> bytes:
