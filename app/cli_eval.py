@@ -68,7 +68,10 @@ def run(suites: list[str] = typer.Argument(..., help="claims-safety | claims-dec
     progress = (lambda _: None) if quiet else (lambda msg: typer.echo(f"warden eval: {msg}", err=True))
     result = evaluate(suites, model=model, policy_dir=policy, repeats=repeats, limit=limit, baseline=base,
                       baseline_name=baseline, progress=progress)
-    folder = write_reports(result, reports or REPORTS)
+    try:
+        folder = write_reports(result, reports or REPORTS)
+    except OSError as exc:
+        fail(f"cannot write the report: {exc}", EXIT_ERROR)
     typer.echo(format_table(result))
     typer.echo(f"report: {folder / 'report.html'} (also report.json, junit.xml)")
     if save_baseline:
@@ -135,7 +138,9 @@ def policy_diff(old: Path = typer.Argument(..., help="the policy pack in force (
                 new: Path = typer.Argument(..., help="the candidate policy pack"),
                 data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="also judge the requests recorded in this "
                                                         "data folder's audit trail (see `warden eval replay`)"),
-                as_json: bool = typer.Option(False, "--json", help="one JSON object per changed decision")) -> None:
+                as_json: bool = typer.Option(False, "--json", help="one JSON object per changed decision"),
+                accept: list[str] = typer.Option([], "--accept", help="a change you mean (request name, e.g. 'attacks: "
+                                                 "zero amount' or its name alone): not counted toward exit 20")) -> None:
     """Judge the attack and benign sets (and recorded requests) under both packs; name every decision that
     changed and the rules responsible. Exit 20 when a deny became an allow or an approval, 30 when a pack is refused."""
     from evals.policy_diff import diff_packs, format_diff
@@ -150,6 +155,10 @@ def policy_diff(old: Path = typer.Argument(..., help="the policy pack in force (
             typer.echo(json.dumps(c.to_json(), ensure_ascii=False))
     else:
         typer.echo(format_diff(changes, judged))
-    raise typer.Exit(20 if any(c.weakened for c in changes) else 0)
+    accepted = set(accept)
+    unaccepted = [c for c in changes if c.weakened and c.name not in accepted and f"{c.source}: {c.name}" not in accepted]
+    if accepted and not as_json:
+        typer.echo(f"accepted: {len([c for c in changes if c.weakened]) - len(unaccepted)} weakening(s) named by --accept")
+    raise typer.Exit(20 if unaccepted else 0)
 
 

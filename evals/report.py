@@ -25,8 +25,12 @@ def write_reports(run: EvalRun, root: Path = REPORTS) -> Path:
     """Write report.json, junit.xml and report.html under root/<run id>/; returns that folder."""
     from evals.report_html import render_html
 
-    folder = root / run.run_id
-    folder.mkdir(parents=True, exist_ok=True)
+    folder, n = root / run.run_id, 1
+    while folder.exists():  # two runs in one second keep both reports
+        n += 1
+        folder = root / f"{run.run_id.split('-')[0]}-{n}"
+    run.run_id = folder.name
+    folder.mkdir(parents=True)
     (folder / "report.json").write_text(json.dumps(to_json(run), indent=1, ensure_ascii=False, default=str) + "\n",
                                         encoding="utf-8")
     (folder / "junit.xml").write_text(junit_xml(run), encoding="utf-8")

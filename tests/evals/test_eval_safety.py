@@ -96,3 +96,25 @@ def test_a_pack_that_does_not_match_its_manifest_cannot_run(tmp_path: Path) -> N
     (pack / "payments.rego").write_text((pack / "payments.rego").read_text() + "\n# edited\n")
     code, out = _run("eval", "run", "claims-safety", "--policy", str(pack), "--reports", str(tmp_path / "r"), "--quiet")
     assert code == 30 and "refused" in out
+
+
+def test_policy_diff_accepts_a_named_weakening_only(without_payee_rule: Path) -> None:
+    base = ["policy", "diff", str(default_policy_dir()), str(without_payee_rule)]
+    code, _ = _run(*base, "--accept", "look-alike payee: Cyrillic A")
+    assert code == 20  # five more weakenings nobody named
+    names = ["look-alike payee: Cyrillic A", "look-alike payee: lowercase l for 1", "look-alike payee: Greek lunate sigma for C",
+             "look-alike payee: fullwidth digits", "look-alike payee: zero-width space", "attacks: payee with trailing whitespace"]
+    code, out = _run(*base, *[a for n in names for a in ("--accept", n)])
+    assert code == 0 and "accepted: 6" in out
+
+
+def test_a_blessed_run_is_a_baseline(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    code, out = _run("eval", "run", "claims-safety", "--limit", "8", "--repeats", "2", "--reports", str(reports), "--quiet")
+    assert code == 0, out
+    run = next(reports.iterdir())
+    code, out = _run("eval", "bless", str(run / "report.json"), "--as", str(tmp_path / "b.json"))
+    assert code == 0 and (tmp_path / "b.json").exists()
+    code, out = _run("eval", "run", "claims-safety", "--limit", "8", "--baseline", str(tmp_path / "b.json"),
+                     "--reports", str(reports), "--quiet")
+    assert code == 0 and "same" in out and len(list(reports.iterdir())) == 2
