@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import routes_approvals, routes_audit, routes_chat, routes_ops, routes_runs
+from api import routes_approvals, routes_audit, routes_chat, routes_ops, routes_runs, routes_tickets
 from api.context import ApiContext
 from api.errors import ERRORS, install_error_handlers
 from api.limits import BodyLimit
@@ -23,7 +23,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     app.state.ctx = ctx
     install_error_handlers(app)
     app.include_router(routes_ops.router)
-    for module in (routes_approvals, routes_runs, routes_audit, routes_chat):
+    for module in (routes_approvals, routes_runs, routes_audit, routes_chat, routes_tickets):
         app.include_router(module.router, responses=ERRORS)
 
     @app.get("/", include_in_schema=False, response_class=HTMLResponse)

@@ -15,6 +15,7 @@ from api.context import ApiContext
 from api.feed import AuditTail, follow_runs_completed
 from api.inbox import ApprovalInbox
 from api.journal import RunJournal
+from api.tickets import ticket_service
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +75,13 @@ def context_for(warden: Any) -> ApiContext:
             checks["model"] = warden.model is not None
         return checks
 
-    return ApiContext(settings=s, directory=gate.directory if gate else Directory(s.path("users.db")),
+    ctx = ApiContext(settings=s, directory=gate.directory if gate else Directory(s.path("users.db")),
                       approvals=approvals, audit=gate.audit if gate else AuditLog(s.path("audit.db")),
                       journal=journal, inbox=ApprovalInbox(approvals, journal), roles=tuple(warden.roles),
                       announce=service.announce_decisions if service else None, readiness=readiness,
                       metric_lines=lambda: metric_lines(warden))
+    ctx.tickets = ticket_service(s, ctx.redact)
+    return ctx
 
 
 async def start_api_server(warden: Any, port: int, *, host: str = "127.0.0.1", ctx: ApiContext | None = None) -> ApiServer:

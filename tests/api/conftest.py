@@ -66,6 +66,9 @@ async def bare(tmp_path_factory: pytest.TempPathFactory):
     ctx = ApiContext(settings=settings, directory=directory, approvals=approvals, audit=AuditLog(settings.path("audit.db")),
                      journal=journal, inbox=ApprovalInbox(approvals, journal), roles=("gate",), sse_ping_s=1.0,
                      redact=lambda text: text)
+    from api.tickets import ticket_service
+
+    ctx.tickets = ticket_service(settings, ctx.redact)
     server = await start_api_server(SimpleNamespace(creds=None, settings=settings, model=None), 0, ctx=ctx)
     base = f"http://127.0.0.1:{server.port}"
 
