@@ -18,7 +18,7 @@ from pathlib import Path
 
 from guardrails.contracts import Principal
 
-ROLES = ("adjuster", "staff", "operator", "buyer", "admin")
+ROLES = ("adjuster", "staff", "operator", "buyer", "sales_manager", "admin")
 AGENT_ROLES = ("agent",)
 TOKEN_PREFIX = "wdn_"
 

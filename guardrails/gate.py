@@ -32,6 +32,7 @@ from guardrails.records import RunFacts
 from guardrails.redaction import RedactionRefused
 from guardrails.request_limits import plain_numbers
 from guardrails.gate_redaction import redact_for_record, reveal_facts
+from guardrails.record_clock import record_clock
 from guardrails.vault import UnresolvableToken
 from tools.schemas import BUSINESS_KEYS, MONEY_ARGS, TOOL_ARGS
 
@@ -43,7 +44,8 @@ _REFUSED_CODES = frozenset(range(400, 500)) | {503}
 
 # Results of these tools are ids, enums and numbers by schema (tools/schemas.py): nothing to redact.
 STRUCTURED_RESULTS = frozenset({"payments.issue", "scoring.fraud_risk", "provisioning.reserve", "provisioning.release",
-                                "notifications.send", "tickets.update", "scoring.demand_forecast", "purchasing.order"})
+                                "notifications.send", "tickets.update", "scoring.demand_forecast", "purchasing.order",
+                                "offers.discount"})
 
 ToolCaller = Callable[[str, dict[str, Any], str, str], Awaitable[dict[str, Any]]]
 """(tool, args, idempotency_key, run_id) -> result; raises tools.errors.ToolError subclasses."""
@@ -73,6 +75,9 @@ def _first_error(exc: ValidationError) -> str:
     where = ".".join(str(p) for p in err.get("loc", ())) or "request"
     return f"{where}: {err.get('msg', 'invalid')}"
 
+
+SEND_WINDOW_S = 7 * 24 * 3600.0
+"""`state.recipient_sends_7d` counts the messages relayed to the same recipient in this window."""
 
 INLINE_TEXT_CHARS = 64
 """A call whose strings are all this short (ids, codes, accounts) is judged inline: no free text to redact."""
@@ -199,7 +204,8 @@ class Gate:
             "run": request.run.model_dump(),
             "provenance": {k: request.provenance_of(k) for k in args},
             "context": context,
-            "state": state if state is not None else self._state(request, args, principal, key, money, count_call),
+            "state": state if state is not None else self._state(request, args, principal, key, money, count_call)
+            | record_clock(context),
             "approval": approval_input,
             **money,
         }
@@ -238,6 +244,8 @@ class Gate:
                 str(args.get("supplier_id")), currency, excluding=key)
         elif request.tool == "provisioning.release":  # who reserved it, as the gate recorded at reserve
             extra["reservation"] = self.store.reservation_owner(str(args.get("reservation_id")))
+        elif request.tool == "notifications.send" and isinstance(args.get("to"), str):  # frequency caps
+            extra["recipient_sends_7d"] = self.store.sends_since(args["to"], time.time() - SEND_WINDOW_S)
         return extra | {
             "claim_paid_minor": self.store.claim_paid_minor(claim_id, currency, excluding=key)
             if claim_ok and currency else 0,
@@ -425,3 +433,5 @@ class Gate:
                                           reservation if isinstance(reservation, str) else None)
         elif request.tool == "provisioning.release":
             self.store.record_release(str(args.get("reservation_id")))
+        elif request.tool == "notifications.send" and isinstance(args.get("to"), str):
+            self.store.record_send(key, args["to"])

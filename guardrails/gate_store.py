@@ -54,6 +54,8 @@ class GateStore:
             "CREATE TABLE IF NOT EXISTS spend_minor (idempotency_key TEXT PRIMARY KEY, day TEXT, supplier_id TEXT,"
             " amount_minor INTEGER, currency TEXT, held INTEGER NOT NULL);"
             "CREATE INDEX IF NOT EXISTS spend_minor_day ON spend_minor(day, currency);"
+            "CREATE TABLE IF NOT EXISTS sends (idempotency_key TEXT PRIMARY KEY, recipient TEXT, at REAL);"
+            "CREATE INDEX IF NOT EXISTS sends_recipient ON sends(recipient, at);"
         )
         self._lock = threading.Lock()
         self._counted = 0
@@ -131,6 +133,19 @@ class GateStore:
             if reservation_id:
                 self._db.execute("INSERT OR IGNORE INTO reservation_owner (reservation_id, idempotency_key, principal)"
                                  " VALUES (?,?,?)", (reservation_id, idempotency_key, principal))
+
+    def record_send(self, idempotency_key: str, recipient: str, now: float | None = None) -> None:
+        """A message the gate relayed to `recipient` (an address or number, compared lower-cased): frequency caps."""
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO sends VALUES (?,?,?)",
+                             (idempotency_key, recipient.lower(), time.time() if now is None else now))
+
+    def sends_since(self, recipient: str, since: float) -> int:
+        """Messages relayed to `recipient` since `since` (wall clock, shared by every gate on the file)."""
+        with self._lock:
+            (count,) = self._db.execute("SELECT COUNT(*) FROM sends WHERE recipient = ? AND at > ?",
+                                        (recipient.lower(), since)).fetchone()
+        return int(count)
 
     def reservation_owner(self, reservation_id: str) -> dict[str, object] | None:
         """Who reserved `reservation_id` through this gate, and whether it is released; None if the gate never saw it."""

@@ -8,7 +8,7 @@ from typing import Any
 from nats.aio.client import Client
 
 from warden.settings import Settings
-from tools import demand, leads, notifications, payments, provisioning, purchasing, tickets
+from tools import demand, leads, notifications, offers, payments, provisioning, purchasing, tickets
 from tools.fraud import service as fraud_service
 from tools.gate_proof import GateVerifier
 from tools.service import ToolService, tool_subject
@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 SERVED_TOOLS = ("scoring.fraud_risk", "scoring.lead_propensity", "scoring.demand_forecast", "payments.issue",
                 "notifications.send", "provisioning.reserve", "provisioning.release", "tickets.update",
-                "purchasing.order")
+                "purchasing.order", "offers.discount")
 TOOL_SUBJECTS: dict[str, str] = {tool: tool_subject(tool) for tool in SERVED_TOOLS}
 """Tool name -> NATS subject, for every tool `start_tool_services` serves."""
 
@@ -58,7 +58,7 @@ async def start_tool_services(nc: Client, settings: Settings, verifier: GateVeri
         await running.services[-1].start()
         for build in (leads.create_service, demand.create_service, payments.create_service,
                       notifications.create_service, provisioning.create_service, tickets.create_service,
-                      purchasing.create_service):
+                      purchasing.create_service, offers.create_service):
             running.services.append(build(nc, settings, verifier))
             await running.services[-1].start()
     except BaseException:

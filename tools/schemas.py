@@ -144,6 +144,19 @@ class PurchaseOrderResult(BaseModel):
     currency: str
 
 
+class DiscountOfferArgs(ToolArgs):
+    lead_id: str = Field(pattern=r"^LEAD-[0-9A-Za-z-]{1,40}$")
+    percent: int = Field(ge=1, le=100)
+    reason: str = Field(default="", max_length=500)
+
+
+class DiscountOfferResult(BaseModel):
+    offer_id: str
+    lead_id: str
+    percent: int
+    status: Literal["offered", "duplicate"]
+
+
 class DocumentSearchArgs(ToolArgs):
     query: str = Field(max_length=1000)
     top_k: int = Field(default=3, ge=1, le=20)
@@ -160,11 +173,12 @@ TOOL_ARGS: dict[str, type[ToolArgs]] = {
     "provisioning.release": ProvisionReleaseArgs,
     "tickets.update": TicketUpdateArgs,
     "purchasing.order": PurchaseOrderArgs,
+    "offers.discount": DiscountOfferArgs,
 }
 """Every tool the gate knows; anything else is denied as unknown."""
 
 BUSINESS_KEYS: dict[str, str] = {"payments.issue": "claim_id", "purchasing.order": "order_id",
-                                 "provisioning.reserve": "reservation_id"}
+                                 "provisioning.reserve": "reservation_id", "offers.discount": "lead_id"}
 """Effects that happen at most once per business object, whatever the graph, run or event asking: the gate makes
 the idempotency key `<tool>:<value of that argument>`, so a resubmitted claim is never paid twice. A property of
 the tool (its argument names the object), not of a graph."""

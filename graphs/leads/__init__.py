@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from graphs.leads.demo_table import print_lead_table
 from graphs.leads.graph import GRAPH, build_lead_graph
 from graphs.leads.intake import LeadEvent, prepare_lead
 from graphs.leads.record import features_differ, lead_key, lead_summary, lead_view
@@ -20,10 +21,10 @@ def no_model(request: Any) -> str:
 
 PACKAGE = GraphPackage(
     name=GRAPH, trigger=TRIGGER, key_field="lead_id", build=build_lead_graph, prepare=prepare_lead,
-    tools=("scoring.lead_propensity", "tickets.update", "notifications.send"),
+    tools=("scoring.lead_propensity", "tickets.update", "notifications.send", "offers.discount"),
     record_view=lead_view, record_name="lead", fact_checks={"scoring.lead_propensity": features_differ},
     summary=lead_summary, outcome_key=lead_key, samples=SAMPLES, sample_noun="leads", scripted=no_model,
-    uses_model=False,
+    print_table=print_lead_table, uses_model=False,
 )
 
 __all__ = ["GRAPH", "PACKAGE", "SAMPLES", "TRIGGER", "LeadEvent", "build_lead_graph", "prepare_lead"]

@@ -1,7 +1,11 @@
-"""Lead follow-up: score the new lead from the CRM's record, then open a follow-up ticket for sales (and tell the
-sales queue about a hot lead), keep a warm one in nurture, or close a cold one.
+"""Lead follow-up: score the new lead from the CRM's record, open a follow-up ticket for sales (and tell the
+sales queue about a hot lead), keep a warm one in nurture, or close a cold one; then the next best action: the
+first email of the outreach sequence, after a discount offer for a hot lead with a large budget (a sales manager
+approves one above the automatic limit).
 
-Every effect goes through `deps.tools` (the gate). The lead's own message is untrusted and decides nothing.
+Every effect goes through `deps.tools` (the gate): consent, quiet hours in the lead's time zone, frequency caps and
+suppressed domains are the policy's (guardrails/policies/leads.rego), and a refused message does not change the
+lead's routing. The lead's own message is untrusted and decides nothing.
 """
 from __future__ import annotations
 
@@ -9,13 +13,16 @@ import operator
 from typing import Annotated, Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
+from langgraph.types import interrupt
 
+from graphs.leads.outreach import discount_for, first_message, next_best_action
 from graphs.leads.record import lead_features
 from graphs.ports import GraphDeps, ToolOutcome
 
 GRAPH = "lead_followup"
 SALES_QUEUE = "sales-followup"
-STEP_SCORE, STEP_TICKET, STEP_NOTIFY = 1, 2, 3
+STEP_SCORE, STEP_TICKET, STEP_NOTIFY, STEP_OFFER, STEP_OUTREACH = 1, 2, 3, 4, 5
+SYSTEM = "system"
 
 
 class LeadState(TypedDict, total=False):
@@ -24,7 +31,11 @@ class LeadState(TypedDict, total=False):
     message: str                   # the lead's message, redacted (untrusted)
     intake_redactions: int
     score: dict[str, Any]
-    decision: str                  # follow_up | nurture | closed | scoring_failed
+    decision: str                  # follow_up | nurture | closed | scoring_failed | ticket_failed
+    action: str                    # offer_and_email | email | close
+    offer: dict[str, Any]          # the discount offered, if any
+    outreach: str                  # sent | held: <why> | none
+    pending: dict[str, Any]        # what an interrupt waits on
     reasons: Annotated[list[str], operator.add]
     calls: Annotated[list[dict[str, Any]], operator.add]
 
@@ -64,15 +75,67 @@ def build_lead_graph(deps: GraphDeps) -> StateGraph:
                 provenance={"channel": "system", "to": "system", "subject": "system", "body": "system"})
             calls.append(_log(note))
         return {"calls": calls, "decision": decision if ticket.ok else "ticket_failed",
-                "reasons": [] if ticket.ok else ticket.reasons}
+                "action": next_best_action(band, lead), "reasons": [] if ticket.ok else ticket.reasons}
+
+    async def offer(state: LeadState) -> dict[str, Any]:
+        lead = state["lead"]
+        pending = state.get("pending") or {}
+        approval_id = pending.get("approval_id") if pending.get("approved") else None
+        args = {"lead_id": lead["lead_id"], "percent": discount_for(lead),
+                "reason": f"hot lead, stated budget {int(float(lead['budget_usd']))} USD"}
+        outcome = await deps.tools.call("offers.discount", args, run_id=state["run_id"], graph=GRAPH, step=STEP_OFFER,
+                                        provenance={k: SYSTEM for k in args}, approval_id=approval_id)
+        update: dict[str, Any] = {"calls": [_log(outcome)]}
+        if outcome.ok:
+            return update | {"offer": outcome.result, "pending": {}}
+        if outcome.decision == "require_approval" and not approval_id:
+            return update | {"pending": {"kind": "discount_approval", "approval_id": outcome.approval_id,
+                                         "role": outcome.approval_role, "reasons": outcome.reasons}}
+        return update | {"pending": {}, "reasons": ["no discount: " + "; ".join(outcome.reasons or ["refused"])]}
+
+    async def await_manager(state: LeadState) -> dict[str, Any]:
+        answer = interrupt(state["pending"])  # checkpointed here until a sales manager answers
+        if isinstance(answer, dict) and answer.get("approved"):
+            return {"pending": state["pending"] | {"approved": True}}
+        by = answer.get("by", "unknown") if isinstance(answer, dict) else "unknown"
+        return {"pending": {}, "reasons": [f"discount declined ({by})"]}
+
+    async def outreach(state: LeadState) -> dict[str, Any]:
+        lead = state["lead"]
+        to = (lead.get("contact") or {}).get("email")
+        if not to:
+            return {"outreach": "none: no email on record"}
+        discount = (state.get("offer") or {}).get("percent")
+        args = {"channel": "email", "to": to, **first_message(lead, state["score"]["band"], discount)}
+        outcome = await deps.tools.call("notifications.send", args, run_id=state["run_id"], graph=GRAPH,
+                                        step=STEP_OUTREACH, provenance={k: SYSTEM for k in args})
+        if outcome.ok:
+            return {"calls": [_log(outcome)], "outreach": "sent"}
+        return {"calls": [_log(outcome)], "outreach": "held: " + "; ".join(outcome.reasons or ["refused"])}
 
     def route(state: LeadState) -> str:
         return "follow_up" if state.get("score") else END
 
+    def after_follow_up(state: LeadState) -> str:
+        if state.get("decision") not in ("follow_up", "nurture"):
+            return END
+        return "offer" if state.get("action") == "offer_and_email" else "outreach"
+
+    def after_offer(state: LeadState) -> str:
+        return "await_manager" if (state.get("pending") or {}).get("approval_id") and not (state.get("pending") or {}).get(
+            "approved") else "outreach"
+
+    def after_manager(state: LeadState) -> str:
+        return "offer" if (state.get("pending") or {}).get("approved") else "outreach"
+
     graph = StateGraph(LeadState)
-    graph.add_node("score", score)
-    graph.add_node("follow_up", follow_up)
+    for name, fn in [("score", score), ("follow_up", follow_up), ("offer", offer), ("await_manager", await_manager),
+                     ("outreach", outreach)]:
+        graph.add_node(name, fn)
     graph.add_edge(START, "score")
     graph.add_conditional_edges("score", route, ["follow_up", END])
-    graph.add_edge("follow_up", END)
+    graph.add_conditional_edges("follow_up", after_follow_up, ["offer", "outreach", END])
+    graph.add_conditional_edges("offer", after_offer, ["await_manager", "outreach"])
+    graph.add_conditional_edges("await_manager", after_manager, ["offer", "outreach"])
+    graph.add_edge("outreach", END)
     return graph

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from graphs.intake import escape_tokens, tokenize_fields
+from graphs.leads.record import valid_timezone
 
 _CONTACT_PII = {"name": "PERSON", "email": "EMAIL_ADDRESS", "phone": "PHONE_NUMBER"}
 
@@ -15,6 +16,13 @@ class Contact(BaseModel):
     name: str = Field(max_length=200)
     email: str | None = Field(default=None, max_length=320)
     phone: str | None = Field(default=None, max_length=40)
+
+
+class Consent(BaseModel):
+    """What the lead agreed to be contacted by, as the CRM recorded it (absent: no consent)."""
+
+    model_config = ConfigDict(extra="ignore")
+    email: bool = False
 
 
 class LeadEvent(BaseModel):
@@ -30,6 +38,16 @@ class LeadEvent(BaseModel):
     demo_requested: bool = False
     source: Literal["web", "referral", "event", "outbound"] = "web"
     message: str = Field(default="", max_length=10_000)
+    consent: Consent = Field(default_factory=Consent)
+    timezone: str | None = Field(default=None, max_length=64)
+    """The lead's IANA time zone (quiet hours are the lead's local hours)."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None and valid_timezone(value) is None:
+            raise ValueError(f"unknown time zone {value[:64]!r}")
+        return value
 
 
 def prepare_lead(run_id: str, payload: dict[str, Any], vault: Any, redactor: Any) -> dict[str, Any]:

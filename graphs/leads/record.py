@@ -4,14 +4,32 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from graphs.spec import count_calls
 
 
+def valid_timezone(name: Any) -> str | None:
+    """`name` when it is an IANA time zone this machine knows, else None (the policy then holds all outreach)."""
+    if not isinstance(name, str) or not name or len(name) > 64 or ".." in name or name.startswith("/"):
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
 def lead_view(event: dict[str, Any]) -> dict[str, Any]:
-    """The CRM's fields the policy and the fact check read; never the lead's message."""
-    return {"lead": {key: event.get(key) for key in
-                     ("lead_id", "company", "employees", "budget_usd", "site_visits", "demo_requested", "source")}}
+    """The CRM's fields the policy and the fact check read; never the lead's message. Contact facts (address,
+    consent, time zone) are what outreach is judged by."""
+    contact = event.get("contact") if isinstance(event.get("contact"), dict) else {}
+    consent = event.get("consent") if isinstance(event.get("consent"), dict) else {}
+    view = {key: event.get(key) for key in
+            ("lead_id", "company", "employees", "budget_usd", "site_visits", "demo_requested", "source")}
+    view |= {"email": contact.get("email") if isinstance(contact.get("email"), str) else None,
+             "consent_email": consent.get("email") is True, "timezone": valid_timezone(event.get("timezone"))}
+    return {"lead": view}
 
 
 def lead_features(lead: dict[str, Any]) -> dict[str, float]:
@@ -45,7 +63,8 @@ def features_differ(args: dict[str, Any], context: dict[str, Any]) -> list[str]:
 
 def lead_summary(values: dict[str, Any]) -> dict[str, Any]:
     """What a caller may see of a lead run: decisions, score and counts, no message text."""
-    return {**count_calls(values), "score": (values.get("score") or {}).get("score"),
+    return {**count_calls(values), "score": (values.get("score") or {}).get("score"), "action": values.get("action"),
+            "outreach": values.get("outreach", "none"), "discount": (values.get("offer") or {}).get("percent"),
             "band": (values.get("score") or {}).get("band"), "intake_redactions": values.get("intake_redactions", 0)}
 
 
