@@ -58,6 +58,12 @@ def approval_facts(store: GateStore, request: ToolCallRequest, args: dict[str, A
     """What an approver needs to decide, without raw values: does the payee match the account on file, where did
     each argument come from, the amount and what the claim was already paid."""
     out: dict[str, Any] = {"provenance": {k: request.provenance_of(k) for k in args}}
+    if request.tool == "purchasing.order" and money and isinstance(args.get("quantity"), int):
+        total = Money(**{**money, "amount_minor": money["amount_minor"] * args["quantity"]})
+        supplier, day = store.spend_today(str(args.get("supplier_id")), money["currency"], excluding=key)
+        spent = {"supplier_today": supplier, "all_suppliers_today": day}
+        return out | {"order_total": total.format(), "unit_price": Money(**money).format(),
+                      "spent_minor": spent}
     if request.tool != "payments.issue":
         return out
     claim = context.get("claim") or {}

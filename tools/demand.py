@@ -1,7 +1,8 @@
 """`scoring.demand_forecast`: expected daily unit sales of a SKU, as the `demand` micro service.
 
-The model (tools/demand_model.py) is trained on first use, off the event loop, from a seeded synthetic history:
-deterministic, about two seconds, nothing downloaded. A forecast is a pure function of its arguments.
+The model (tools/demand_model.py) loads its shipped coefficients (tools/demand_model.json), or, without them, trains
+from its seeded synthetic history off the event loop (deterministic, about two seconds, nothing downloaded). A
+forecast is a pure function of its arguments.
 """
 from __future__ import annotations
 
@@ -47,8 +48,8 @@ async def _forecast(args: DemandForecastArgs, ctx: CallContext) -> DemandForecas
 
 
 def create_service(nc: Client, settings: Settings, verifier: GateVerifier) -> ToolService:
-    """The `demand` micro service (not yet started). Training starts now, in the background, so the first call
-    does not wait for it within the gate's tool timeout."""
+    """The `demand` micro service (not yet started). The model loads (or trains) now, in the background, so the
+    first call does not wait for it within the gate's tool timeout."""
     threading.Thread(target=_model, name="demand-model-training", daemon=True).start()
     return ToolService(nc, "demand", [ToolSpec(TOOL, DemandForecastArgs, _forecast, effectful=False)],
                        verifier=verifier, timeout_s=settings.tool_timeout_s,

@@ -3,14 +3,16 @@ features, trained on a seeded synthetic daily sales history that this module gen
 
 Why this shape: one global model for every SKU (targets scaled by the SKU's recent level), features that only
 need the history the caller sends and the promotion calendar ahead, and training that takes well under a
-second and is bit-for-bit deterministic. So nothing is downloaded or shipped as a binary: the model is trained
-on first use in each process (`trained()`), and `graphs/replenishment/model_card.py` reruns the same code to
-write the model card.
+second and is bit-for-bit deterministic. Nothing is downloaded: `python -m graphs.replenishment.model_card` trains it, writes its few
+coefficients to demand_model.json (shipped, so a service starts without training under load) and the model card;
+without that file the service trains on first use.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import Ridge
@@ -113,11 +115,32 @@ def train(data: SalesHistory, end: int) -> DemandModel:
     return DemandModel(coef=ridge.coef_.copy(), relative_error_sd=float(residual.std()))
 
 
-@lru_cache(maxsize=1)
-def trained() -> DemandModel:
+ARTEFACT = Path(__file__).resolve().parent / "demand_model.json"
+"""The served model's coefficients (a few numbers), written by `python -m graphs.replenishment.model_card` with the
+card; a test checks that training again gives the same numbers."""
+
+
+def train_served() -> DemandModel:
     """The served model: trained on the whole synthetic history (the card's figures come from `evaluate`)."""
     data = synthetic_history()
     return train(data, data.sales.shape[1])
+
+
+def save(model: DemandModel, path: Path = ARTEFACT) -> None:
+    path.write_text(json.dumps({"model": MODEL_NAME, "seed": SEED, "coef": [float(c) for c in model.coef],
+                                "relative_error_sd": model.relative_error_sd}, indent=1) + "\n")
+
+
+@lru_cache(maxsize=1)
+def trained() -> DemandModel:
+    """The served model: from the shipped artefact when it is this model's, else trained now (about two seconds)."""
+    try:
+        saved = json.loads(ARTEFACT.read_text())
+        if saved.get("model") == MODEL_NAME and saved.get("seed") == SEED:
+            return DemandModel(coef=np.array(saved["coef"], dtype=float), relative_error_sd=float(saved["relative_error_sd"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return train_served()
 
 
 def seasonal_naive(history: np.ndarray, horizon: int) -> np.ndarray:

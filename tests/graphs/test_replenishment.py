@@ -81,6 +81,7 @@ async def test_an_order_above_the_supplier_limit_waits_for_a_buyer_and_runs_once
     warden, seen = replenishment_run["warden"], replenishment_run["seen"]
     pending = [a for a in warden.gate.approvals.list("pending") if a.tool == "purchasing.order"]
     assert [(a.args["sku"], a.role) for a in pending] == [("SKU-1003", "buyer")]
+    assert pending[0].facts["order_total"] == "10752.00 USD" and pending[0].facts["unit_price"] == "6.40 USD"
     assert "SKU-1003" not in _orders(replenishment_run["settings"])  # not executed while it waits
     warden.gate.approvals.decide(pending[0].id, approve=True, approver=BUYER)
     assert await warden.gate_service.announce_decisions() == 1

@@ -1,6 +1,7 @@
 """The demand forecaster: deterministic, better than the seasonal-naive baseline on held-out weeks, typed errors."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from graphs.replenishment.model_card import CARD
@@ -18,10 +19,13 @@ def test_the_model_beats_seasonal_naive_on_the_held_out_weeks_and_the_card_says_
     assert f"**{figures['mase_model']}**" in card and f"| {figures['mase_seasonal_naive']} |" in card
 
 
-def test_training_is_deterministic() -> None:
+def test_training_is_deterministic_and_the_shipped_coefficients_are_a_fresh_training() -> None:
     data = dm.synthetic_history()
     a, b = dm.train(data, 200), dm.train(data, 200)
     assert (a.coef == b.coef).all() and a.relative_error_sd == b.relative_error_sd
+    fresh, shipped = dm.train_served(), dm.trained()
+    assert np.allclose(fresh.coef, shipped.coef, rtol=0, atol=1e-12)
+    assert abs(fresh.relative_error_sd - shipped.relative_error_sd) < 1e-12
 
 
 def test_a_promotion_raises_the_forecast() -> None:
