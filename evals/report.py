@@ -86,11 +86,11 @@ def _finding_text(f: Finding) -> str:
 def format_table(run: EvalRun) -> str:
     """The table `warden eval run` prints: one row per metric, regressions marked, then the exit code."""
     by_key = {(f.suite, f.metric): f for f in run.findings}
-    head = f"{'suite':<18} {'metric':<26} {'value':>8} {'n':>5} {'baseline':>9} {'p':>9}  verdict"
+    head = f"{'suite':<18} {'metric':<29} {'value':>8} {'n':>5} {'baseline':>9} {'p':>9}  verdict"
     lines = [head, "-" * len(head)]
     for r in run.results:
         if r.error:
-            lines.append(f"{r.suite:<18} {'(could not run)':<26} {'':>8} {'':>5} {'':>9} {'':>9}  {r.error[:80]}")
+            lines.append(f"{r.suite:<18} {'(could not run)':<29} {'':>8} {'':>5} {'':>9} {'':>9}  {r.error[:80]}")
             continue
         for name, m in r.metrics.items():
             f = by_key.get((r.suite, name))
@@ -102,7 +102,7 @@ def format_table(run: EvalRun) -> str:
                 verdict = "ok"
             elif f and f.verdict == "new":
                 verdict = "no baseline"
-            lines.append(f"{r.suite:<18} {name:<26} {value:>8} {m.n if m.kind != 'info' else '':>5} {base:>9} {p:>9}  {verdict}")
+            lines.append(f"{r.suite:<18} {name:<29} {value:>8} {m.n if m.kind != 'info' else '':>5} {base:>9} {p:>9}  {verdict}")
     code = run.exit_code
     lines.append(f"\nexit {code}: {EXIT_MEANING[code]}" + (f" (baseline {run.baseline})" if run.baseline else " (no baseline)"))
     for f in run.findings:

@@ -35,3 +35,17 @@ def test_a_model_that_drops_fields_is_a_quality_regression(tmp_path: Path) -> No
     assert suite["plots"]["confusion"]["matrix"]["paid"]["paid"] >= 1
     html = sorted(reports.iterdir())[-1].joinpath("report.html").read_text()
     assert "decisions: label vs actual" in html and "gate call latency" in html
+
+
+def test_generated_claims_are_reproducible_and_labelled() -> None:
+    from evals.suites.claims_decisions import load_cases
+    from evals.suites.claims_generate import OUT, generate
+    from graphs.claims.intake import ClaimEvent
+
+    generated = generate()
+    assert [json.dumps(x, ensure_ascii=False) for x in generated] == OUT.read_text(encoding="utf-8").splitlines()
+    cases = load_cases()
+    assert len(cases) >= 120 and {label.get("split") for _, label in cases} == {"sample", "dev", "heldout"}
+    for event, label in cases:
+        ClaimEvent.model_validate(event)
+        assert label["claim_id"] == event["claim_id"] and label["decision"] in {"paid", "awaiting_approval", "rejected", "escalated"}
