@@ -361,8 +361,8 @@ class Gate:
         return lock
 
     def _hold_payment(self, request: ToolCallRequest | None, key: str) -> bool:
-        """Count a payment toward its claim before it is judged; True when this call placed the hold (and so
-        releases it unless allowed)."""
+        """Count a payment toward its claim (an order toward today's spend) before it is judged; True when this
+        call placed the hold (and so releases it unless allowed)."""
         if request is not None and request.tool == "purchasing.order":
             try:
                 price = parse_amount(request.args.get("unit_price"), request.args.get("currency"))
