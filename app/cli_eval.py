@@ -5,7 +5,6 @@ The suites and their scoring live in evals/; this module only parses options and
 from __future__ import annotations
 
 import json
-
 from pathlib import Path
 from typing import Optional
 

@@ -52,11 +52,6 @@ def load_cases(limit: int | None = None) -> list[tuple[dict[str, Any], dict[str,
     return cases[:limit] if limit else cases
 
 
-def load_labels(limit: int | None = None) -> list[dict[str, Any]]:
-    """The labels of `load_cases`, in the same order."""
-    return [label for _, label in load_cases(limit)]
-
-
 def final_states(db: Path) -> dict[str, dict[str, Any]]:
     """Each run's last checkpointed state, by claim id: what the graph decided and the fields it used."""
     from langgraph.checkpoint.sqlite import SqliteSaver
