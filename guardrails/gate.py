@@ -26,6 +26,7 @@ from guardrails.gate_approvals import approval_input as approval_input_for, open
 from guardrails.audit import AuditLog, AuditRecord
 from guardrails.contracts import ApprovalRef, Decision, PolicyRef, Principal, RedactionRecord, ToolCallRequest
 from guardrails.directory import Directory
+from guardrails.gate_memory import hold, policy_state, release, remember, serial_key
 from guardrails.gate_store import GateStore
 from guardrails.money import MoneyError, parse_amount
 from guardrails.records import RunFacts
@@ -75,9 +76,6 @@ def _first_error(exc: ValidationError) -> str:
     where = ".".join(str(p) for p in err.get("loc", ())) or "request"
     return f"{where}: {err.get('msg', 'invalid')}"
 
-
-SEND_WINDOW_S = 7 * 24 * 3600.0
-"""`state.recipient_sends_7d` counts the messages relayed to the same recipient in this window."""
 
 INLINE_TEXT_CHARS = 64
 """A call whose strings are all this short (ids, codes, accounts) is judged inline: no free text to redact."""
@@ -231,30 +229,7 @@ class Gate:
 
     def _state(self, request: ToolCallRequest, args: dict[str, Any], principal: Principal, key: str,
                money: dict[str, Any], count_call: bool) -> dict[str, Any]:
-        claim_id = args.get("claim_id") if request.tool == "payments.issue" else None
-        currency = (money.get("money") or {}).get("currency")
-        # People are limited per person; an agent per run (a run cannot loop a tool), since every run of a graph
-        # is the same bound principal and a per-graph limit would cap the whole fleet.
-        counted = f"{principal.id}|{request.run.id}" if principal.id.startswith("agent:") else principal.id
-        calls = self.store.count_call(counted, request.tool) if count_call else 0
-        claim_ok = isinstance(claim_id, str)
-        extra: dict[str, Any] = {}
-        if request.tool == "purchasing.order" and currency:  # today's spend, from the gate's store only
-            extra["supplier_day_spend_minor"], extra["day_spend_minor"] = self.store.spend_today(
-                str(args.get("supplier_id")), currency, excluding=key)
-        elif request.tool == "provisioning.release":  # who reserved it, as the gate recorded at reserve
-            extra["reservation"] = self.store.reservation_owner(str(args.get("reservation_id")))
-        elif request.tool == "notifications.send" and isinstance(args.get("to"), str):  # frequency caps
-            extra["recipient_sends_7d"] = self.store.sends_since(args["to"], time.time() - SEND_WINDOW_S)
-        return extra | {
-            "claim_paid_minor": self.store.claim_paid_minor(claim_id, currency, excluding=key)
-            if claim_ok and currency else 0,
-            "claim_currencies": self.store.claim_currencies(claim_id, excluding=key) if claim_ok else [],
-            "claim_fraud_band": self.store.fraud_band(claim_id) if claim_ok else "unscored",
-            "calls_last_minute": calls,
-            "principal_reserved_total": self.store.principal_reserved_total(principal.id)
-            if request.tool == "provisioning.reserve" else 0,
-        }
+        return policy_state(self.store, request, args, principal, key, money, count_call)
 
     def _policy_ref(self) -> PolicyRef:
         return PolicyRef(engine=getattr(self.engine, "name", "unknown"), bundle=getattr(self.engine, "bundle", ""))
@@ -350,39 +325,16 @@ class Gate:
         return judgement
 
     def _claim_lock(self, request: ToolCallRequest | None) -> asyncio.Lock | contextlib.nullcontext:
-        claim_id = request.args.get("claim_id") if request is not None and request.tool == "payments.issue" else None
-        if request is not None and request.tool == "purchasing.order":
-            claim_id = "purchasing.order"  # one order judged at a time: the day's spend is shared by all orders
-        if not isinstance(claim_id, str):
+        serial = serial_key(request)
+        if serial is None:
             return contextlib.nullcontext()
-        lock = self._claim_locks.get(claim_id)
+        lock = self._claim_locks.get(serial)
         if lock is None:
-            lock = self._claim_locks[claim_id] = asyncio.Lock()
+            lock = self._claim_locks[serial] = asyncio.Lock()
         return lock
 
     def _hold_payment(self, request: ToolCallRequest | None, key: str) -> bool:
-        """Count a payment toward its claim (an order toward today's spend) before it is judged; True when this
-        call placed the hold (and so releases it unless allowed)."""
-        if request is not None and request.tool == "purchasing.order":
-            try:
-                price = parse_amount(request.args.get("unit_price"), request.args.get("currency"))
-            except MoneyError:
-                return False
-            quantity = request.args.get("quantity")
-            if type(quantity) is not int or quantity < 1:
-                return False
-            return self.store.hold_spend(key, str(request.args.get("supplier_id")), price.amount_minor * quantity,
-                                         price.currency)
-        if request is None or request.tool != "payments.issue":
-            return False
-        claim_id = request.args.get("claim_id")
-        if not isinstance(claim_id, str):
-            return False
-        try:
-            money = parse_amount(request.args.get("amount"), request.args.get("currency"))
-        except MoneyError:
-            return False  # the policy denies it: nothing to hold
-        return self.store.hold_payment(key, claim_id, money.amount_minor, money.currency)
+        return hold(self.store, request, key)
 
     async def _execute(self, request: ToolCallRequest, decision: Decision, reply: GateReply, key: str,
                        judgement: Judgement, facts: RunFacts | None, bound: Principal | None) -> str:
@@ -407,31 +359,8 @@ class Gate:
         return str(result.get("status", "ok")) if isinstance(result, dict) else "ok"
 
     def _release(self, request: ToolCallRequest, key: str) -> None:
-        if request.tool == "payments.issue":
-            self.store.release_payment(key)
-        elif request.tool == "purchasing.order":
-            self.store.release_spend(key)
+        release(self.store, request, key)
 
     def _remember_effect(self, request: ToolCallRequest, judgement: Judgement, result: Any, key: str,
                          facts: RunFacts | None, principal: Principal | None) -> None:
-        args = judgement.real_args
-        if request.tool == "payments.issue" and judgement.money:
-            self.store.record_payment(key, str(args.get("claim_id")), judgement.money["amount_minor"],
-                                      judgement.money["currency"])
-        elif request.tool == "scoring.fraud_risk" and isinstance(result, dict) and result.get("band"):
-            # Only a score of the claim's own run sets its band (and only upwards): a staff rescore, or a run
-            # scoring another claim, informs its caller and nothing else.
-            # (An in-process caller with no bus, such as a unit test's LocalToolGateway, is trusted as it stands.)
-            if (facts is None and principal is None) or (facts is not None and facts.key == args.get("claim_id")):
-                self.store.record_fraud(str(args.get("claim_id")), str(result["band"]), float(result.get("score", 0.0)))
-        elif request.tool == "purchasing.order" and judgement.money:
-            total = judgement.money["amount_minor"] * int(args.get("quantity", 0))
-            self.store.record_spend(key, str(args.get("supplier_id")), total, judgement.money["currency"])
-        elif request.tool == "provisioning.reserve":
-            reservation = result.get("reservation_id") if isinstance(result, dict) else None
-            self.store.record_reservation(key, (principal or request.principal).id, int(args.get("quantity", 0)),
-                                          reservation if isinstance(reservation, str) else None)
-        elif request.tool == "provisioning.release":
-            self.store.record_release(str(args.get("reservation_id")))
-        elif request.tool == "notifications.send" and isinstance(args.get("to"), str):
-            self.store.record_send(key, args["to"])
+        remember(self.store, request, judgement.real_args, judgement.money, result, key, facts, principal)
