@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.linear_model import Ridge
@@ -149,7 +150,7 @@ def seasonal_naive(history: np.ndarray, horizon: int) -> np.ndarray:
     return np.array([last_week[(step - 1) % SEASON] for step in range(1, horizon + 1)])
 
 
-def evaluate(horizon: int = 7) -> dict[str, float | int]:
+def evaluate(horizon: int = 7) -> dict[str, Any]:
     """MASE of the model and of the seasonal-naive baseline on the held-out last weeks, in one run.
 
     MASE divides each SKU's mean absolute error by the mean absolute one-week seasonal difference of its own
@@ -180,4 +181,5 @@ def evaluate(horizon: int = 7) -> dict[str, float | int]:
             "mase_naive_promo_days": round(float(np.mean(promo_naive_err)), 3),
             "skus": int(data.sales.shape[0]), "train_days": int(split), "holdout_days": int(days - split),
             "horizon_days": horizon, "relative_error_sd": round(model.relative_error_sd, 3),
-            "sku_wins": int(sum(m < n for m, n in zip(mase_model, mase_naive)))}
+            "sku_wins": int(sum(m < n for m, n in zip(mase_model, mase_naive))),
+            "sku_beats_naive": [bool(m < n) for m, n in zip(mase_model, mase_naive)]}

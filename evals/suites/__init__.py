@@ -11,6 +11,8 @@ SUITES: dict[str, str] = {
     "claims-safety": "evals.suites.claims_safety",
     "claims-decisions": "evals.suites.claims_decisions",
     "pii-egress": "evals.suites.pii_egress",
+    "replenishment": "graphs.replenishment.eval_suite",
+    "capacity": "graphs.capacity.eval_suite",
 }
 
 
