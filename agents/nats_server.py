@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 
 from agents.bus_users import server_users
 from agents.credentials import RoleCredentials, load_or_generate
+from agents.store_lock import StoreLock, die_with_parent
 
 
 class NatsServerError(RuntimeError):
@@ -109,16 +110,32 @@ class EmbeddedNats:
         self.roles = load_or_generate(self.secrets_dir, f"nats://127.0.0.1:{self.port}", self.graphs)
         self.credentials = NatsCredentials.from_roles(f"nats://127.0.0.1:{self.port}", self.roles.values())
         self._proc: subprocess.Popen | None = None
+        self._lock: StoreLock | None = None
 
     def start(self, timeout_s: float = 10.0) -> NatsCredentials:
+        """Lock the store (StoreInUse if a live Warden holds it; an orphaned server is reaped), then start the
+        server tied to this process: it holds the lock while it runs and gets SIGTERM when this process dies."""
         self.store_dir.mkdir(parents=True, exist_ok=True)
         conf = self.store_dir / "nats-server.conf"
+        lock = StoreLock(self.store_dir, conf)
+        lock.acquire()
+        self._lock = lock
+        try:
+            return self._spawn(conf, timeout_s)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _spawn(self, conf: Path, timeout_s: float) -> NatsCredentials:
         conf.write_text(server_config(listen=f"127.0.0.1:{self.port}", store_dir=str(self.store_dir / "jetstream"),
                                       passwords=self.credentials.passwords, graphs=self.triggers or self.graphs))
         conf.chmod(0o600)
-        log = open(self.store_dir / "nats-server.log", "ab")
-        self._proc = subprocess.Popen([str(nats_server_binary()), "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
+        with open(self.store_dir / "nats-server.log", "ab") as log:
+            # its own session: a terminal's Ctrl-C reaches Warden, which drains before it stops the bus
+            self._proc = subprocess.Popen([str(nats_server_binary()), "-c", str(conf)], stdout=log,
+                                          stderr=subprocess.STDOUT, start_new_session=True,
+                                          pass_fds=(self._lock.fd,), preexec_fn=die_with_parent())
+        self._lock.record(self._proc.pid)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
@@ -129,7 +146,6 @@ class EmbeddedNats:
                     return self.credentials
             except OSError:
                 time.sleep(0.05)
-        self.stop()
         raise NatsServerError(f"nats-server did not listen on 127.0.0.1:{self.port} within {timeout_s}s")
 
     def stop(self) -> None:
@@ -141,6 +157,9 @@ class EmbeddedNats:
                 self._proc.kill()
                 self._proc.wait()
         self._proc = None
+        if self._lock:  # only once the server is gone: it held the lock too
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> NatsCredentials:
         return self.start()
