@@ -1,0 +1,78 @@
+"""Which store the gate keeps its state in: SQLite files under the data folder by default, Postgres when
+WARDEN_POSTGRES_URL is set, so several gate processes on several machines share totals, holds, rate-limit
+counters and approvals.
+
+A bad URL or an unreachable server is a `PostgresUnavailable` with one line that names the server (never the
+password), raised when the gate is built, so `warden up` stops before it judges anything.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+if TYPE_CHECKING:
+    from guardrails.approvals import ApprovalStore
+    from guardrails.approvals_pg import PgApprovalStore
+    from guardrails.gate_store import GateStore
+    from guardrails.gate_store_pg import PgGateStore
+    from warden.settings import Settings
+
+CONNECT_TIMEOUT_S = 5.0
+SCHEMA_LOCK = 0x5741_5244  # one advisory lock for every CREATE TABLE: concurrent IF NOT EXISTS can still collide
+
+
+class PostgresUnavailable(RuntimeError):
+    """WARDEN_POSTGRES_URL is malformed or its server cannot be reached: the gate refuses to start."""
+
+
+def describe(url: str) -> str:
+    """`host:port/dbname` of a connection string, for messages: never the user's password."""
+    try:
+        parts = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "an unparsable URL"
+    host = str(parts.get("host") or "localhost")
+    return f"{host}:{parts.get('port') or 5432}/{parts.get('dbname') or parts.get('user') or '?'}"
+
+
+def connect_pool(url: str, *, max_size: int = 8, name: str = "warden") -> ConnectionPool:
+    """An open pool of autocommit connections; fails fast (PostgresUnavailable) when none can be made."""
+    try:
+        conninfo_to_dict(url)
+    except psycopg.ProgrammingError as exc:
+        raise PostgresUnavailable(f"WARDEN_POSTGRES_URL is not a valid Postgres URL: {str(exc).splitlines()[0][:120]}") from None
+    pool = ConnectionPool(url, min_size=1, max_size=max_size, open=False, name=name,
+                          kwargs={"autocommit": True, "connect_timeout": int(CONNECT_TIMEOUT_S)})
+    try:
+        pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+    except PoolTimeout:
+        pool.close()
+        raise PostgresUnavailable(f"cannot reach Postgres at {describe(url)} within {CONNECT_TIMEOUT_S:.0f} s "
+                                  "(is the server up, and WARDEN_POSTGRES_URL right?)") from None
+    return pool
+
+
+def apply_schema(pool: ConnectionPool, statements: tuple[str, ...]) -> None:
+    """Create tables once, whichever of several processes starting together gets there first."""
+    with pool.connection() as conn, conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+        for statement in statements:
+            conn.execute(statement)
+
+
+def open_gate_stores(settings: Settings) -> tuple[GateStore | PgGateStore, ApprovalStore | PgApprovalStore]:
+    """The gate's state and its approvals queue: Postgres when `settings.postgres_url` is set, else SQLite."""
+    if settings.postgres_url:
+        from guardrails.approvals_pg import PgApprovalStore
+        from guardrails.gate_store_pg import PgGateStore
+
+        pool = connect_pool(settings.postgres_url, name="warden-gate")
+        return PgGateStore(pool), PgApprovalStore(pool, ttl_s=settings.approval_ttl_s)
+    from guardrails.approvals import ApprovalStore
+    from guardrails.gate_store import GateStore
+
+    return (GateStore(settings.path("gate.db")),
+            ApprovalStore(settings.path("approvals.db"), ttl_s=settings.approval_ttl_s))
