@@ -13,6 +13,7 @@ SUITES: dict[str, str] = {
     "pii-egress": "evals.suites.pii_egress",
     "replenishment": "graphs.replenishment.eval_suite",
     "capacity": "graphs.capacity.eval_suite",
+    "leads": "graphs.leads.eval_suite",
 }
 
 
