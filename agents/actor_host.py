@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from agents.agent_id import AgentId
 from agents.envelope import Envelope, RunOutcome
+from agents.runtime_errors import RuntimeErrors
 from agents.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class ActorHost:
         self._idle = asyncio.Event()
         self._idle.set()
         self._pending = 0
+        self.errors = RuntimeErrors()
 
     @property
     def live_actors(self) -> int:
@@ -94,6 +96,11 @@ class ActorHost:
             try:
                 async with self._slots:
                     await self._handle_supervised(envelope)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # never let one message end the actor: its mailbox would be stranded
+                self.errors.count_handler(actor.agent.type, "actor")
+                log.exception("actor %s failed outside its handler on %s: %s", actor.agent, envelope.msg_id, exc)
             finally:
                 self._pending -= 1
                 if self._pending == 0:
@@ -103,7 +110,10 @@ class ActorHost:
         """Tell the transport a long run is still being worked on, so it is not redelivered meanwhile."""
         while True:
             await asyncio.sleep(self.heartbeat_s)
-            await envelope.in_progress()
+            try:
+                await envelope.in_progress()
+            except Exception as exc:  # a bus blip: the next beat tries again, the run goes on
+                log.warning("heartbeat for %s failed: %s", envelope.msg_id, exc)
 
     async def _handle_supervised(self, envelope: Envelope) -> None:
         handler = self.handlers[envelope.agent.type]
@@ -120,19 +130,41 @@ class ActorHost:
                 log.warning("actor %s crashed on %s (attempt %d): %s", envelope.agent, envelope.msg_id, attempt, exc)
                 if self.supervisor.should_retry(attempt):
                     self.supervisor.restarts += 1
-                    await envelope.in_progress()
+                    await self._guard(envelope, "in_progress", envelope.in_progress)
                     await asyncio.sleep(self.supervisor.backoff_s(attempt))
                     continue
                 reason = f"crashed {attempt} times; last error: {type(exc).__name__}: {exc}"
-                if self._on_deadletter:
-                    await self._on_deadletter(envelope, reason)
-                await envelope.ack()
+                # Unrecorded, the message is not acked: the transport redelivers it rather than lose it.
+                if await self._deadletter(envelope, reason):
+                    await self._guard(envelope, "ack", envelope.ack)
                 return
             finally:
                 beat.cancel()
             self.outcomes.append(outcome)
             del self.outcomes[:-10000]
             if self._on_outcome:
-                await self._on_outcome(outcome)
-            await envelope.ack()
+                sink = self._on_outcome
+                if not await self._guard(envelope, "outcome", lambda: sink(outcome)):
+                    await self._deadletter(envelope, f"run {outcome.run_id} ended {outcome.status} but its outcome "
+                                                     "handler failed (not announced on runs.completed)")
+            # An ack that fails is redelivered later; the run resumes from its checkpoint and ends the same way.
+            await self._guard(envelope, "ack", envelope.ack)
             return
+
+    async def _guard(self, envelope: Envelope, stage: str, step: Callable[[], Awaitable[object]]) -> bool:
+        """Run one step after the handler; a failure is logged and counted, never raised: False when it failed."""
+        try:
+            await step()
+            return True
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.errors.count_handler(envelope.agent.type, stage)
+            log.warning("%s failed for %s on %s: %s: %s", stage, envelope.agent, envelope.msg_id, type(exc).__name__, exc)
+            return False
+
+    async def _deadletter(self, envelope: Envelope, reason: str) -> bool:
+        if self._on_deadletter is None:
+            return True
+        sink = self._on_deadletter
+        return await self._guard(envelope, "deadletter", lambda: sink(envelope, reason))

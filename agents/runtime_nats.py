@@ -13,6 +13,7 @@ from agents.actor_host import ActorHost, Handler
 from agents.agent_id import AgentId
 from agents.bus_users import EVENTS_STREAM
 from agents.envelope import Envelope, RunOutcome
+from agents.runtime_errors import RuntimeErrors
 from agents.supervisor import Supervisor
 from agents.triggers import DEADLETTER_SUBJECT, RUNS_COMPLETED_SUBJECT, InvalidEvent, Trigger, resume_trigger
 
@@ -83,20 +84,68 @@ class NatsRuntime:
         await self.connections[agent.type].jetstream().publish(trigger.subject, json.dumps(payload).encode(),
                                                                headers={"Nats-Msg-Id": msg_id or uuid.uuid4().hex})
 
+    @property
+    def errors(self) -> RuntimeErrors:
+        return self.host.errors
+
+    def metrics_lines(self) -> list[str]:
+        """The runtime's failure counters, for `/metrics`."""
+        return self.host.errors.metrics_lines()
+
     async def _pull(self, trigger: Trigger, sub) -> None:
+        """The graph's consumption: nothing that goes wrong in one iteration ends it (it is counted instead)."""
         while self._running:
             try:
-                msgs = await sub.fetch(self.fetch_batch, timeout=1.0)
-            except (NatsTimeout, asyncio.TimeoutError):
-                continue
+                await self._pull_once(trigger, sub)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # the bus went away for a moment: back off, reconnect handles the rest
-                log.warning("fetch on %s failed: %s", trigger.subject, exc)
+            except Exception as exc:
+                self.errors.count_loop(trigger.actor_type)
+                log.exception("pull loop for %s failed; it goes on: %s", trigger.durable, exc)
                 await asyncio.sleep(0.5)
-                continue
-            for msg in msgs:
-                await self._route(trigger, msg)  # waits while the actor's mailbox is full: backpressure
+
+    async def _pull_once(self, trigger: Trigger, sub) -> None:
+        try:
+            msgs = await sub.fetch(self.fetch_batch, timeout=1.0)
+        except (NatsTimeout, asyncio.TimeoutError):
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the bus went away for a moment: back off, reconnect handles the rest
+            self.errors.count_loop(trigger.actor_type)
+            log.warning("fetch on %s failed: %s", trigger.subject, exc)
+            await asyncio.sleep(0.5)
+            return
+        for msg in msgs:
+            await self._route_retrying(trigger, msg)  # waits while the actor's mailbox is full: backpressure
+
+    async def _route_retrying(self, trigger: Trigger, msg) -> None:
+        """Hand a message to its actor, retrying in place (so the key's later events stay behind it); after
+        `max_deliveries` failures it is dead-lettered and terminated, and the loop moves on."""
+        supervisor = self.host.supervisor
+        last: Exception | None = None
+        for attempt in range(1, supervisor.max_deliveries + 1):
+            try:
+                await self._route(trigger, msg)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.errors.count_loop(trigger.actor_type)
+                log.warning("routing %s on %s failed (attempt %d): %s: %s", _seq(msg), trigger.subject, attempt,
+                            type(exc).__name__, exc)
+                last = exc
+                if attempt < supervisor.max_deliveries:
+                    await asyncio.sleep(supervisor.backoff_s(attempt))
+        try:
+            await self._publish_deadletter(trigger.actor_type, {
+                "subject": msg.subject, "msg_id": f"{EVENTS_STREAM}:{_seq(msg)}",
+                "reason": f"could not be routed {supervisor.max_deliveries} times; last error: "
+                          f"{type(last).__name__}: {str(last)[:300]}"})
+            await msg.term()
+        except Exception as again:  # the bus is away too: unacked, ack_wait redelivers it
+            self.errors.count_handler(trigger.actor_type, "deadletter")
+            log.warning("could not dead-letter %s: %s", _seq(msg), again)
 
     async def _route(self, trigger: Trigger, msg) -> None:
         # The run is named after the stored event (its stream sequence), never after a header the publisher chose:
@@ -125,5 +174,13 @@ class NatsRuntime:
         await self.connections[graph].jetstream().publish(DEADLETTER_SUBJECT, json.dumps(record).encode())
 
     async def _announce(self, outcome: RunOutcome) -> None:
+        """Publish `runs.completed`; a failure is the host's to count (stage `outcome`)."""
         nc = self.connections.get(outcome.graph, self.nc)
         await nc.publish(RUNS_COMPLETED_SUBJECT, outcome.model_dump_json(exclude={"detail"}).encode())
+
+
+def _seq(msg) -> str:
+    try:
+        return str(msg.metadata.sequence.stream)
+    except Exception:  # not a JetStream message: no sequence to name
+        return "?"

@@ -41,6 +41,7 @@ def metric_lines(warden: Any) -> list[str]:
     return [f"warden_live_actors {host.live_actors if host else 0}",
             f"warden_runs_total {len(host.outcomes) if host else 0}",
             f"warden_actor_restarts_total {host.supervisor.restarts if host else 0}",
+            *(host.errors.metrics_lines() if host is not None and hasattr(host, "errors") else []),
             *registered_metric_lines()]
 
 
