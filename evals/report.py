@@ -78,6 +78,8 @@ def junit_xml(run: EvalRun) -> str:
 
 
 def _finding_text(f: Finding) -> str:
+    if f.verdict == "safety_regression":
+        return f"{f.suite} {f.metric} {int(f.current)}: safety regression"
     base = "" if f.baseline is None else f" (baseline {f.baseline:.3f})"
     p = "" if f.p_value is None else f", p={f.p_value:.3g} {f.test}"
     return f"{f.suite} {f.metric} {f.current:.3f}{base}: {f.verdict.replace('_', ' ')}{p}"
