@@ -18,6 +18,7 @@ from api.errors import Forbidden, Unauthorized
 PEOPLE = ("staff", "adjuster", "operator", "admin")
 AUDIT_READERS = ("admin", "adjuster", "operator")
 TICKET_WORKERS = ("staff", "admin")
+RUN_STARTERS = ("operator", "admin")
 
 _bearer = HTTPBearer(auto_error=False, description="token printed by `warden users add NAME --role ROLE`")
 

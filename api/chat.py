@@ -80,12 +80,14 @@ class ChatService:
                 for doc_id, title, text, trusted in claim_documents(*found):
                     own.append(Passage(doc_id, title, await asyncio.to_thread(self.redact, text), trusted))
         query = await asyncio.to_thread(self.redact, question)
-        ranked = await asyncio.to_thread(retrieve, own + self.corpus, query, 4)
+        ranked = await asyncio.to_thread(retrieve, own + self.corpus, query, 6)
         return own, ranked
 
     async def answer(self, question: str, claim_id: str | None = None) -> AsyncIterator[tuple[str, dict[str, Any]]]:
         own, ranked = await self.passages_for(question, claim_id)
-        used = list(dict.fromkeys([p for p in own if p.trusted] + ranked))[:5]
+        # the claim's record, then what BM25 ranked; the claimant's own text last, marked (evidence, not guidance)
+        used = list(dict.fromkeys([p for p in own if p.trusted] + [p for p in ranked if p.trusted]))[:5]
+        used += [p for p in dict.fromkeys(own + ranked) if not p.trusted]
         if not used:
             yield "token", {"text": "I found nothing in the records or the procedures about that."}
             yield "done", {"citations": []}

@@ -32,7 +32,8 @@ class ApiContext:
     metric_lines: Callable[[], list[str]] = field(default=lambda: [])
     redact: Callable[[str], str] = field(default=lambda text: _redact(text))
     chat: Any = None  # api.chat.ChatService
-    tickets: Any = None  # api.tickets.TicketDesk
+    tickets: Any = None  # api.tickets.TicketService
+    starter: Any = None  # api.run_starter.RunStarter
     max_body_bytes: int = 256 * 1024
     sse_ping_s: float = 15.0
 

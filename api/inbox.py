@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from guardrails.approvals import Approval, ApprovalStore
@@ -38,11 +38,12 @@ class ApprovalInbox:
         self.journal = journal
         self.interval_s = interval_s
         self.statuses: dict[str, str] = {}
-        self.first_seen: dict[str, float] = {}
         self._subscribers: set[asyncio.Queue] = set()
         self._poke = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._sub: Any = None
+        self.before_journal: Callable[[], Awaitable[None]] | None = None
+        """Run before journaling a change (the audit tail's catch-up, so a run's timeline stays in order)."""
 
     async def start(self, nc: Any = None) -> None:
         """Begin watching; `nc` (a connection allowed to subscribe to `approvals.pending`) makes it instant."""
@@ -90,11 +91,14 @@ class ApprovalInbox:
     async def refresh(self) -> None:
         """Compare the store with what was last seen and announce each change."""
         approvals = await asyncio.to_thread(self.store.list, None)
-        for a in approvals:
-            if self.statuses.get(a.id) == a.status:
-                continue
+        changed = [a for a in approvals if self.statuses.get(a.id) != a.status]
+        if changed and self.before_journal is not None:
+            try:
+                await self.before_journal()
+            except Exception as exc:
+                log.debug("before journal: %s", exc)
+        for a in changed:
             self.statuses[a.id] = a.status
-            self.first_seen.setdefault(a.id, time.time())
             self._emit(a)
 
     def _emit(self, a: Approval) -> None:

@@ -7,12 +7,13 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from guardrails.contracts import Principal
-from api.auth import PEOPLE, require
+from api.auth import PEOPLE, RUN_STARTERS, require
 from api.context import ApiContext, get_ctx
-from api.errors import NotFound, error_doc
+from api.errors import ApiError, NotFound, error_doc
+from api.run_starter import StartRefused
 from api.sse import PING, SSE_HEADERS, SSE_RESPONSE, frame, resume_point
 
 router = APIRouter(prefix="/v1/runs", tags=["runs"])
@@ -43,6 +44,31 @@ class RunList(BaseModel):
 
 class RunDetail(RunOut):
     events: list[RunEvent]
+
+
+class StartIn(BaseModel):
+    graph: str = Field(min_length=1, max_length=100, description="a registered graph (claims_triage, ...)")
+    event: dict[str, Any] = Field(description="the trigger event, as its source would publish it")
+
+
+class StartOut(BaseModel):
+    run_id: str
+    graph: str
+    key: str
+    subject: str
+    duplicate: bool = Field(description="the same event was published before: no new run")
+
+
+@router.post("", response_model=StartOut, status_code=202, summary="Start a run of a graph by posting its event",
+             responses={400: error_doc("the event cannot start a run"), 503: error_doc("no ingest here")})
+async def start_run(body: StartIn, _: Principal = Depends(require(*RUN_STARTERS)),
+                    ctx: ApiContext = Depends(get_ctx)) -> StartOut:
+    if ctx.starter is None:
+        raise ApiError(503, "this process cannot publish events (no ingest credential)")
+    try:
+        return StartOut(**await ctx.starter.start(body.graph, body.event))
+    except StartRefused as exc:
+        raise ApiError(400, str(exc)) from None
 
 
 @router.get("", response_model=RunList, summary="Runs, newest first; filter by graph, status, key, start time")

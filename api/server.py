@@ -100,10 +100,18 @@ async def start_api_server(warden: Any, port: int, *, host: str = "127.0.0.1", c
         # approvals.pending is announced for staff surfaces; only the admin user may read it on this bus
         staff_nc = await connect(warden.creds, "admin", name="warden-api")
         closers.append(staff_nc.drain)
+    ctx.inbox.before_journal = tail.catch_up
     await ctx.inbox.start(staff_nc)
     closers.append(ctx.inbox.stop)
     if staff_nc is not None:
         await follow_runs_completed(staff_nc, ctx.journal, tail)
+    if ctx.starter is None and warden.creds is not None and ("ingest" in passwords or insecure):
+        from api.run_starter import RunStarter
+
+        ingest_nc = await connect(warden.creds, "ingest", name="warden-api-ingest")
+        closers.append(ingest_nc.drain)
+        ctx.starter = RunStarter(ingest_nc.jetstream(), dict(getattr(warden, "packages", {}) or {}),
+                                 _event_key(warden, "ingest"))
     if ctx.chat is None and getattr(warden, "model", None) is not None:
         ctx.chat = _assistant(warden, ctx, staff_nc)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -138,6 +146,12 @@ def _assistant(warden: Any, ctx: ApiContext, nc: Any) -> Any:
         async def fetch(seq: int) -> bytes:
             return (await js.get_msg(EVENTS_STREAM, seq)).data
 
-        key = next((c.secret("event_key") for c in warden.role_creds.values() if "event_key" in c.secrets), None)
-        claims = StoredClaims(ctx.journal, fetch, key)
+        claims = StoredClaims(ctx.journal, fetch, _event_key(warden))
     return ChatService(warden.model, ctx.redact, claims=claims, extractive=warden.settings.llm == "scripted")
+
+
+def _event_key(warden: Any, role: str | None = None) -> bytes | None:
+    """The event key from `role`'s credential (any role holding one when None); None on an unsealed bus."""
+    creds = getattr(warden, "role_creds", {}) or {}
+    holders = [creds[role]] if role and role in creds else ([] if role else list(creds.values()))
+    return next((c.secret("event_key") for c in holders if "event_key" in c.secrets), None)

@@ -1,6 +1,6 @@
 """The web console in a real browser (Debian's chromium driven by Playwright) against a real `warden up` stack:
-an adjuster signs in with a token from `warden users add`, sees a pending payment arrive live, approves it and
-watches its run finish. Screenshots go to evals/reports/screenshots/."""
+an adjuster signs in with a token from `warden users add`, sees a pending payment arrive live, approves it,
+watches its run finish, and asks the assistant about the claim (a cited answer). Screenshots go to evals/reports/screenshots/."""
 from __future__ import annotations
 
 import shutil
@@ -57,4 +57,10 @@ async def test_an_adjuster_signs_in_approves_a_payment_live_and_sees_the_run_fin
     assert "paid" in await page.locator("#timeline li[data-kind='run.completed']").inner_text()
     await page.locator("#runs tbody tr", has_text="CLM-1006").locator("td.status", has_text="completed").wait_for(timeout=10_000)
     await page.screenshot(path=str(SHOTS / "console-run-finished.png"), full_page=True)
+
+    await page.get_by_label("Ask about a claim").fill("What happened with claim CLM-1006, and what does the payment procedure say?")
+    await page.get_by_role("button", name="Ask").click()
+    await page.locator("#citations li", has_text="Claim record CLM-1006").wait_for(timeout=30_000)
+    assert "[claim:CLM-1006]" in await page.locator("#answer").inner_text()
+    await page.screenshot(path=str(SHOTS / "console-chat.png"), full_page=True)
     await page.close()

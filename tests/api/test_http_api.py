@@ -80,3 +80,41 @@ async def test_an_adjuster_approves_once_over_http_and_the_run_finishes(live) ->
         claim = CLAIMS["CLM-1005"]
         for value in (claim["payee_account_on_file"], claim["claimant"]["email"], claim["claimant"]["name"]):
             assert value not in raw  # redacted records only
+
+
+async def test_an_operator_starts_a_run_by_posting_its_event_and_the_inbox_gets_its_approval_within_a_second(live) -> None:
+    import asyncio
+    import time
+
+    from api_helpers import parse_sse
+
+    received: list[tuple[float, dict]] = []
+    async with live.client("adjuster") as adj:
+        async def listen() -> None:
+            async with adj.stream("GET", "/v1/approvals/stream") as r:
+                buf = ""
+                async for chunk in r.aiter_text():
+                    buf += chunk
+                    complete, _, buf = buf.rpartition("\n\n")
+                    for _, kind, data in parse_sse(complete):
+                        if kind == "approval.pending":
+                            received.append((time.time(), data))
+                            return
+
+        listening = asyncio.create_task(listen())
+        await asyncio.sleep(0.3)
+        async with live.client("operator") as op, live.client("staff") as staff:
+            event = CLAIMS["CLM-1006"]
+            assert (await staff.post("/v1/runs", json={"graph": "claims_triage", "event": event})).status_code == 403
+            bad = await op.post("/v1/runs", json={"graph": "nope", "event": event})
+            assert bad.status_code == 400 and "claims_triage" in bad.json()["error"]
+            r = await op.post("/v1/runs", json={"graph": "claims_triage", "event": event})
+            assert r.status_code == 202 and r.json()["run_id"].startswith("run-claims_triage-") and not r.json()["duplicate"]
+            again = await op.post("/v1/runs", json={"graph": "claims_triage", "event": event})
+            assert again.json()["duplicate"] is True
+        await asyncio.wait_for(listening, 30)
+    (at, approval), = received
+    assert approval["run_id"] == r.json()["run_id"] and approval["args"]["claim_id"] == "CLM-1006"
+    latency = at - approval["created_at"]
+    print(f"approval reached the inbox stream {latency * 1000:.0f} ms after the gate opened it")
+    assert latency < 1.0
