@@ -11,6 +11,8 @@ from agents.bus_users import gate_subject
 from graphs.ports import ToolOutcome
 from guardrails.contracts import Principal, Provenance, RunRef, ToolCallRequest
 
+PENDING_REASON = "gate did not answer in time; the effect may still happen"
+
 
 def _request(tool: str, args: dict[str, Any], principal: Principal, *, run_id: str, graph: str, step: int, call: int,
              provenance: dict[str, Provenance] | None, context: dict[str, Any] | None, approval_id: str | None) -> ToolCallRequest:
@@ -59,9 +61,12 @@ class NatsToolGateway(_Gateway):
         try:
             msg = await self.nc.request(gate_subject(self.graph, req.tool), req.model_dump_json().encode(),
                                         timeout=self.timeout_s)
-        except (NatsTimeout, NoRespondersError) as exc:
-            # No verdict is a denial: the graph must not treat silence as permission.
-            return ToolOutcome(tool=req.tool, decision="deny", reasons=[f"gate unavailable ({type(exc).__name__})"])
+        except NoRespondersError:
+            # Nobody received the request, so nothing can happen: a denial, never permission.
+            return ToolOutcome(tool=req.tool, decision="deny", reasons=["gate unavailable (no gate is listening)"])
+        except NatsTimeout:
+            # The gate has the request and may still run it: neither a denial nor permission, but unknown.
+            return ToolOutcome(tool=req.tool, decision="pending", reasons=[PENDING_REASON])
         return _outcome(req.tool, json.loads(msg.data))
 
 

@@ -19,6 +19,7 @@ from agents.bus import connect, setup_bus
 from agents.bus_users import EVENTS_STREAM, runtime_user
 from agents.credentials import CredentialError, RoleCredentials, load_for
 from agents.gate_client import NatsToolGateway
+from agents.gate_reconcile import ReconcilingGateway
 from agents.graph_actor import GraphActor
 from agents.intake_vault import IntakeVault, register_tokens
 from agents.nats_server import EmbeddedNats, NatsCredentials
@@ -176,6 +177,7 @@ class Warden:
     async def _start_runtime(self) -> None:
         from guardrails.event_seal import open_event
         from guardrails.redaction import get_redactor
+        from serving.health import register_metrics
 
         s = self.settings
         if self.model is None:
@@ -190,7 +192,8 @@ class Warden:
         for name in self.graph_names:
             spec = self.packages[name]
             nc = connections[name] = await self._connect(runtime_user(name))
-            tools = NatsToolGateway(nc, name)
+            tools = ReconcilingGateway(NatsToolGateway(nc, name))  # a gate timeout is asked again, not denied
+            self._stack.callback(register_metrics(tools.metrics_lines))
             graph = spec.build(GraphDeps(tools=tools, model=self.model)).compile(checkpointer=saver)
 
             async def prepare(run_id: str, payload: dict[str, Any], spec=spec, nc=nc, name=name) -> dict[str, Any]:

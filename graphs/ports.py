@@ -14,7 +14,9 @@ class ToolOutcome(BaseModel):
     """The gate's verdict on one call and, when it ran, the (redacted) result."""
 
     tool: str
-    decision: Literal["allow", "deny", "require_approval"]
+    decision: Literal["allow", "deny", "require_approval", "pending"]
+    """`pending`: the gate did not answer in time, so the call may still take effect; retrying the same call (same
+    run, step and call: the same idempotency key) learns what happened without doing it twice."""
     reasons: list[str] = Field(default_factory=list)
     result: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
