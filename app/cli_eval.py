@@ -113,7 +113,9 @@ def bless(run_id: str = typer.Argument(..., help="a run folder under evals/repor
 @eval_app.command("replay")
 def replay(data_dir: Optional[Path] = typer.Argument(None, help="a data folder with an audit trail (default: the "
                                                    "demo's, <WARDEN_DATA_DIR>/demo)"),
-           policy: Optional[Path] = typer.Option(None, "--policy", help="policy pack to judge by (default: shipped)")) -> None:
+           policy: Optional[Path] = typer.Option(None, "--policy", help="policy pack to judge by (default: shipped)"),
+           since: Optional[str] = typer.Option(None, "--since", help="only calls audited at or after this time "
+                                               "(ISO 8601, e.g. 2026-11-30T12:00:00Z, or Unix seconds)")) -> None:
     """Re-judge every decision of an audit trail (on a copy of the folder) and report the ones that differ.
     Exit 0 none, 10 some, 20 a recorded deny now lets more through, 30 the trail cannot be read."""
     from evals.replay import format_replay, replay as run_replay
@@ -125,12 +127,28 @@ def replay(data_dir: Optional[Path] = typer.Argument(None, help="a data folder w
         data_dir = base / "demo" if (base / "demo" / "audit.db").exists() else base
     if policy is not None and not policy.is_dir():
         fail(f"policy folder not found: {policy}", EXIT_ERROR)
+    start = _parse_time(since) if since else None
     try:
-        report = run_replay(data_dir, policy)
+        report = run_replay(data_dir, policy, start)
     except EvalError as exc:
         fail(str(exc), EXIT_ERROR)
     typer.echo(format_replay(report))
     raise typer.Exit(report.exit_code)
+
+
+def _parse_time(text: str) -> float:
+    """Unix seconds from ISO 8601 (a missing zone is UTC) or a plain number; exit 30 otherwise."""
+    from datetime import datetime, timezone
+
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        fail(f"--since {text!r}: use ISO 8601 (2026-11-30T12:00:00Z) or Unix seconds", EXIT_ERROR)
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def policy_diff(old: Path = typer.Argument(..., help="the policy pack in force (e.g. guardrails/policies)"),

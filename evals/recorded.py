@@ -95,8 +95,9 @@ class RecordedSession:
 
 
 @contextmanager
-def recorded_session(data_dir: Path) -> Iterator[RecordedSession]:
-    """Copy `data_dir`, verify its audit chain, rebuild every audited call. EvalError when it cannot."""
+def recorded_session(data_dir: Path, since: float | None = None) -> Iterator[RecordedSession]:
+    """Copy `data_dir`, verify its whole audit chain, rebuild every audited call (those at or after `since`, a
+    Unix time, when given). EvalError when it cannot."""
     from guardrails.audit import AuditLog, ChainBroken
 
     data_dir = Path(data_dir)
@@ -110,7 +111,7 @@ def recorded_session(data_dir: Path) -> Iterator[RecordedSession]:
             audit.verify()
         except ChainBroken as exc:
             raise EvalError(f"audit chain broken, nothing replayed: {exc}") from exc
-        records = audit.records()
+        records = [r for r in audit.records() if since is None or float(r.get("at") or 0) >= since]
         audit.close()
         vault_key = _secret(folder, "gate", "vault_key")
         calls = asyncio.run(_rebuild(folder, records))

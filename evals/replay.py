@@ -44,9 +44,10 @@ class ReplayReport:
         return 10 if self.differences else 0
 
 
-def replay(data_dir: Path, policy_dir: Path | None = None) -> ReplayReport:
-    """Re-judge every rebuildable call of `data_dir`'s trail; raises EvalError when the trail cannot be read."""
-    with recorded_session(data_dir) as session:
+def replay(data_dir: Path, policy_dir: Path | None = None, since: float | None = None) -> ReplayReport:
+    """Re-judge every rebuildable call of `data_dir`'s trail (from `since` on); raises EvalError when the trail
+    cannot be read."""
+    with recorded_session(data_dir, since) as session:
         gate = session.gate(policy_dir)
         report = ReplayReport(calls=session.calls, policy=gate.engine.bundle)
         for call in session.calls:

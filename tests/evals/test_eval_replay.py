@@ -39,6 +39,10 @@ def test_replay_of_an_unchanged_demo_finds_no_difference(demo_dir: Path) -> None
     assert code == 0, out
     assert "0 differ, 0 not replayable" in out
     assert int(out.split()[1]) >= 8 * 3 - 2  # every claim's calls were re-judged
+    code, out = _run("eval", "replay", str(demo_dir), "--since", "2999-01-01T00:00:00Z")
+    assert code == 0 and out.startswith("replayed 0 of 0")
+    code, out = _run("eval", "replay", str(demo_dir), "--since", "last tuesday")
+    assert code == 30 and "--since" in out
 
 
 def test_replay_under_a_pack_without_the_payee_rule_differs_on_the_injected_payee(demo_dir: Path, tmp_path: Path) -> None:
