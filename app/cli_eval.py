@@ -25,12 +25,14 @@ def register(app: typer.Typer, policy_app: typer.Typer) -> None:
 @eval_app.command("list")
 def list_suites() -> None:
     """The suites `warden eval run` knows."""
-    import importlib
+    from evals.results import EvalError
+    from evals.suites import SUITES, load_suite
 
-    from evals.suites import SUITES
-
-    for name, module in SUITES.items():
-        typer.echo(f"{name:<18} {importlib.import_module(module).DESCRIPTION}")
+    for name in SUITES:
+        try:
+            typer.echo(f"{name:<18} {load_suite(name).DESCRIPTION}")
+        except (EvalError, AttributeError) as exc:
+            typer.echo(f"{name:<18} (cannot load: {exc})")
 
 
 @eval_app.command("run")

@@ -21,4 +21,7 @@ def load_suite(name: str) -> ModuleType:
     """The suite module for `name`; EvalError naming the known suites for an unknown one."""
     if name not in SUITES:
         raise EvalError(f"unknown suite {name!r} (known: {', '.join(SUITES)})")
-    return importlib.import_module(SUITES[name])
+    try:
+        return importlib.import_module(SUITES[name])
+    except Exception as exc:  # a suite that cannot even load is an eval that cannot run, said in one line
+        raise EvalError(f"suite {name!r} cannot be loaded: {type(exc).__name__}: {str(exc)[:200]}") from exc
