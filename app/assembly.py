@@ -12,9 +12,6 @@ import logging
 from contextlib import AsyncExitStack
 from typing import Any, Iterable
 
-import aiosqlite
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-
 from agents.bus import connect, setup_bus
 from agents.bus_users import EVENTS_STREAM, runtime_user
 from agents.credentials import CredentialError, RoleCredentials, load_for
@@ -28,6 +25,7 @@ from warden.settings import Settings
 from agents.supervisor import Supervisor
 from agents.telemetry import setup_telemetry
 from agents.triggers import Trigger
+from app.checkpoints import open_checkpointer
 from graphs.ports import GraphDeps
 from graphs.registry import select, triggers
 from graphs.spec import GraphPackage
@@ -138,6 +136,8 @@ class Warden:
         if signing is None and not self.creds.insecure:
             raise StartupError("the gate credential holds no gate_signing_key: run `warden init`")
         self.gate = build_gate(s, vault_key=self._secret("gate", "vault_key"))
+        if callable(close := getattr(self.gate.store, "close", None)):  # a Postgres pool (gate state, approvals)
+            self._stack.callback(close)
         nc = await self._connect("gate")
         event_key = self._secret("gate", "event_key")
         js = nc.jetstream()
@@ -182,10 +182,7 @@ class Warden:
         s = self.settings
         if self.model is None:
             self.model = await self._stack.enter_async_context(model_context(s))
-        conn = await aiosqlite.connect(s.path("checkpoints.db"))
-        self._stack.push_async_callback(conn.close)
-        saver = AsyncSqliteSaver(conn)
-        await saver.setup()
+        saver = await self._stack.enter_async_context(open_checkpointer(s))  # Postgres with WARDEN_POSTGRES_URL
         redactor = get_redactor()
         event_key = self._secret("runtime", "event_key")
         handlers, connections = {}, {}

@@ -19,17 +19,21 @@ users_app = typer.Typer(no_args_is_help=True, help="People who use the staff API
 @approvals_app.command("list")
 def approvals_list(all_: bool = typer.Option(False, "--all", help="include decided and expired")) -> None:
     """Pending approvals, oldest first."""
-    from guardrails.approvals import ApprovalStore
+    from guardrails.stores_pg import PostgresUnavailable, open_approvals
 
-    store = ApprovalStore(Settings().path("approvals.db"))
+    try:
+        store = open_approvals(Settings())  # Postgres when WARDEN_POSTGRES_URL is set
+    except PostgresUnavailable as exc:
+        fail(str(exc), 1)
     for a in store.list(None if all_ else "pending"):
         typer.echo(json.dumps({"id": a.id, "status": a.status, "tool": a.tool, "role": a.role, "run_id": a.run_id,
                                "reason": a.reason, "args": a.args}))
 
 
 def _decide(approval_id: str, approve: bool, token: str | None) -> None:
-    from guardrails.approvals import ApprovalError, ApprovalStore
+    from guardrails.approvals import ApprovalError
     from guardrails.directory import AuthError, Directory
+    from guardrails.stores_pg import PostgresUnavailable, open_approvals
 
     settings = Settings()
     if not token:
@@ -38,7 +42,10 @@ def _decide(approval_id: str, approve: bool, token: str | None) -> None:
         approver = Directory(settings.path("users.db")).authenticate(token)
     except AuthError as exc:
         fail(str(exc), 1)
-    store = ApprovalStore(settings.path("approvals.db"))
+    try:
+        store = open_approvals(settings)  # Postgres when WARDEN_POSTGRES_URL is set
+    except PostgresUnavailable as exc:
+        fail(str(exc), 1)
     try:
         a = store.decide(approval_id, approve=approve, approver=approver)
     except ApprovalError as exc:

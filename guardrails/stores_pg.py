@@ -38,12 +38,25 @@ def describe(url: str) -> str:
     return f"{host}:{parts.get('port') or 5432}/{parts.get('dbname') or parts.get('user') or '?'}"
 
 
-def connect_pool(url: str, *, max_size: int = 8, name: str = "warden") -> ConnectionPool:
-    """An open pool of autocommit connections; fails fast (PostgresUnavailable) when none can be made."""
+def probe(url: str) -> None:
+    """Connect once and say why not in one line (a pool would only retry until its timeout)."""
     try:
         conninfo_to_dict(url)
     except psycopg.ProgrammingError as exc:
-        raise PostgresUnavailable(f"WARDEN_POSTGRES_URL is not a valid Postgres URL: {str(exc).splitlines()[0][:120]}") from None
+        raise PostgresUnavailable(f"WARDEN_POSTGRES_URL is not a valid Postgres URL: {_first_line(exc)}") from None
+    try:
+        psycopg.connect(url, connect_timeout=int(CONNECT_TIMEOUT_S)).close()
+    except psycopg.Error as exc:
+        raise PostgresUnavailable(f"cannot reach Postgres at {describe(url)}: {_first_line(exc)}") from None
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
+def connect_pool(url: str, *, max_size: int = 8, name: str = "warden") -> ConnectionPool:
+    """An open pool of autocommit connections; fails fast (PostgresUnavailable) when none can be made."""
+    probe(url)
     pool = ConnectionPool(url, min_size=1, max_size=max_size, open=False, name=name,
                           kwargs={"autocommit": True, "connect_timeout": int(CONNECT_TIMEOUT_S)})
     try:
@@ -76,3 +89,15 @@ def open_gate_stores(settings: Settings) -> tuple[GateStore | PgGateStore, Appro
 
     return (GateStore(settings.path("gate.db")),
             ApprovalStore(settings.path("approvals.db"), ttl_s=settings.approval_ttl_s))
+
+
+def open_approvals(settings: Settings) -> ApprovalStore | PgApprovalStore:
+    """The approvals queue alone, where the gate keeps it (`warden approvals`, a staff API without a gate)."""
+    if settings.postgres_url:
+        from guardrails.approvals_pg import PgApprovalStore
+
+        return PgApprovalStore(connect_pool(settings.postgres_url, max_size=2, name="warden-approvals"),
+                               ttl_s=settings.approval_ttl_s)
+    from guardrails.approvals import ApprovalStore
+
+    return ApprovalStore(settings.path("approvals.db"), ttl_s=settings.approval_ttl_s)

@@ -1,0 +1,68 @@
+"""A real Warden (embedded nats-server, tools, gate, runtime; scripted model) with WARDEN_POSTGRES_URL set runs
+CLM-1001 to "paid": the gate's totals and the run's checkpoints are in Postgres, and no SQLite file holds them."""
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from agents.bus import connect
+from app.assembly import Warden, ingest_payload
+from app.checkpoints import open_checkpointer
+from graphs.claims.scripted import hostile_claims_script
+from guardrails.stores_pg import PostgresUnavailable, connect_pool
+from serving.scripted import ScriptedModel
+from warden.settings import Settings
+
+SAMPLES = Path(__file__).parents[2] / "graphs/claims/samples/claims.jsonl"
+CLAIMS = {c["claim_id"]: c for c in (json.loads(line) for line in SAMPLES.read_text().splitlines() if line.strip())}
+
+
+async def run_claim(warden: Warden, claim: dict) -> dict:
+    """Publish one claim as the event source does (sealed) and wait for its run to settle."""
+    nc = await connect(warden.creds, "ingest")
+    settled: asyncio.Future = asyncio.get_running_loop().create_future()
+
+    async def on_completed(msg) -> None:
+        data = json.loads(msg.data)
+        if data["key"] == claim["claim_id"] and data["status"] in ("completed", "waiting") and not settled.done():
+            settled.set_result(data)
+
+    await nc.subscribe("runs.completed", cb=on_completed)
+    key = warden.role_creds["ingest"].secret("event_key")
+    await nc.jetstream().publish("events.claims.submitted", json.dumps(ingest_payload(claim, key, ["claim_id"])).encode(),
+                                 headers={"Nats-Msg-Id": f"{claim['claim_id']}-pg"})
+    try:
+        return await asyncio.wait_for(settled, timeout=60)
+    finally:
+        await nc.close()
+
+
+async def test_a_claim_is_paid_with_gate_state_and_checkpoints_in_postgres(tmp_path: Path, pg_url: str) -> None:
+    settings = Settings(data_dir=tmp_path / "warden", llm="scripted", postgres_url=pg_url)
+    async with Warden(settings, model=ScriptedModel(hostile_claims_script)) as warden:
+        outcome = await run_claim(warden, CLAIMS["CLM-1001"])
+    assert outcome["decision"] == "paid", outcome
+    with psycopg.connect(pg_url) as conn:
+        (paid,) = conn.execute("SELECT COALESCE(SUM(amount_minor), 0) FROM gate_paid_minor WHERE claim_id = 'CLM-1001'").fetchone()
+        (held,) = conn.execute("SELECT COUNT(*) FROM gate_held_minor").fetchone()
+        (band,) = conn.execute("SELECT band FROM gate_fraud WHERE claim_id = 'CLM-1001'").fetchone()
+        (checkpoints,) = conn.execute("SELECT COUNT(*) FROM checkpoints WHERE thread_id = %s", (outcome["run_id"],)).fetchone()
+    assert paid > 0 and held == 0 and band == "low"
+    assert checkpoints > 0
+    assert not [p.name for p in settings.data_dir.iterdir() if p.name in ("gate.db", "approvals.db", "checkpoints.db")]
+
+
+async def test_an_unreachable_or_malformed_url_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(PostgresUnavailable, match=r"cannot reach Postgres at 127\.0\.0\.1:1/warden: .*refused") as caught:
+        connect_pool("postgresql://warden:s3cret@127.0.0.1:1/warden")
+    assert "s3cret" not in str(caught.value) and "\n" not in str(caught.value)
+    with pytest.raises(PostgresUnavailable, match="not a valid Postgres URL"):
+        connect_pool("postgresql://warden@host/db?nonsense_option=1")
+    settings = Settings(data_dir=tmp_path, postgres_url="postgresql://warden:s3cret@127.0.0.1:1/warden")
+    with pytest.raises(PostgresUnavailable, match="cannot reach"):
+        async with open_checkpointer(settings):
+            pass
