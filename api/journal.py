@@ -107,6 +107,14 @@ class RunJournal:
             rows = self._db.execute(sql, params).fetchall()
         return [_run_row(r) for r in rows]
 
+    def counts(self) -> dict[str, list[tuple[str, str, int]]]:
+        """Runs by (graph, status) and gate decisions by (tool, decision), for /metrics."""
+        with self._lock:
+            runs = self._db.execute("SELECT graph, status, COUNT(*) FROM runs GROUP BY graph, status").fetchall()
+            calls = self._db.execute("SELECT json_extract(body, '$.tool'), json_extract(body, '$.decision'), COUNT(*) "
+                                     "FROM run_events WHERE kind = 'tool.decision' GROUP BY 1, 2").fetchall()
+        return {"runs": runs, "decisions": calls}
+
     # -- waiting for news -------------------------------------------------------------------------------
     async def wait(self, timeout_s: float) -> bool:
         """True when any event is recorded (in this process) before `timeout_s` has passed."""

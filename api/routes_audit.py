@@ -78,3 +78,19 @@ def read_audit(path: FsPath, *, run_id: str | None, tool: str | None, decision: 
         return out
     finally:
         db.close()
+
+
+class VerifyOut(BaseModel):
+    intact: bool
+    records: int
+    problem: str | None = None
+
+
+@router.get("/verify", response_model=VerifyOut, summary="Recompute the hash chain (as `warden audit verify`)")
+async def verify_audit(_: Principal = Depends(require(*AUDIT_READERS)), ctx: ApiContext = Depends(get_ctx)) -> VerifyOut:
+    from guardrails.audit import ChainBroken
+
+    try:
+        return VerifyOut(intact=True, records=await asyncio.to_thread(ctx.audit.verify))
+    except ChainBroken as exc:
+        return VerifyOut(intact=False, records=0, problem=str(exc))

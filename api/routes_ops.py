@@ -35,7 +35,15 @@ async def metrics(ctx: ApiContext = Depends(get_ctx)) -> PlainTextResponse:
     lines.append(f"warden_approvals_pending {len(pending)}")
     oldest = max((time.time() - a.created_at for a in pending), default=0.0)
     lines.append(f"warden_approvals_oldest_pending_age_seconds {oldest:.3f}")
+    counts = await asyncio.to_thread(ctx.journal.counts)
+    lines += [f'warden_runs{{graph="{_label(g)}",status="{_label(s)}"}} {n}' for g, s, n in counts["runs"]]
+    lines += [f'warden_gate_decisions_total{{tool="{_label(t)}",decision="{_label(d)}"}} {n}'
+              for t, d, n in counts["decisions"]]
     return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+
+
+def _label(value: object) -> str:
+    return str(value or "").replace("\\", "").replace('"', "").replace("\n", " ")[:100]
 
 
 @router.get("/v1/me", summary="Who the bearer token belongs to", tags=["auth"])

@@ -75,7 +75,7 @@ async function signIn(candidate) {
     $("#who").textContent = `signed in as ${me.id} (${me.roles.join(", ")})`;
     $("#signin-panel").hidden = true; $("#app").hidden = false; $("#signout").hidden = false;
     $("#signin-error").textContent = "";
-    start();
+    start(me.roles);
   } catch (err) {
     token = ""; sessionStorage.removeItem("warden-token");
     $("#signin-error").textContent = err.status === 401 ? "That token is not valid (unknown, expired or revoked)." : err.message;
@@ -177,10 +177,38 @@ $("#chat").addEventListener("submit", (e) => {
   }, { method: "POST", body: JSON.stringify({ message: question }), once: true });
 });
 
-function start() {
+// -- tickets and audit (shown to the roles that may read them) ---------------------------------------------
+async function loadTickets() {
+  try {
+    const { tickets } = await api("/v1/tickets?limit=50");
+    $("#tickets tbody").replaceChildren(...tickets.map((t) => el("tr", { "data-ticket": t.id },
+      el("td", {}, t.subject), el("td", {}, `${t.triage.category} (${t.triage.confidence})`),
+      el("td", {}, t.triage.priority + (t.triage.injection_suspected ? " ⚠ injection" : "")),
+      el("td", {}, t.triage.queue), el("td", {}, t.reply_sent ? "sent" : "draft, not sent"))));
+  } catch (err) { /* next refresh */ }
+}
+
+async function loadAudit(runId) {
+  try {
+    const v = await api("/v1/audit/verify");
+    $("#audit-verify").textContent = v.intact ? `hash chain intact: ${v.records} records` : `CHAIN BROKEN: ${v.problem}`;
+    const q = runId ? `&run_id=${encodeURIComponent(runId)}` : "";
+    const { records } = await api(`/v1/audit?limit=25${q}`);
+    $("#audit tbody").replaceChildren(...records.map((r) => el("tr", {},
+      el("td", {}, r.seq), el("td", {}, r.tool), el("td", {}, r.decision), el("td", {}, r.principal),
+      el("td", {}, r.reasons.join("; ")))));
+  } catch (err) { $("#audit-verify").textContent = err.message; }
+}
+
+$("#audit-search").addEventListener("submit", (e) => { e.preventDefault(); loadAudit($("#audit-run").value.trim()); });
+
+function start(roles) {
+  const has = (...wanted) => roles.includes("admin") || wanted.some((r) => roles.includes(r));
   watchInbox();
   loadRuns();
   setInterval(loadRuns, 3000);
+  if (has("staff")) { $("#tickets-panel").hidden = false; loadTickets(); setInterval(loadTickets, 5000); }
+  if (has("adjuster", "operator")) { $("#audit-panel").hidden = false; loadAudit(""); }
 }
 
 if (token) signIn(token);

@@ -72,6 +72,11 @@ async def test_an_adjuster_approves_once_over_http_and_the_run_finishes(live) ->
         listed = (await adj.get("/v1/runs", params={"key": "CLM-1005"})).json()["runs"]
         assert [r["run_id"] for r in listed] == [run_id]
 
+        metrics = (await adj.get("/metrics")).text
+        assert 'warden_runs{graph="claims_triage",status="completed"}' in metrics
+        assert 'warden_gate_decisions_total{tool="payments.issue",decision="allow"}' in metrics
+        verified = (await admin.get("/v1/audit/verify")).json()
+        assert verified["intact"] is True and verified["records"] > 0
         trail = (await admin.get("/v1/audit", params={"run_id": run_id})).json()["records"]
         tools = {(r["tool"], r["decision"]) for r in trail}
         assert ("approvals.decide", "deny") in tools  # the staff member's refused attempt is on the record

@@ -68,3 +68,7 @@ async def test_warden_up_serves_the_api_and_an_approval_over_http_finishes_a_run
     text = out.decode(errors="replace")
     assert proc.returncode == 0, text[-3000:]
     assert f"http=127.0.0.1:{port}" in text and "warden: stopped" in text
+    scan = subprocess.run([WARDEN, "pii", "scan", str(tmp_path / "data")], env=env, cwd=tmp_path, capture_output=True,
+                          text=True)
+    mine = [line for line in scan.stdout.splitlines() if line.startswith(("api.db", "helpdesk.db"))]
+    assert mine == []  # the API's own stores (run journal, help desk) hold no raw PII
