@@ -27,7 +27,7 @@ async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointS
             await saver.setup()
             yield saver
         return
-    async with _pool(settings.postgres_url, settings.max_concurrent_actors) as pool:
+    async with _pool(settings.postgres_url.get_secret_value(), settings.max_concurrent_actors) as pool:
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
         saver = AsyncPostgresSaver(pool)

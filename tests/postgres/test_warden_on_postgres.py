@@ -63,6 +63,7 @@ async def test_an_unreachable_or_malformed_url_is_one_line(tmp_path: Path) -> No
     with pytest.raises(PostgresUnavailable, match="not a valid Postgres URL"):
         connect_pool("postgresql://warden@host/db?nonsense_option=1")
     settings = Settings(data_dir=tmp_path, postgres_url="postgresql://warden:s3cret@127.0.0.1:1/warden")
+    assert "s3cret" not in repr(settings)  # the URL holds a password: settings keep it secret
     with pytest.raises(PostgresUnavailable, match="cannot reach"):
         async with open_checkpointer(settings):
             pass
