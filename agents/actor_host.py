@@ -113,6 +113,7 @@ class ActorHost:
             try:
                 await envelope.in_progress()
             except Exception as exc:  # a bus blip: the next beat tries again, the run goes on
+                self.errors.count_handler(envelope.agent.type, "in_progress")
                 log.warning("heartbeat for %s failed: %s", envelope.msg_id, exc)
 
     async def _handle_supervised(self, envelope: Envelope) -> None:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+STAGES = ("actor", "outcome", "ack", "deadletter", "in_progress")
+"""Where after a handler a failure can happen: each is counted on its own."""
+
 
 class RuntimeErrors:
     """Per-graph counters: `loop` for a pull loop's iteration, `handler` by stage (outcome, ack, deadletter...)."""
@@ -14,6 +17,12 @@ class RuntimeErrors:
     def __init__(self) -> None:
         self.loop: Counter[str] = Counter()
         self.handler: Counter[tuple[str, str]] = Counter()
+
+    def known(self, graph: str) -> None:
+        """Report zeros for a graph before anything failed, so a dashboard can tell "none" from "not scraped"."""
+        self.loop[graph] += 0
+        for stage in STAGES:
+            self.handler[(graph, stage)] += 0
 
     def count_loop(self, graph: str) -> None:
         self.loop[graph] += 1

@@ -45,6 +45,8 @@ class NatsRuntime:
         self.fetch_batch = fetch_batch
         # Unacked messages per consumer stay bounded too, so a stalled runtime can't hoard the stream.
         self.max_ack_pending = mailbox_size * max_concurrent
+        for trigger in self.triggers:
+            self.host.errors.known(trigger.actor_type)
         self._tasks: list[asyncio.Task] = []
         self._subs: list = []
         self._running = False
