@@ -121,15 +121,24 @@ class StoreLock:
                 if not _wait_lock(fd, timeout_s):
                     raise StoreInUse(f"the NATS store {self.path.parent} is locked by a process that is not a Warden "
                                      f"nats-server (see {self.path}): stop it, or set WARDEN_DATA_DIR to another folder")
-            else:
-                owner = self.owner()  # a server started before the lock existed, or one not holding it
+            else:  # servers not holding the lock: started before it existed (an older Warden), or orphaned
+                owner = self.owner()
                 if owner:
                     reap(owner.server_pid, self.conf)
+                self._reap_unlocked()
         except BaseException:
             os.close(fd)
             raise
         self.fd = fd
         self.record(0)  # the parent is known before its server starts: a contender sees a live owner
+
+    def _reap_unlocked(self) -> None:
+        for pid in servers_for(self.conf):
+            parent = _parent_of(pid)
+            if parent not in (None, 1) and _is_warden(parent):
+                raise StoreInUse(f"the NATS store {self.path.parent} is in use by nats-server pid {pid}, started by "
+                                 f"pid {parent}: stop it first, or set WARDEN_DATA_DIR to another folder")
+            reap(pid, self.conf)
 
     def record(self, server_pid: int) -> None:
         """Write who holds the store, for the next start to judge."""
@@ -157,6 +166,35 @@ class StoreLock:
         finally:
             os.close(self.fd)
             self.fd = None
+
+
+def servers_for(conf: str) -> list[int]:
+    """Live nats-server processes started with this config, whoever started them."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid() and is_server(int(entry.name), conf):
+            found.append(int(entry.name))
+    return found
+
+
+def _parent_of(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("PPid:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def _is_warden(pid: int) -> bool:
+    """A live Python process (Warden, or a test embedding it): its server is in use. An orphan's parent is init
+    or a subreaper instead."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"python" in argv or b"warden" in argv
 
 
 def _try_lock(fd: int) -> bool:

@@ -106,3 +106,37 @@ def test_a_server_orphaned_by_a_dead_parent_is_reaped_at_the_next_start(tmp_path
         if orphan.poll() is None:
             orphan.kill()
             orphan.wait()
+
+
+def test_a_server_an_older_warden_left_without_a_pidfile_is_reaped_and_a_live_ones_is_not(tmp_path: Path) -> None:
+    store = tmp_path / "nats"
+    first = EmbeddedNats(store, GRAPHS)
+    first.start()
+    first.stop()
+    conf = store / "nats-server.conf"
+    # Still served by its (live) starter, but holding no lock: the store is in use, a start must refuse.
+    served = subprocess.Popen([str(nats_server_binary()), "-c", str(conf)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        time.sleep(0.3)
+        with pytest.raises(StoreInUse, match=f"nats-server pid {served.pid}, started by pid {os.getpid()}"):
+            EmbeddedNats(store, GRAPHS).start()
+    finally:
+        served.terminate()
+        served.wait()
+    # Orphaned (its starter exited, as `kill -9` of an older Warden left it): reaped at the next start.
+    spawn = subprocess.run(["sh", "-c", f"'{nats_server_binary()}' -c '{conf}' >/dev/null 2>&1 & echo $!"],
+                           capture_output=True, text=True, check=True)
+    orphan = int(spawn.stdout.strip())
+    try:
+        time.sleep(0.3)
+        assert _servers_on(store) == [orphan]
+        second = EmbeddedNats(store, GRAPHS)
+        second.start()
+        try:
+            assert _gone(orphan, 5) and _servers_on(store) == [second._proc.pid]
+        finally:
+            second.stop()
+    finally:
+        if process_start(orphan) is not None:
+            os.kill(orphan, signal.SIGKILL)
