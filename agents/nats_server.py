@@ -102,7 +102,7 @@ class EmbeddedNats:
     def __init__(self, store_dir: Path, graphs: Mapping[str, str] | Iterable[str], *, secrets_dir: Path | None = None,
                  port: int | None = None) -> None:
         """`graphs`: graph name -> its trigger subject (names alone: no graph's trigger can be published)."""
-        self.store_dir = Path(store_dir)
+        self.store_dir = Path(store_dir).absolute()  # the server's argv names its store wherever it was started
         self.triggers = dict(graphs) if isinstance(graphs, Mapping) else {}
         self.graphs = tuple(graphs)
         self.port = port or _free_port()

@@ -57,9 +57,14 @@ def is_server(pid: int, conf: str) -> bool:
         return False
     try:
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        cwd = os.readlink(f"/proc/{pid}/cwd")
     except OSError:
         return False
-    return bool(argv) and argv[0].endswith(b"nats-server") and conf.encode() in argv
+    if not argv or not argv[0].endswith(b"nats-server"):
+        return False
+    # a relative config path (an older Warden ran with data_dir `.warden`) names a store under *its* directory
+    wanted = os.path.abspath(conf)
+    return any(os.path.abspath(os.path.join(cwd, a.decode(errors="replace"))) == wanted for a in argv[1:] if a)
 
 
 def reap(pid: int, conf: str, timeout_s: float = 10.0) -> bool:
@@ -101,8 +106,8 @@ class StoreLock:
     """The exclusive lock on a store folder and its pidfile; `fd` is handed to the server so it holds the lock too."""
 
     def __init__(self, store_dir: Path, conf: Path) -> None:
-        self.path = Path(store_dir) / PIDFILE
-        self.conf = str(conf)
+        self.path = Path(store_dir).absolute() / PIDFILE
+        self.conf = str(Path(conf).absolute())
         self.fd: int | None = None
 
     def acquire(self, timeout_s: float = 15.0) -> None:
