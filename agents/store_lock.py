@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -87,9 +88,9 @@ def reap(pid: int, conf: str, timeout_s: float = 10.0) -> bool:
 def die_with_parent() -> Callable[[], None] | None:
     """A `preexec_fn` that makes the child get SIGTERM when this process dies (Linux only; None elsewhere).
 
-    The kernel sends it when the *thread* that started the child exits, so start servers from a long-lived
-    thread (the main one, as `warden up` does)."""
-    if not sys.platform.startswith("linux"):
+    The kernel sends it when the *thread* that started the child exits, so it is set only from the main thread
+    (as `warden up` starts the server): from a worker thread the server would die with that thread instead."""
+    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
         return None
     libc = ctypes.CDLL(None, use_errno=True)  # loaded before the fork: the child only calls it
     parent = os.getpid()
