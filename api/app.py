@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from api import routes_approvals, routes_audit, routes_chat, routes_ops, routes_runs, routes_tickets
 from api.context import ApiContext
 from api.errors import ERRORS, install_error_handlers
+from api.headers import SecurityHeaders
 from api.limits import BodyLimit
 
 CONSOLE = Path(__file__).parent / "console"
@@ -32,4 +33,5 @@ def create_app(ctx: ApiContext) -> FastAPI:
 
     app.mount("/console", StaticFiles(directory=CONSOLE), name="console")
     app.add_middleware(BodyLimit, max_bytes=ctx.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -6,6 +6,7 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_MAX_BODY = 256 * 1024  # the gate's own request bound
+DRAIN_LIMIT = 16 * 1024 * 1024  # read and drop at most this much of an oversized upload before answering
 
 
 class BodyLimit:
@@ -36,6 +37,8 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
+                if message.get("more_body", False):
+                    await _discard(receive, size, DRAIN_LIMIT)  # so the client, still sending, can read the 413
                 await self._refuse(send)
                 return
             chunks.append(chunk)
@@ -59,3 +62,14 @@ def _replay(first: list[Message], receive: Receive) -> Receive:
         return pending.pop(0) if pending else await receive()
 
     return replay
+
+
+async def _discard(receive: Receive, seen: int, limit: int) -> None:
+    """Read and drop the rest of a refused body (up to `limit` bytes in all); past that the connection just closes."""
+    while seen < limit:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        seen += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
