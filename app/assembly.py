@@ -47,10 +47,12 @@ class Warden:
     alone runs the operator step (streams and consumers) against the bus and returns."""
 
     def __init__(self, settings: Settings, *, roles: Iterable[str] = ALL_ROLES, model: Model | None = None,
-                 graphs: Iterable[str | GraphPackage] | None = None) -> None:
+                 graphs: Iterable[str | GraphPackage] | None = None, gate_timeout_s: float = 15.0) -> None:
         """`graphs`: the graph packages this deployment runs (names of registered ones, or packages); all
-        registered ones by default (graphs/registry.py)."""
+        registered ones by default (graphs/registry.py). `gate_timeout_s`: how long a graph waits for the gate
+        before the call is `pending` (then asked again with the same key, agents/gate_reconcile.py)."""
         self.settings = settings
+        self.gate_timeout_s = gate_timeout_s
         self.roles = tuple(roles)
         self.model = model
         self.packages = select(graphs or None)
@@ -189,7 +191,8 @@ class Warden:
         for name in self.graph_names:
             spec = self.packages[name]
             nc = connections[name] = await self._connect(runtime_user(name))
-            tools = ReconcilingGateway(NatsToolGateway(nc, name))  # a gate timeout is asked again, not denied
+            # a gate timeout is asked again with the same key, not denied
+            tools = ReconcilingGateway(NatsToolGateway(nc, name, timeout_s=self.gate_timeout_s))
             self._stack.callback(register_metrics(tools.metrics_lines))
             graph = spec.build(GraphDeps(tools=tools, model=self.model)).compile(checkpointer=saver)
 

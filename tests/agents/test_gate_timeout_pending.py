@@ -20,38 +20,41 @@ from warden.settings import Settings
 
 GRAPH, TOOL = "claims_triage", "notifications.send"
 RUNTIME_TIMEOUT_S, PROVIDER_DELAY_S = 0.5, 1.5
+WARDEN_GATE_TIMEOUT_S, PAYMENT_DELAY_S = 1.5, 2.5  # the claim run's own gateway, and its payment provider
 SAMPLES = Path(__file__).parents[2] / "graphs/claims/samples/claims.jsonl"
 CLAIM = json.loads(SAMPLES.read_text().splitlines()[0])
 
 
 @pytest.fixture(scope="module")
 async def live(tmp_path_factory):
-    """A Warden with one finished claim run (the gate only serves calls of runs it can read back)."""
+    """A Warden with one finished claim run whose payment was slower than its gate timeout (the gate only
+    serves calls of runs it can read back, so the later tests call as that run)."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("warden"), llm="scripted")
-    async with Warden(settings, model=ScriptedModel(hostile_claims_script)) as warden:
-        run_id = await _one_run(warden)
-        real, slowed = warden.gate.call_tool, set()
+    async with Warden(settings, model=ScriptedModel(hostile_claims_script), gate_timeout_s=WARDEN_GATE_TIMEOUT_S) as warden:
+        real, slowed, delays = warden.gate.call_tool, set(), {"payments.issue": PAYMENT_DELAY_S}
 
         async def slow_provider(tool, args, key, run):  # the first attempt of each key is held up on its way
-            if tool == TOOL and key not in slowed:
+            if tool in delays and key not in slowed:
                 slowed.add(key)
-                await asyncio.sleep(PROVIDER_DELAY_S)
+                await asyncio.sleep(delays[tool])
             return await real(tool, args, key, run)
 
         warden.gate.call_tool = slow_provider
+        outcome = await _one_run(warden)
+        delays[TOOL] = PROVIDER_DELAY_S
         nc = await connect(warden.creds, f"rt-{GRAPH}")
-        yield {"settings": settings, "run_id": run_id, "nc": nc}
+        yield {"settings": settings, "run_id": outcome["run_id"], "outcome": outcome, "nc": nc}
         await nc.close()
 
 
-async def _one_run(warden: Warden) -> str:
+async def _one_run(warden: Warden) -> dict:
     nc = await connect(warden.creds, "ingest")
-    done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    done: asyncio.Future[dict] = asyncio.get_running_loop().create_future()
 
     async def on_completed(msg) -> None:
         data = json.loads(msg.data)
         if data["key"] == CLAIM["claim_id"] and data["status"] in ("completed", "waiting") and not done.done():
-            done.set_result(data["run_id"])
+            done.set_result(data)
 
     await nc.subscribe("runs.completed", cb=on_completed)
     key = warden.role_creds["ingest"].secret("event_key")
@@ -80,6 +83,14 @@ async def _eventually(check, within_s: float = 5.0) -> None:
         if check():
             return
         await asyncio.sleep(0.05)
+
+
+def test_a_claim_whose_payment_outlasted_the_gate_timeout_is_paid_once_not_refused(live) -> None:
+    from tools.payments import ledger_rows
+
+    assert live["outcome"]["decision"] == "paid", live["outcome"]  # before: a deny, so "escalated", yet it paid
+    paid = [r for r in ledger_rows(live["settings"]) if r["claim_id"] == CLAIM["claim_id"]]
+    assert len(paid) == 1
 
 
 async def test_a_gate_timeout_is_pending_and_the_same_call_again_returns_the_one_effect(live) -> None:
