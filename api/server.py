@@ -53,6 +53,17 @@ class ApiServer:
                 log.debug("api close: %s", exc)
 
 
+class HealthOnly:
+    """What a process without the gate serves: /healthz and /metrics (serving/health.py)."""
+
+    def __init__(self, server: asyncio.AbstractServer) -> None:
+        self._server = server
+        self.port: int = server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        self._server.close()
+
+
 def context_for(warden: Any) -> ApiContext:
     """The API's context over a started Warden: the gate's own stores where this process runs the gate, else
     the same files under the data folder."""
@@ -88,6 +99,12 @@ async def start_api_server(warden: Any, port: int, *, host: str = "127.0.0.1", c
     """Start the feeds and serve the API on `host:port` (0: a free port). Raises OSError when the port is taken."""
     from agents.bus import connect
 
+    if ctx is None and getattr(warden, "gate", None) is None:
+        # The staff API acts on the gate's stores (approvals, audit, users): only the gate's process serves it.
+        # Any other role keeps the dependency-free /healthz and /metrics.
+        from serving.health import start_health_server
+
+        return HealthOnly(await start_health_server(warden, port, host=host))
     ctx = ctx or context_for(warden)
     closers: list = []
     tail = AuditTail(ctx.settings.path("audit.db"), ctx.journal)

@@ -45,7 +45,7 @@ def metric_lines(warden: Any) -> list[str]:
             *registered_metric_lines()]
 
 
-async def start_health_server(warden: Any, port: int) -> asyncio.AbstractServer:
+async def start_health_server(warden: Any, port: int, host: str = "127.0.0.1") -> asyncio.AbstractServer:
     """`/healthz` and `/metrics` on loopback, with no dependencies beyond asyncio."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -65,4 +65,4 @@ async def start_health_server(warden: Any, port: int) -> asyncio.AbstractServer:
         await writer.drain()
         writer.close()
 
-    return await asyncio.start_server(handle, "127.0.0.1", port)
+    return await asyncio.start_server(handle, host, port)
