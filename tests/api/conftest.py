@@ -3,7 +3,6 @@ real HTTP on a free port, shared by the API tests of one module."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
