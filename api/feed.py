@@ -23,8 +23,11 @@ AUDIT_FIELDS = ("tool", "step", "principal", "decision", "reasons", "args", "red
 class AuditTail:
     """Copies new audit records into the journal as `tool.decision` events of their run, every `interval_s`."""
 
-    def __init__(self, audit_db: Path, journal: RunJournal, *, interval_s: float = 0.2) -> None:
+    def __init__(self, audit_db: Path, journal: RunJournal, *, interval_s: float = 0.2, audit: Any = None) -> None:
+        """`audit`: the gate's trail object; one with `since(after_seq, limit)` (any backend) is read through it,
+        else the SQLite file `audit_db` is read directly, read-only."""
         self.audit_db = audit_db
+        self.audit = audit if callable(getattr(audit, "since", None)) else None
         self.journal = journal
         self.interval_s = interval_s
         self._task: asyncio.Task | None = None
@@ -57,14 +60,17 @@ class AuditTail:
 
     def poll(self, page: int = 200) -> int:
         """Copy up to `page` records after the cursor; returns how many were read."""
-        if self._db is None:
-            if not self.audit_db.exists():
-                return 0
-            self._db = sqlite3.connect(f"file:{self.audit_db}?mode=ro", uri=True, check_same_thread=False)
         after = self.journal.cursor(AUDIT_CURSOR)
-        rows = self._db.execute("SELECT seq, body FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (after, page)).fetchall()
-        for seq, body in rows:
-            record = json.loads(body)
+        if self.audit is not None:
+            rows = [(r["seq"], r) for r in self.audit.since(after, page)]
+        else:
+            if self._db is None:
+                if not self.audit_db.exists():
+                    return 0
+                self._db = sqlite3.connect(f"file:{self.audit_db}?mode=ro", uri=True, check_same_thread=False)
+            rows = [(seq, json.loads(body)) for seq, body in
+                    self._db.execute("SELECT seq, body FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (after, page))]
+        for seq, record in rows:
             if record.get("run_id"):
                 self.journal.record(record["run_id"], "tool.decision", audit_event(seq, record),
                                     source_key=f"audit:{seq}", graph=record.get("graph", ""), at=record.get("at"))

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
+from guardrails.audit import AuditLog
 from guardrails.contracts import Principal
 from api.auth import AUDIT_READERS, require
 from api.context import ApiContext, get_ctx
@@ -47,9 +48,26 @@ async def search_audit(run_id: str | None = Query(None, max_length=200), tool: s
                        before: int | None = Query(None, ge=1, le=10**15, description="records older than this seq"),
                        limit: int = Query(100, ge=1, le=1000),
                        _: Principal = Depends(require(*AUDIT_READERS)), ctx: ApiContext = Depends(get_ctx)) -> AuditPage:
-    rows = await asyncio.to_thread(read_audit, ctx.settings.path("audit.db"), run_id=run_id, tool=tool,
-                                   decision=decision, before=before, limit=limit)
+    if isinstance(ctx.audit, AuditLog):  # SQLite: read the file, newest first, without loading the whole trail
+        rows = await asyncio.to_thread(read_audit, ctx.settings.path("audit.db"), run_id=run_id, tool=tool,
+                                       decision=decision, before=before, limit=limit)
+    else:  # another backend: through its own interface
+        rows = await asyncio.to_thread(_through_interface, ctx.audit, run_id=run_id, tool=tool, decision=decision,
+                                       before=before, limit=limit)
     return AuditPage(records=rows)
+
+
+def _through_interface(audit: Any, *, run_id: str | None, tool: str | None, decision: str | None, before: int | None,
+                       limit: int) -> list[AuditOut]:
+    out: list[AuditOut] = []
+    for record in reversed(audit.records(run_id=run_id)):
+        if (before and record["seq"] >= before) or (tool and record.get("tool") != tool) or \
+                (decision and record.get("decision") != decision):
+            continue
+        out.append(AuditOut(seq=record["seq"], hash=record.get("hash", ""), **{k: record[k] for k in FIELDS if k in record}))
+        if len(out) >= limit:
+            break
+    return out
 
 
 def read_audit(path: FsPath, *, run_id: str | None, tool: str | None, decision: str | None, before: int | None,

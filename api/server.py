@@ -10,6 +10,8 @@ from typing import Any
 
 import uvicorn
 
+from guardrails.audit import AuditLog
+
 from api.app import create_app
 from api.context import ApiContext
 from api.feed import AuditTail, follow_runs_completed
@@ -107,7 +109,10 @@ async def start_api_server(warden: Any, port: int, *, host: str = "127.0.0.1", c
         return HealthOnly(await start_health_server(warden, port, host=host))
     ctx = ctx or context_for(warden)
     closers: list = []
-    tail = AuditTail(ctx.settings.path("audit.db"), ctx.journal)
+    if not isinstance(ctx.audit, AuditLog) and not callable(getattr(ctx.audit, "since", None)):
+        log.warning("this audit backend (%s) has no since(); run timelines show approvals and run ends only",
+                    type(ctx.audit).__name__)
+    tail = AuditTail(ctx.settings.path("audit.db"), ctx.journal, audit=ctx.audit)
     tail.start()
     closers.append(tail.stop)
     passwords = getattr(warden.creds, "passwords", {}) if warden.creds else {}
