@@ -288,21 +288,28 @@ def redact(source: str = typer.Argument("-", help="JSONL of {id, text}, or - for
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Recompute the hash chain; exit 1 naming the first modified, reordered or deleted record."""
-    from guardrails.audit import AuditLog, ChainBroken
+    from guardrails.audit import ChainBroken
+    from guardrails.stores_pg import PostgresUnavailable, open_audit
 
     try:
-        count = AuditLog(Settings().path("audit.db")).verify()
+        count = open_audit(Settings()).verify()  # the gate's trail: Postgres when WARDEN_POSTGRES_URL is set
     except ChainBroken as exc:
         fail(f"audit chain broken: {exc}", 1)
+    except PostgresUnavailable as exc:
+        fail(str(exc), 1)
     typer.echo(f"audit chain intact: {count} records")
 
 
 @audit_app.command("export")
 def audit_export(run: str = typer.Option(..., "--run", help="run id")) -> None:
     """One run's decisions as JSONL, for a reviewer."""
-    from guardrails.audit import AuditLog
+    from guardrails.stores_pg import PostgresUnavailable, open_audit
 
-    for record in AuditLog(Settings().path("audit.db")).records(run_id=run):
+    try:
+        audit = open_audit(Settings())  # the gate's trail: Postgres when WARDEN_POSTGRES_URL is set
+    except PostgresUnavailable as exc:
+        fail(str(exc), 1)
+    for record in audit.records(run_id=run):
         typer.echo(json.dumps(record))
 
 

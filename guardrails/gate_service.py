@@ -16,7 +16,6 @@ from nats.aio.client import Client
 
 from warden.settings import Settings
 from guardrails.approval_events import announce
-from guardrails.audit import AuditLog
 from guardrails.gate import Gate, GateReply
 from guardrails.records import RunRecords, UnknownRun
 from guardrails.stores_pg import open_gate_stores
@@ -33,7 +32,7 @@ MAX_TOKENS_PER_RUN = 2000
 
 def build_gate(settings: Settings, *, call_tool=None, publish_audit=None, vault_key: bytes | None = None) -> Gate:
     """A gate over the shipped redactor, vault, policy engine and the stores under `settings.data_dir` (the gate's
-    state and approvals in Postgres when `settings.postgres_url` is set).
+    state, approvals and audit trail in Postgres when `settings.postgres_url` is set).
 
     `vault_key` is the gate credential's; without one the vault uses `settings.vault_key` or `<data_dir>/vault.key`."""
     from guardrails.directory import Directory
@@ -42,9 +41,9 @@ def build_gate(settings: Settings, *, call_tool=None, publish_audit=None, vault_
     from guardrails.vault import Vault
 
     vault = Vault(settings.path("vault.sqlite3"), vault_key) if vault_key else Vault.from_settings(settings)
-    store, approvals = open_gate_stores(settings)  # Postgres when WARDEN_POSTGRES_URL is set, else SQLite
+    stores = open_gate_stores(settings)  # Postgres when WARDEN_POSTGRES_URL is set, else SQLite
     return Gate(redactor=get_redactor(), vault=vault, engine=load_engine(settings),
-                store=store, audit=AuditLog(settings.path("audit.db")), approvals=approvals,
+                store=stores.state, audit=stores.audit, approvals=stores.approvals,
                 directory=Directory(settings.path("users.db")), call_tool=call_tool, publish_audit=publish_audit)
 
 

@@ -1,12 +1,13 @@
 """Which store the gate keeps its state in: SQLite files under the data folder by default, Postgres when
 WARDEN_POSTGRES_URL is set, so several gate processes on several machines share totals, holds, rate-limit
-counters and approvals.
+counters, approvals and one audit chain.
 
 A bad URL or an unreachable server is a `PostgresUnavailable` with one line that names the server (never the
 password), raised when the gate is built, so `warden up` stops before it judges anything.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -16,6 +17,8 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 if TYPE_CHECKING:
     from guardrails.approvals import ApprovalStore
     from guardrails.approvals_pg import PgApprovalStore
+    from guardrails.audit import AuditLog
+    from guardrails.audit_pg import PgAuditLog
     from guardrails.gate_store import GateStore
     from guardrails.gate_store_pg import PgGateStore
     from warden.settings import Settings
@@ -76,19 +79,42 @@ def apply_schema(pool: ConnectionPool, statements: tuple[str, ...]) -> None:
             conn.execute(statement)
 
 
-def open_gate_stores(settings: Settings) -> tuple[GateStore | PgGateStore, ApprovalStore | PgApprovalStore]:
-    """The gate's state and its approvals queue: Postgres when `settings.postgres_url` is set, else SQLite."""
+@dataclass(frozen=True)
+class GateStores:
+    """Everything the gate remembers, on one back end: its state, the approvals queue, the audit trail."""
+
+    state: GateStore | PgGateStore
+    approvals: ApprovalStore | PgApprovalStore
+    audit: AuditLog | PgAuditLog
+
+
+def open_gate_stores(settings: Settings) -> GateStores:
+    """The gate's stores: Postgres (one pool) when `settings.postgres_url` is set, else SQLite under data_dir."""
     if settings.postgres_url:
         from guardrails.approvals_pg import PgApprovalStore
+        from guardrails.audit_pg import PgAuditLog
         from guardrails.gate_store_pg import PgGateStore
 
         pool = connect_pool(settings.postgres_url.get_secret_value(), name="warden-gate")
-        return PgGateStore(pool), PgApprovalStore(pool, ttl_s=settings.approval_ttl_s)
+        return GateStores(PgGateStore(pool), PgApprovalStore(pool, ttl_s=settings.approval_ttl_s), PgAuditLog(pool))
     from guardrails.approvals import ApprovalStore
+    from guardrails.audit import AuditLog
     from guardrails.gate_store import GateStore
 
-    return (GateStore(settings.path("gate.db")),
-            ApprovalStore(settings.path("approvals.db"), ttl_s=settings.approval_ttl_s))
+    return GateStores(GateStore(settings.path("gate.db")),
+                      ApprovalStore(settings.path("approvals.db"), ttl_s=settings.approval_ttl_s),
+                      AuditLog(settings.path("audit.db")))
+
+
+def open_audit(settings: Settings) -> AuditLog | PgAuditLog:
+    """The audit trail alone, where the gate writes it (`warden audit verify`, `warden audit show`)."""
+    if settings.postgres_url:
+        from guardrails.audit_pg import PgAuditLog
+
+        return PgAuditLog(connect_pool(settings.postgres_url.get_secret_value(), max_size=2, name="warden-audit"))
+    from guardrails.audit import AuditLog
+
+    return AuditLog(settings.path("audit.db"))
 
 
 def open_approvals(settings: Settings) -> ApprovalStore | PgApprovalStore:

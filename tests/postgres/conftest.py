@@ -16,6 +16,8 @@ import pytest
 
 from guardrails.approvals import ApprovalStore
 from guardrails.approvals_pg import PgApprovalStore
+from guardrails.audit import AuditLog
+from guardrails.audit_pg import PgAuditLog
 from guardrails.gate_store import GateStore
 from guardrails.gate_store_pg import PgGateStore
 from guardrails.stores_pg import connect_pool
@@ -58,6 +60,7 @@ class Backend:
     name: str
     open_gate_store: Callable[[], Any]
     open_approvals: Callable[..., Any]
+    open_audit: Callable[[], Any]
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -65,7 +68,8 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
     """Each call of `open_*` is a separate instance (its own connection or pool), like a separate gate process."""
     if request.param == "sqlite":
         yield Backend("sqlite", lambda: GateStore(tmp_path / "gate.db"),
-                      lambda ttl_s=3600.0: ApprovalStore(tmp_path / "approvals.db", ttl_s=ttl_s))
+                      lambda ttl_s=3600.0: ApprovalStore(tmp_path / "approvals.db", ttl_s=ttl_s),
+                      lambda: AuditLog(tmp_path / "audit.db"))
         return
     url = request.getfixturevalue("pg_url")
     pools: list = []
@@ -74,6 +78,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         pools.append(connect_pool(url, max_size=4))
         return pools[-1]
 
-    yield Backend("postgres", lambda: PgGateStore(pool()), lambda ttl_s=3600.0: PgApprovalStore(pool(), ttl_s=ttl_s))
+    yield Backend("postgres", lambda: PgGateStore(pool()), lambda ttl_s=3600.0: PgApprovalStore(pool(), ttl_s=ttl_s),
+                  lambda: PgAuditLog(pool()))
     for p in pools:
         p.close()
