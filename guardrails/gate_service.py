@@ -32,17 +32,15 @@ MAX_TOKENS_PER_RUN = 2000
 
 def build_gate(settings: Settings, *, call_tool=None, publish_audit=None, vault_key: bytes | None = None) -> Gate:
     """A gate over the shipped redactor, vault, policy engine and the stores under `settings.data_dir` (the gate's
-    state, approvals and audit trail in Postgres when `settings.postgres_url` is set).
+    state, approvals, vault and audit trail in Postgres when `settings.postgres_url` is set).
 
     `vault_key` is the gate credential's; without one the vault uses `settings.vault_key` or `<data_dir>/vault.key`."""
     from guardrails.directory import Directory
     from guardrails.policy import load_engine
     from guardrails.redaction import get_redactor
-    from guardrails.vault import Vault
 
-    vault = Vault(settings.path("vault.sqlite3"), vault_key) if vault_key else Vault.from_settings(settings)
     stores = open_gate_stores(settings)  # Postgres when WARDEN_POSTGRES_URL is set, else SQLite
-    return Gate(redactor=get_redactor(), vault=vault, engine=load_engine(settings),
+    return Gate(redactor=get_redactor(), vault=stores.vault(vault_key), engine=load_engine(settings),
                 store=stores.state, audit=stores.audit, approvals=stores.approvals,
                 directory=Directory(settings.path("users.db")), call_tool=call_tool, publish_audit=publish_audit)
 

@@ -1,6 +1,6 @@
 """Which store the gate keeps its state in: SQLite files under the data folder by default, Postgres when
 WARDEN_POSTGRES_URL is set, so several gate processes on several machines share totals, holds, rate-limit
-counters, approvals and one audit chain.
+counters, approvals, the vault's tokens and one audit chain.
 
 A bad URL or an unreachable server is a `PostgresUnavailable` with one line that names the server (never the
 password), raised when the gate is built, so `warden up` stops before it judges anything.
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from guardrails.audit_pg import PgAuditLog
     from guardrails.gate_store import GateStore
     from guardrails.gate_store_pg import PgGateStore
+    from guardrails.vault import Vault
     from warden.settings import Settings
 
 CONNECT_TIMEOUT_S = 5.0
@@ -86,6 +87,20 @@ class GateStores:
     state: GateStore | PgGateStore
     approvals: ApprovalStore | PgApprovalStore
     audit: AuditLog | PgAuditLog
+    settings: Settings
+    pool: ConnectionPool | None = None
+
+    def vault(self, key: bytes | None = None) -> Vault:
+        """The pseudonymization vault beside the other stores, keyed by `key` (the gate credential's) or else by
+        `settings.vault_key` or `<data_dir>/vault.key`."""
+        from guardrails.vault import Vault, _load_or_create_key
+
+        if self.pool is None:
+            return Vault(self.settings.path("vault.sqlite3"), key) if key else Vault.from_settings(self.settings)
+        from guardrails.vault_pg import PgVault
+
+        s = self.settings
+        return PgVault(self.pool, key or (s.vault_key.encode() if s.vault_key else _load_or_create_key(s.path("vault.key"))))
 
 
 def open_gate_stores(settings: Settings) -> GateStores:
@@ -96,14 +111,15 @@ def open_gate_stores(settings: Settings) -> GateStores:
         from guardrails.gate_store_pg import PgGateStore
 
         pool = connect_pool(settings.postgres_url.get_secret_value(), name="warden-gate")
-        return GateStores(PgGateStore(pool), PgApprovalStore(pool, ttl_s=settings.approval_ttl_s), PgAuditLog(pool))
+        return GateStores(PgGateStore(pool), PgApprovalStore(pool, ttl_s=settings.approval_ttl_s), PgAuditLog(pool),
+                          settings, pool)
     from guardrails.approvals import ApprovalStore
     from guardrails.audit import AuditLog
     from guardrails.gate_store import GateStore
 
     return GateStores(GateStore(settings.path("gate.db")),
                       ApprovalStore(settings.path("approvals.db"), ttl_s=settings.approval_ttl_s),
-                      AuditLog(settings.path("audit.db")))
+                      AuditLog(settings.path("audit.db")), settings)
 
 
 def open_audit(settings: Settings) -> AuditLog | PgAuditLog:

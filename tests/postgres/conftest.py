@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from cryptography.fernet import Fernet
 
 from guardrails.approvals import ApprovalStore
 from guardrails.approvals_pg import PgApprovalStore
@@ -21,6 +22,10 @@ from guardrails.audit_pg import PgAuditLog
 from guardrails.gate_store import GateStore
 from guardrails.gate_store_pg import PgGateStore
 from guardrails.stores_pg import connect_pool
+from guardrails.vault import Vault
+from guardrails.vault_pg import PgVault
+
+VAULT_KEY = Fernet.generate_key()  # every gate of a deployment holds the same key (the gate credential's)
 
 
 @pytest.fixture(scope="session")
@@ -61,6 +66,7 @@ class Backend:
     open_gate_store: Callable[[], Any]
     open_approvals: Callable[..., Any]
     open_audit: Callable[[], Any]
+    open_vault: Callable[[], Any]
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -69,7 +75,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
     if request.param == "sqlite":
         yield Backend("sqlite", lambda: GateStore(tmp_path / "gate.db"),
                       lambda ttl_s=3600.0: ApprovalStore(tmp_path / "approvals.db", ttl_s=ttl_s),
-                      lambda: AuditLog(tmp_path / "audit.db"))
+                      lambda: AuditLog(tmp_path / "audit.db"), lambda: Vault(tmp_path / "vault.sqlite3", VAULT_KEY))
         return
     url = request.getfixturevalue("pg_url")
     pools: list = []
@@ -79,6 +85,6 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         return pools[-1]
 
     yield Backend("postgres", lambda: PgGateStore(pool()), lambda ttl_s=3600.0: PgApprovalStore(pool(), ttl_s=ttl_s),
-                  lambda: PgAuditLog(pool()))
+                  lambda: PgAuditLog(pool()), lambda: PgVault(pool(), VAULT_KEY))
     for p in pools:
         p.close()

@@ -1,6 +1,6 @@
 """A real Warden (embedded nats-server, tools, gate, runtime; scripted model) with WARDEN_POSTGRES_URL set runs
-CLM-1001 to "paid": the gate's totals, its audit trail and the run's checkpoints are in Postgres, and no SQLite
-file holds them."""
+CLM-1001 to "paid": the gate's totals, vault tokens and audit trail and the run's checkpoints are in Postgres, and
+no SQLite file holds them."""
 from __future__ import annotations
 
 import asyncio
@@ -52,15 +52,16 @@ async def test_a_claim_is_paid_with_gate_state_and_checkpoints_in_postgres(tmp_p
         (held,) = conn.execute("SELECT COUNT(*) FROM gate_held_minor").fetchone()
         (band,) = conn.execute("SELECT band FROM gate_fraud WHERE claim_id = 'CLM-1001'").fetchone()
         (checkpoints,) = conn.execute("SELECT COUNT(*) FROM checkpoints WHERE thread_id = %s", (outcome["run_id"],)).fetchone()
+        (tokens,) = conn.execute("SELECT COUNT(*) FROM gate_vault_tokens WHERE run_id = %s", (outcome["run_id"],)).fetchone()
         decided = [row[0] for row in conn.execute("SELECT body::jsonb->>'decision' FROM gate_audit WHERE run_id = %s",
                                                   (outcome["run_id"],))]
     assert paid > 0 and held == 0 and band == "low"
-    assert checkpoints > 0
+    assert checkpoints > 0 and tokens > 0  # the claimant's PII became tokens the gate resolves from Postgres
     assert decided and set(decided) == {"allow"}  # every call of the run audited in the shared chain
     trail = open_audit(settings)
     assert trail.verify() >= len(decided)
     trail.pool.close()
-    sqlite_files = ("gate.db", "approvals.db", "audit.db", "checkpoints.db")
+    sqlite_files = ("gate.db", "approvals.db", "audit.db", "checkpoints.db", "vault.sqlite3")
     assert not [p.name for p in settings.data_dir.iterdir() if p.name in sqlite_files]
 
 
