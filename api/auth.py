@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from guardrails.contracts import Principal
@@ -43,3 +43,13 @@ def require(*roles: str):
         raise Forbidden(f"this needs one of the roles {', '.join(roles)}")
 
     return check
+
+
+async def still_signed_in(request: Request, ctx: ApiContext) -> bool:
+    """Re-check a long-lived stream's token (on each keep-alive): a revoked or expired token ends the stream."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    try:
+        await asyncio.to_thread(ctx.directory.authenticate, token.strip())
+        return scheme.lower() == "bearer"
+    except AuthError:
+        return False

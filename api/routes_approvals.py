@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from guardrails.approvals import Approval, ApprovalError, approving_role
 from guardrails.audit import AuditRecord
 from guardrails.contracts import Principal
-from api.auth import PEOPLE, require
+from api.auth import PEOPLE, require, still_signed_in
 from api.context import ApiContext, get_ctx
 from api.errors import Conflict, Forbidden, NotFound, error_doc
 from api.inbox import approval_view, visible_to
@@ -80,6 +80,9 @@ async def stream_approvals(request: Request, who: Principal = Depends(require(*P
                 try:
                     event = await asyncio.wait_for(queue.get(), ctx.sse_ping_s)
                 except asyncio.TimeoutError:
+                    if not await still_signed_in(request, ctx):
+                        yield frame("error", {"error": "token revoked or expired"})
+                        return
                     yield PING
                     continue
                 if "admin" in who.roles or event["approval"]["role"] in who.roles:

@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from guardrails.contracts import Principal
-from api.auth import PEOPLE, RUN_STARTERS, require
+from api.auth import PEOPLE, RUN_STARTERS, require, still_signed_in
 from api.context import ApiContext, get_ctx
 from api.errors import ApiError, NotFound, error_doc
 from api.run_starter import StartRefused
@@ -119,6 +119,9 @@ async def run_events(request: Request, run_id: str = RunId,
                 idle += WAKE_S
                 if idle >= ctx.sse_ping_s:
                     idle = 0.0
+                    if not await still_signed_in(request, ctx):
+                        yield frame("error", {"error": "token revoked or expired"})
+                        return
                     yield PING
 
     return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
