@@ -52,6 +52,14 @@ class PgAuditLog:
             rows = conn.execute(sql, params).fetchall()
         return [{"seq": s, **json.loads(b), "prev_hash": p, "hash": h} for s, b, p, h in rows]
 
+    def since(self, after_seq: int, limit: int = 200) -> list[dict[str, Any]]:
+        """Records after `after_seq`, oldest first (the staff API's run timelines tail the trail with this).
+        Appends commit in seq order (the head lock is held to commit), so a reader never skips a late commit."""
+        with self.pool.connection() as conn:
+            rows = conn.execute("SELECT seq, body, prev_hash, hash FROM gate_audit WHERE seq > %s ORDER BY seq LIMIT %s",
+                                (after_seq, int(limit))).fetchall()
+        return [{"seq": s, **json.loads(b), "prev_hash": p, "hash": h} for s, b, p, h in rows]
+
     def verify(self) -> int:
         """Recompute the chain; returns the number of records, or raises ChainBroken at the first bad one."""
         prev, count = GENESIS, 0

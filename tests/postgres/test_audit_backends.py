@@ -46,3 +46,14 @@ def test_an_edited_or_deleted_record_breaks_the_chain(backend, request: pytest.F
         conn.execute("DELETE FROM gate_audit WHERE seq = 2")
         with pytest.raises(ChainBroken, match="record 3: does not follow"):
             log.verify()
+
+
+def test_the_staff_api_tails_the_shared_trail_in_order(backend) -> None:
+    if backend.name != "postgres":
+        pytest.skip("the staff API reads the SQLite trail's file directly")
+    log = backend.open_audit()
+    for i in range(5):
+        log.append(record(i))
+    first = backend.open_audit().since(0, 3)
+    assert [r["seq"] for r in first] == [1, 2, 3] and first[0]["args"] == {"amount": 0}
+    assert [r["seq"] for r in log.since(first[-1]["seq"], 200)] == [4, 5] and log.since(5) == []
