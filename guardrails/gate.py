@@ -229,7 +229,7 @@ class Gate:
 
     def _state(self, request: ToolCallRequest, args: dict[str, Any], principal: Principal, key: str,
                money: dict[str, Any], count_call: bool) -> dict[str, Any]:
-        return policy_state(self.store, request, args, principal, key, money, count_call)
+        return policy_state(self.store, request, args, principal, key, money, count_call, self._recipient)
 
     def _policy_ref(self) -> PolicyRef:
         return PolicyRef(engine=getattr(self.engine, "name", "unknown"), bundle=getattr(self.engine, "bundle", ""))
@@ -363,4 +363,9 @@ class Gate:
 
     def _remember_effect(self, request: ToolCallRequest, judgement: Judgement, result: Any, key: str,
                          facts: RunFacts | None, principal: Principal | None) -> None:
-        remember(self.store, request, judgement.real_args, judgement.money, result, key, facts, principal)
+        remember(self.store, request, judgement.real_args, judgement.money, result, key, facts, principal,
+                 self._recipient)
+
+    def _recipient(self, to: str) -> str:
+        """The recipient as the store keeps it: a keyed digest, never the address (PII at rest)."""
+        return self.vault.digest("recipient", to.strip().lower())

@@ -8,6 +8,7 @@ after the tool answered (`remember`) or refused (`release`).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from guardrails.contracts import Principal, ToolCallRequest
@@ -19,8 +20,12 @@ SEND_WINDOW_S = 7 * 24 * 3600.0
 """`state.recipient_sends_7d` counts the messages relayed to the same recipient in this window."""
 
 
+Pseudonym = Callable[[str], str]
+"""recipient -> a keyed digest of it (the vault's `digest`): the store counts recipients, never holds them."""
+
+
 def policy_state(store: GateStore, request: ToolCallRequest, args: dict[str, Any], principal: Principal, key: str,
-                 money: dict[str, Any], count_call: bool) -> dict[str, Any]:
+                 money: dict[str, Any], count_call: bool, pseudonym: Pseudonym) -> dict[str, Any]:
     """`input.state` for this call (counting it toward the rate limit when `count_call`)."""
     claim_id = args.get("claim_id") if request.tool == "payments.issue" else None
     currency = (money.get("money") or {}).get("currency")
@@ -36,7 +41,7 @@ def policy_state(store: GateStore, request: ToolCallRequest, args: dict[str, Any
     elif request.tool == "provisioning.release":  # who reserved it, as the gate recorded at reserve
         extra["reservation"] = store.reservation_owner(str(args.get("reservation_id")))
     elif request.tool == "notifications.send" and isinstance(args.get("to"), str):  # frequency caps
-        extra["recipient_sends_7d"] = store.sends_since(args["to"], time.time() - SEND_WINDOW_S)
+        extra["recipient_sends_7d"] = store.sends_since(pseudonym(args["to"]), time.time() - SEND_WINDOW_S)
     return extra | {
         "claim_paid_minor": store.claim_paid_minor(claim_id, currency, excluding=key) if claim_ok and currency else 0,
         "claim_currencies": store.claim_currencies(claim_id, excluding=key) if claim_ok else [],
@@ -91,7 +96,7 @@ def release(store: GateStore, request: ToolCallRequest, key: str) -> None:
 
 
 def remember(store: GateStore, request: ToolCallRequest, args: dict[str, Any], money: dict[str, Any] | None,
-             result: Any, key: str, facts: RunFacts | None, principal: Principal | None) -> None:
+             result: Any, key: str, facts: RunFacts | None, principal: Principal | None, pseudonym: Pseudonym) -> None:
     """Book what the tool did, with the real arguments the gate judged."""
     if request.tool == "payments.issue" and money:
         store.record_payment(key, str(args.get("claim_id")), money["amount_minor"], money["currency"])
@@ -111,4 +116,4 @@ def remember(store: GateStore, request: ToolCallRequest, args: dict[str, Any], m
     elif request.tool == "provisioning.release":
         store.record_release(str(args.get("reservation_id")))
     elif request.tool == "notifications.send" and isinstance(args.get("to"), str):
-        store.record_send(key, args["to"])
+        store.record_send(key, pseudonym(args["to"]))

@@ -135,7 +135,7 @@ class GateStore:
                                  " VALUES (?,?,?)", (reservation_id, idempotency_key, principal))
 
     def record_send(self, idempotency_key: str, recipient: str, now: float | None = None) -> None:
-        """A message the gate relayed to `recipient` (an address or number, compared lower-cased): frequency caps."""
+        """A message the gate relayed to `recipient` (the caller passes a keyed digest, never the address): frequency caps."""
         with self._lock:
             self._db.execute("INSERT OR IGNORE INTO sends VALUES (?,?,?)",
                              (idempotency_key, recipient.lower(), time.time() if now is None else now))

@@ -85,6 +85,11 @@ class Vault:
         """The token space of one run."""
         return RunVault(self, run_id)
 
+    def digest(self, kind: str, value: str) -> str:
+        """A keyed pseudonym of `value`, the same in every run and at every gate sharing the key: lets the gate
+        count what it saw (messages per recipient) without storing the value itself."""
+        return self._mac("", f"digest:{kind}", value)
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
