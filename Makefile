@@ -19,7 +19,7 @@ endif
 WHEELHOUSE ?= $(HOME)/.cache/warden/wheels/llama-cpp-python-$(LLAMA_VERSION)-$(shell echo "$(LLAMA_CMAKE_ARGS)" | cksum | cut -d' ' -f1)
 LLAMA_WHEEL := $(WHEELHOUSE)/.built
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,16 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/warden demo
 
-test: $(STAMP)
+# The console's browser tests drive Debian's chromium (Playwright cannot download a browser here). Installed once
+# where apt-get and root are available; elsewhere those tests skip and say why.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		(apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && \
+		 apt-get install -y -q chromium >/dev/null 2>&1)) || echo "chromium not installed: browser tests will skip"; \
+	fi
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: $(STAMP)
