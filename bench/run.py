@@ -52,6 +52,8 @@ TARGETS = (
     Target("target_gate_overhead_p99_met", "gate overhead p99 ≤ 10 ms (structured)", "gate_overhead_p99_ms", lambda f: 10.0),
     Target("target_gate_concurrent_met", "64 concurrent gated calls, p50 ≤ 1.5× a 200 ms tool", "gate_concurrent_p50_over_tool_x",
            lambda f: 1.5),
+    Target("target_inbox_latency_met", "approval in the staff inbox ≤ 1 s after the gate opens it (max)",
+           "inbox_latency_max_ms", lambda f: 1000.0),
     Target("target_gate_text300_overhead_met", "gate overhead p50 ≤ redaction + 2 ms (300-char text)",
            "gate_overhead_text300_p50_ms", lambda f: round(f["redact_300c_p50_ms"] + 2.0, 3)),
 )
@@ -88,6 +90,7 @@ def run_all(*, skip_lanes: bool = False) -> dict[str, Any]:
     """Every benchmark, merged into one flat dict with `machine`, `timestamp` and the target booleans."""
     from bench.gate_bench import bench_gate
     from bench.gate_concurrency_bench import bench_gate_concurrency
+    from bench.inbox_bench import bench_inbox
     from bench.policy_bench import bench_policy
     from bench.redaction_bench import bench_redaction
     from bench.runtime_bench import bench_runtime
@@ -99,6 +102,7 @@ def run_all(*, skip_lanes: bool = False) -> dict[str, Any]:
     _timed("gate", lambda: asyncio.run(bench_gate()), figures)
     _timed("gate-concurrency", lambda: asyncio.run(bench_gate_concurrency()), figures)
     _timed("runtime", lambda: asyncio.run(bench_runtime()), figures)
+    _timed("inbox", lambda: asyncio.run(bench_inbox()), figures)
     if skip_lanes:
         figures["lanes_skipped"] = True
     else:
