@@ -12,7 +12,7 @@ import logging
 from contextlib import AsyncExitStack
 from typing import Any, Iterable
 
-from agents.bus import connect, setup_bus
+from agents.bus import connect, graph_consumer, setup_bus
 from agents.bus_users import EVENTS_STREAM, runtime_user
 from agents.credentials import CredentialError, RoleCredentials, load_for
 from agents.gate_client import NatsToolGateway
@@ -25,7 +25,7 @@ from warden.settings import Settings
 from agents.supervisor import Supervisor
 from agents.telemetry import setup_telemetry
 from agents.triggers import Trigger
-from app.checkpoints import open_checkpointer
+from app.checkpoints import CheckpointsOfAnotherStream, bind_to_stream, open_checkpointer
 from graphs.ports import GraphDeps
 from graphs.registry import select, triggers
 from graphs.spec import GraphPackage
@@ -191,6 +191,7 @@ class Warden:
         for name in self.graph_names:
             spec = self.packages[name]
             nc = connections[name] = await self._connect(runtime_user(name))
+            await self._bind_checkpoints(saver, nc, name)
             # a gate timeout is asked again with the same key, not denied
             tools = ReconcilingGateway(NatsToolGateway(nc, name, timeout_s=self.gate_timeout_s))
             self._stack.callback(register_metrics(tools.metrics_lines))
@@ -212,6 +213,18 @@ class Warden:
                                    triggers=tuple(Trigger(p.trigger, name, p.key_field) for name, p in self.packages.items()))
         await self.runtime.start()
         self._stack.push_async_callback(self.runtime.stop)
+
+    async def _bind_checkpoints(self, saver, nc, graph: str) -> None:
+        """Postgres checkpoints belong to one event stream (app/checkpoints.py); a missing consumer is reported
+        by the runtime's own start."""
+        try:
+            info = await nc.jetstream().consumer_info(EVENTS_STREAM, graph_consumer(graph))
+        except Exception:
+            return
+        try:
+            await bind_to_stream(saver, graph, str(info.created))
+        except CheckpointsOfAnotherStream as exc:
+            raise StartupError(str(exc)) from None
 
     async def _connect(self, user: str):
         nc = await connect(self.creds, user)

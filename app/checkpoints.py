@@ -13,6 +13,12 @@ from guardrails.stores_pg import CONNECT_TIMEOUT_S, PostgresUnavailable, describ
 from warden.settings import Settings
 
 SETUP_LOCK = 0x5741_5243  # runtimes starting together run LangGraph's migrations one at a time
+STREAMS_TABLE = ("CREATE TABLE IF NOT EXISTS warden_checkpoint_streams (graph TEXT PRIMARY KEY,"
+                 " consumer_created TEXT NOT NULL, bound_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+
+
+class CheckpointsOfAnotherStream(RuntimeError):
+    """The database holds checkpoints written for another event stream: its run ids would collide with new ones."""
 
 
 @asynccontextmanager
@@ -35,6 +41,7 @@ async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointS
             await conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
             try:
                 await saver.setup()
+                await conn.execute(STREAMS_TABLE)
             finally:
                 await conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
         yield saver
@@ -60,3 +67,26 @@ async def _pool(url: str, max_size: int):
         yield pool
     finally:
         await pool.close()
+
+
+async def bind_to_stream(saver: BaseCheckpointSaver, graph: str, consumer_created: str) -> None:
+    """Refuse a Postgres database whose checkpoints for `graph` came from another event stream.
+
+    Run ids are the stream's sequence numbers (agents/graph_actor.py), so a new stream (a fresh data folder or
+    bus) starts again at run-<graph>-1: old checkpoints under those ids would answer the new events. The graph's
+    durable consumer is created with its stream, so its creation time names the stream; the first runtime binds
+    the database to it. SQLite checkpoints live in the data folder with the bus and need no check."""
+    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+
+    if not isinstance(saver, AsyncPostgresSaver):
+        return
+    async with saver.conn.connection() as conn:
+        await conn.execute("INSERT INTO warden_checkpoint_streams (graph, consumer_created) VALUES (%s, %s)"
+                           " ON CONFLICT (graph) DO NOTHING", (graph, consumer_created))
+        cur = await conn.execute("SELECT consumer_created FROM warden_checkpoint_streams WHERE graph = %s", (graph,))
+        bound = (await cur.fetchone())["consumer_created"]
+    if bound != consumer_created:
+        raise CheckpointsOfAnotherStream(
+            f"WARDEN_POSTGRES_URL holds {graph} checkpoints of another event stream (its consumer was created "
+            f"{bound}, this bus's {consumer_created}): run ids restart with a new stream, so those checkpoints "
+            "would answer new events; use a fresh database, or the bus they came from")

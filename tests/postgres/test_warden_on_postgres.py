@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from agents.bus import connect
-from app.assembly import Warden, ingest_payload
+from app.assembly import StartupError, Warden, ingest_payload
 from app.checkpoints import open_checkpointer
 from graphs.claims.scripted import hostile_claims_script
 from guardrails.stores_pg import PostgresUnavailable, connect_pool, open_audit
@@ -63,6 +63,20 @@ async def test_a_claim_is_paid_with_gate_state_and_checkpoints_in_postgres(tmp_p
     trail.pool.close()
     sqlite_files = ("gate.db", "approvals.db", "audit.db", "checkpoints.db", "vault.sqlite3")
     assert not [p.name for p in settings.data_dir.iterdir() if p.name in sqlite_files]
+
+
+async def test_a_database_serves_the_event_stream_its_checkpoints_came_from(tmp_path: Path, pg_url: str) -> None:
+    """Run ids are stream sequence numbers: a new bus (a fresh data folder) must not reuse a database whose
+    checkpoints would answer its events; the same bus restarted may."""
+    first = Settings(data_dir=tmp_path / "one", llm="scripted", postgres_url=pg_url)
+    async with Warden(first, model=ScriptedModel(hostile_claims_script)):  # binds the database to this stream
+        pass
+    async with Warden(first, model=ScriptedModel(hostile_claims_script), roles=("runtime",)):  # restarted: same stream
+        pass
+    fresh = Settings(data_dir=tmp_path / "two", llm="scripted", postgres_url=pg_url)
+    with pytest.raises(StartupError, match="checkpoints of another event stream"):
+        async with Warden(fresh, model=ScriptedModel(hostile_claims_script)):
+            pass
 
 
 async def test_an_unreachable_or_malformed_url_is_one_line(tmp_path: Path) -> None:
