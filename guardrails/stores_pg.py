@@ -82,7 +82,8 @@ def apply_schema(pool: ConnectionPool, statements: tuple[str, ...]) -> None:
 
 @dataclass(frozen=True)
 class GateStores:
-    """Everything the gate remembers, on one back end: its state, the approvals queue, the audit trail."""
+    """Everything the gate remembers, on one back end: its state, the approvals queue, the audit trail (and, built
+    from them with its key, the vault)."""
 
     state: GateStore | PgGateStore
     approvals: ApprovalStore | PgApprovalStore
@@ -123,7 +124,7 @@ def open_gate_stores(settings: Settings) -> GateStores:
 
 
 def open_audit(settings: Settings) -> AuditLog | PgAuditLog:
-    """The audit trail alone, where the gate writes it (`warden audit verify`, `warden audit show`)."""
+    """The audit trail alone, where the gate writes it (`warden audit verify`, `warden audit export`)."""
     if settings.postgres_url:
         from guardrails.audit_pg import PgAuditLog
 
