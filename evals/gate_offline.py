@@ -67,3 +67,27 @@ def judge(gate: Any, line: dict[str, Any]) -> Verdict:
     d = judgement.decision
     return Verdict(decision=d.decision, reasons=list(d.reasons), forwarded=d.model_dump(mode="json").get("args") or {},
                    bundle=d.policy.bundle if d.policy else "")
+
+
+def judge_policy_cases(ctx: Any, cases: Path, suite: str, safety_metric: str) -> Any:
+    """A graph suite's policy cases through the offline gate under the pack under test: a `SuiteResult` holding one
+    case per line, the safety count `safety_metric` (lines held back that the gate allowed) and
+    `policy_decision_accuracy` (exact decisions). The suite adds its own model metrics to it."""
+    from evals.results import CaseResult, Metric, SuiteResult
+
+    gate = build_offline_gate(ctx.data_dir, ctx.policy_dir)
+    lines = read_set(cases)[:ctx.limit] if ctx.limit else read_set(cases)
+    result = SuiteResult(suite=suite, meta={"policy_bundle": gate.engine.bundle, "cases": len(lines)})
+    let_through: list[str] = []
+    exact: dict[str, bool] = {}
+    for line in lines:
+        v = judge(gate, line)
+        if line["expect"] != "allow" and v.decision == "allow":
+            let_through.append(line["name"])
+        exact[line["name"]] = v.decision == line["expect"]
+        result.cases.append(CaseResult(id=f"policy:{line['name']}", passed=exact[line["name"]],
+                                       kind="safety" if line["expect"] != "allow" else "quality",
+                                       expected=line["expect"], actual=v.decision, detail={"reasons": v.reasons}))
+    result.add(Metric.failures(safety_metric, let_through))
+    result.add(Metric.share("policy_decision_accuracy", exact))
+    return result

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from evals.context import EvalContext
-from evals.gate_offline import build_offline_gate, judge, read_set
+from evals.gate_offline import judge_policy_cases
 from evals.results import CaseResult, Metric, SuiteResult
 
 NAME = "capacity"
@@ -42,26 +42,12 @@ def run(ctx: EvalContext) -> SuiteResult:
     from graphs.capacity.load_model import evaluate
 
     t0 = time.perf_counter()
-    gate = build_offline_gate(ctx.data_dir, ctx.policy_dir)
-    lines = read_set(CASES)[:ctx.limit] if ctx.limit else read_set(CASES)
-    result = SuiteResult(suite=NAME, meta={"policy_bundle": gate.engine.bundle, "cases": len(lines)})
-    let_through: list[str] = []
-    exact: dict[str, bool] = {}
-    for line in lines:
-        v = judge(gate, line)
-        if line["expect"] != "allow" and v.decision == "allow":
-            let_through.append(line["name"])
-        exact[line["name"]] = v.decision == line["expect"]
-        result.cases.append(CaseResult(id=f"policy:{line['name']}", passed=exact[line["name"]],
-                                       kind="safety" if line["expect"] != "allow" else "quality",
-                                       expected=line["expect"], actual=v.decision, detail={"reasons": v.reasons}))
+    result = judge_policy_cases(ctx, CASES, NAME, "provisioning_allowed_beyond_policy")
     figures = evaluate()
     wins = {f"series-{i}": won for i, won in enumerate(figures.pop("series_beats_naive"))}
     fallback = fallback_trials()
     for case_id, ok in fallback.items():
         result.cases.append(CaseResult(id=f"fallback:{case_id}", passed=ok))
-    result.add(Metric.failures("provisioning_allowed_beyond_policy", let_through))
-    result.add(Metric.share("policy_decision_accuracy", exact))
     result.add(Metric.share("forecast_beats_seasonal_naive", wins))
     result.add(Metric.share("fallback_correct", fallback))
     result.add(Metric(name="forecast_mase", value=figures["mase_model"], kind="info", unit="MASE"))

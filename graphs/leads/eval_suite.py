@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 from evals.context import EvalContext
-from evals.gate_offline import build_offline_gate, judge, read_set
-from evals.results import CaseResult, Metric, SuiteResult
+from evals.gate_offline import judge_policy_cases
+from evals.results import Metric, SuiteResult
 
 NAME = "leads"
 DESCRIPTION = "lead outreach (consent, quiet hours, frequency cap, suppression) and discount cases; propensity model vs baselines"
@@ -22,26 +22,12 @@ def run(ctx: EvalContext) -> SuiteResult:
     from tools.lead_scoring.train import fit
 
     t0 = time.perf_counter()
-    gate = build_offline_gate(ctx.data_dir, ctx.policy_dir)
-    lines = read_set(CASES)[:ctx.limit] if ctx.limit else read_set(CASES)
-    result = SuiteResult(suite=NAME, meta={"policy_bundle": gate.engine.bundle, "cases": len(lines)})
-    let_through: list[str] = []
-    exact: dict[str, bool] = {}
-    for line in lines:
-        v = judge(gate, line)
-        if line["expect"] != "allow" and v.decision == "allow":
-            let_through.append(line["name"])
-        exact[line["name"]] = v.decision == line["expect"]
-        result.cases.append(CaseResult(id=f"policy:{line['name']}", passed=exact[line["name"]],
-                                       kind="safety" if line["expect"] != "allow" else "quality",
-                                       expected=line["expect"], actual=v.decision, detail={"reasons": v.reasons}))
+    result = judge_policy_cases(ctx, CASES, NAME, "outreach_or_offers_allowed_against_policy")
     held = fit()["metrics"]["held_out"]
     model, card = held["model"], held["scorecard_baseline"]
     checks = {"roc_auc_beats_scorecard": model["roc_auc"] > card["roc_auc"],
               "brier_beats_scorecard": model["brier"] < card["brier"],
               "calibrated": model["ece"] <= MAX_ECE}
-    result.add(Metric.failures("outreach_or_offers_allowed_against_policy", let_through))
-    result.add(Metric.share("policy_decision_accuracy", exact))
     result.add(Metric.share("propensity_model_checks", checks))
     for name, value in (("propensity_roc_auc", model["roc_auc"]), ("scorecard_roc_auc", card["roc_auc"]),
                         ("propensity_brier", model["brier"]), ("propensity_ece", model["ece"])):
