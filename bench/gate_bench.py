@@ -15,13 +15,16 @@ The policy's rate limit for agents counts per run, and every call is its own run
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import os
 import statistics
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
@@ -154,8 +157,11 @@ def _request_bytes() -> int:
     return len(json.dumps(gw_req).encode())
 
 
-async def bench_gate(n: int = 300, warmup: int = 30) -> dict[str, Any]:
-    """Gated vs direct p50/p99 (ms) for a structured payment and a 300-character email, on one embedded bus."""
+@contextlib.asynccontextmanager
+async def gated_bus(runs_wanted: int) -> AsyncIterator[SimpleNamespace]:
+    """An embedded bus with the tool services, a gate service signing its calls and `runs_wanted` stored claim events
+    (scored low, as the graph would have); yields the gate, its service, the graph's and the gate's connections,
+    the signer and the run ids. Everything is stopped on exit."""
     from guardrails.gate_service import GateService, build_gate
     from guardrails.records import RunRecords
     from tools.registry import start_tool_services
@@ -178,7 +184,7 @@ async def bench_gate(n: int = 300, warmup: int = 30) -> dict[str, Any]:
             conns.append(nc_gate)
             gate = build_gate(settings)
             runs: list[str] = []
-            for i in range(n + warmup):  # the stored events the runs come from; scored as the graph would have
+            for i in range(runs_wanted):  # the stored events the runs come from; scored as the graph would have
                 ack = await admin.jetstream().publish("events.claims.submitted", json.dumps(_event(_claim(i))).encode())
                 runs.append(f"run-{GRAPH}-{ack.seq}")
                 gate.store.record_fraud(_claim(i)["claim_id"], "low", 0.05)
@@ -189,16 +195,12 @@ async def bench_gate(n: int = 300, warmup: int = 30) -> dict[str, Any]:
                 return msg.subject, msg.data
 
             records = RunRecords(fetch, {GRAPH: CLAIMS.record_spec})
-            service = GateService(nc_gate, gate, tool_timeout_s=settings.tool_timeout_s, signer=signer, records=records)
+            service = GateService(nc_gate, gate, tool_timeout_s=10.0, signer=signer, records=records)
             await service.start()
             nc_runtime = await connect(creds, runtime_user(GRAPH))
             conns.append(nc_runtime)
-
-            pay = await _measure(nc_runtime, nc_gate, signer, "payments.issue", n, warmup, _payment_args,
-                                 PAYMENT_PROVENANCE, runs)
-            text = await _measure(nc_runtime, nc_gate, signer, "notifications.send", n, warmup, _notify_args,
-                                  NOTIFY_PROVENANCE, runs)
-            records = gate.audit.records()
+            yield SimpleNamespace(gate=gate, service=service, nc_runtime=nc_runtime, nc_gate=nc_gate, signer=signer,
+                                  runs=runs)
         finally:
             if service:
                 await service.stop()
@@ -207,6 +209,16 @@ async def bench_gate(n: int = 300, warmup: int = 30) -> dict[str, Any]:
             for nc in reversed(conns):
                 await nc.drain()
             server.stop()
+
+
+async def bench_gate(n: int = 300, warmup: int = 30) -> dict[str, Any]:
+    """Gated vs direct p50/p99 (ms) for a structured payment and a 300-character email, on one embedded bus."""
+    async with gated_bus(n + warmup) as bus:
+        pay = await _measure(bus.nc_runtime, bus.nc_gate, bus.signer, "payments.issue", n, warmup, _payment_args,
+                             PAYMENT_PROVENANCE, bus.runs)
+        text = await _measure(bus.nc_runtime, bus.nc_gate, bus.signer, "notifications.send", n, warmup, _notify_args,
+                              NOTIFY_PROVENANCE, bus.runs)
+        records = bus.gate.audit.records()
 
     figures = {
         "gate_call_p50_ms": _pct_ms(pay["gated"], 0.50),
