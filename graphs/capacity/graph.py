@@ -11,10 +11,10 @@ from datetime import datetime
 from typing import Annotated, Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
-from langgraph.types import interrupt
 
 from graphs.capacity.record import reservation_id_for, resource_for
 from graphs.capacity.scaling import plan as scaling_plan
+from graphs.approval_step import await_answer, granted, opened, waiting
 from graphs.ports import GraphDeps, ToolOutcome
 
 GRAPH = "capacity"
@@ -55,8 +55,7 @@ def build_capacity_graph(deps: GraphDeps) -> StateGraph:
 
     async def reserve(state: CapacityState) -> dict[str, Any]:
         m, p = state["metrics"], state["plan"]
-        pending = state.get("pending") or {}
-        approval_id = pending.get("approval_id") if pending.get("approved") else None
+        approval_id = granted(state)
         args = {"resource": resource_for(m["service"], m["resource"]), "quantity": p["reserve"],
                 "reason": f"{p['mode']} scaling: {p['needed_units']} units needed, {p['current_units']} running",
                 "reservation_id": reservation_id_for(m["metrics_id"])}
@@ -65,18 +64,15 @@ def build_capacity_graph(deps: GraphDeps) -> StateGraph:
         update: dict[str, Any] = {"calls": [_log(outcome)]}
         if outcome.ok:
             return update | {"pending": {}}
-        if outcome.decision == "require_approval" and not approval_id:
-            return update | {"pending": {"kind": "reservation_approval", "approval_id": outcome.approval_id,
-                                         "role": outcome.approval_role, "reasons": outcome.reasons},
-                             "reasons": outcome.reasons}
+        if wait := opened(outcome, "reservation_approval", approval_id):
+            return update | {"pending": wait, "reasons": outcome.reasons}
         why = outcome.reasons or [str((outcome.error or {}).get("message", "refused"))]
         return update | {"decision": "reserve_refused", "pending": {}, "reasons": ["reservation refused: " + "; ".join(why)]}
 
     async def await_operator(state: CapacityState) -> dict[str, Any]:
-        answer = interrupt(state["pending"])  # checkpointed here until an operator answers
-        if isinstance(answer, dict) and answer.get("approved"):
+        approved, by = await_answer(state)  # checkpointed here until an operator answers
+        if approved:
             return {"pending": state["pending"] | {"approved": True}}
-        by = answer.get("by", "unknown") if isinstance(answer, dict) else "unknown"
         return {"decision": "declined_by_operator", "pending": {}, "reasons": [f"operator declined ({by})"]}
 
     async def release(state: CapacityState) -> dict[str, Any]:
@@ -95,8 +91,7 @@ def build_capacity_graph(deps: GraphDeps) -> StateGraph:
         return "reserve" if p["reserve"] else "release" if p["release"] else END
 
     def after_reserve(state: CapacityState) -> str:
-        pending = state.get("pending") or {}
-        return "await_operator" if pending.get("approval_id") and not pending.get("approved") else END
+        return "await_operator" if waiting(state) else END
 
     def after_operator(state: CapacityState) -> str:
         return "reserve" if (state.get("pending") or {}).get("approved") else END

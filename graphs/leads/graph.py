@@ -13,8 +13,8 @@ import operator
 from typing import Annotated, Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
-from langgraph.types import interrupt
 
+from graphs.approval_step import await_answer, granted, opened, waiting
 from graphs.leads.outreach import discount_for, first_message, next_best_action
 from graphs.leads.record import lead_features
 from graphs.ports import GraphDeps, ToolOutcome
@@ -79,8 +79,7 @@ def build_lead_graph(deps: GraphDeps) -> StateGraph:
 
     async def offer(state: LeadState) -> dict[str, Any]:
         lead = state["lead"]
-        pending = state.get("pending") or {}
-        approval_id = pending.get("approval_id") if pending.get("approved") else None
+        approval_id = granted(state)
         args = {"lead_id": lead["lead_id"], "percent": discount_for(lead),
                 "reason": f"hot lead, stated budget {int(float(lead['budget_usd']))} USD"}
         outcome = await deps.tools.call("offers.discount", args, run_id=state["run_id"], graph=GRAPH, step=STEP_OFFER,
@@ -88,16 +87,14 @@ def build_lead_graph(deps: GraphDeps) -> StateGraph:
         update: dict[str, Any] = {"calls": [_log(outcome)]}
         if outcome.ok:
             return update | {"offer": outcome.result, "pending": {}}
-        if outcome.decision == "require_approval" and not approval_id:
-            return update | {"pending": {"kind": "discount_approval", "approval_id": outcome.approval_id,
-                                         "role": outcome.approval_role, "reasons": outcome.reasons}}
+        if wait := opened(outcome, "discount_approval", approval_id):
+            return update | {"pending": wait}
         return update | {"pending": {}, "reasons": ["no discount: " + "; ".join(outcome.reasons or ["refused"])]}
 
     async def await_manager(state: LeadState) -> dict[str, Any]:
-        answer = interrupt(state["pending"])  # checkpointed here until a sales manager answers
-        if isinstance(answer, dict) and answer.get("approved"):
+        approved, by = await_answer(state)  # checkpointed here until a sales manager answers
+        if approved:
             return {"pending": state["pending"] | {"approved": True}}
-        by = answer.get("by", "unknown") if isinstance(answer, dict) else "unknown"
         return {"pending": {}, "reasons": [f"discount declined ({by})"]}
 
     async def outreach(state: LeadState) -> dict[str, Any]:
@@ -122,8 +119,7 @@ def build_lead_graph(deps: GraphDeps) -> StateGraph:
         return "offer" if state.get("action") == "offer_and_email" else "outreach"
 
     def after_offer(state: LeadState) -> str:
-        return "await_manager" if (state.get("pending") or {}).get("approval_id") and not (state.get("pending") or {}).get(
-            "approved") else "outreach"
+        return "await_manager" if waiting(state) else "outreach"
 
     def after_manager(state: LeadState) -> str:
         return "offer" if (state.get("pending") or {}).get("approved") else "outreach"

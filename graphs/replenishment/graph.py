@@ -11,8 +11,8 @@ from decimal import Decimal
 from typing import Annotated, Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
-from langgraph.types import interrupt
 
+from graphs.approval_step import await_answer, granted, opened, waiting
 from graphs.ports import GraphDeps, ToolOutcome
 from graphs.replenishment.record import order_id_for
 from graphs.replenishment.reorder import plan as reorder_plan
@@ -78,26 +78,22 @@ def build_replenishment_graph(deps: GraphDeps) -> StateGraph:
         return update
 
     async def order(state: ReplenishmentState) -> dict[str, Any]:
-        pending = state.get("pending") or {}
-        approval_id = pending.get("approval_id") if pending.get("approved") else None
+        approval_id = granted(state)
         args = order_args(state["snapshot"], state["plan"]["quantity"])
         outcome = await deps.tools.call("purchasing.order", args, run_id=state["run_id"], graph=GRAPH, step=STEP_ORDER,
                                         provenance={k: SYSTEM for k in args}, approval_id=approval_id)
         update: dict[str, Any] = {"calls": [_log(outcome)]}
         if outcome.ok:
             return update | {"order": outcome.result, "decision": "ordered", "pending": {}}
-        if outcome.decision == "require_approval" and not approval_id:
-            return update | {"pending": {"kind": "order_approval", "approval_id": outcome.approval_id,
-                                         "role": outcome.approval_role, "reasons": outcome.reasons},
-                             "reasons": outcome.reasons}
+        if wait := opened(outcome, "order_approval", approval_id):
+            return update | {"pending": wait, "reasons": outcome.reasons}
         why = outcome.reasons or [str((outcome.error or {}).get("message", "refused"))]
         return update | {"decision": "order_refused", "pending": {}, "reasons": ["order refused: " + "; ".join(why)]}
 
     async def await_buyer(state: ReplenishmentState) -> dict[str, Any]:
-        answer = interrupt(state["pending"])  # checkpointed here until a buyer answers
-        if isinstance(answer, dict) and answer.get("approved"):
+        approved, by = await_answer(state)  # checkpointed here until a buyer answers
+        if approved:
             return {"pending": state["pending"] | {"approved": True}}
-        by = answer.get("by", "unknown") if isinstance(answer, dict) else "unknown"
         return {"decision": "declined_by_buyer", "pending": {}, "reasons": [f"buyer declined ({by})"]}
 
     async def notify_supplier(state: ReplenishmentState) -> dict[str, Any]:
@@ -121,7 +117,7 @@ def build_replenishment_graph(deps: GraphDeps) -> StateGraph:
     def after_order(state: ReplenishmentState) -> str:
         if state.get("decision") == "ordered":
             return "notify_supplier"
-        return "await_buyer" if (state.get("pending") or {}).get("approval_id") else END
+        return "await_buyer" if waiting(state) else END
 
     def after_buyer(state: ReplenishmentState) -> str:
         return "order" if (state.get("pending") or {}).get("approved") else END
