@@ -119,6 +119,9 @@ def build_claims_graph(deps: GraphDeps) -> StateGraph:
             return update | {"pending": {"kind": "payment_approval", "approval_id": outcome.approval_id,
                                          "role": outcome.approval_role, "reasons": outcome.reasons},
                              "reasons": outcome.reasons}
+        if outcome.decision == "pending":  # the gate never answered: the payment may have happened; a person checks
+            return update | {"decision": "escalated", "pending": {},
+                             "reasons": ["payment outcome unknown: " + "; ".join(outcome.reasons or ["no answer"])]}
         return update | {"decision": "escalated", "pending": {}, "reasons": ["payment refused: " + "; ".join(outcome.reasons or [str(outcome.error)])]}
 
     async def notify_staff(state: ClaimState) -> dict[str, Any]:
