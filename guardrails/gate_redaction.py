@@ -14,13 +14,8 @@ def redact_for_record(redactor: Any, args: dict[str, Any], reveal: list[str],
                       vault: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Tokenize what stays hidden; an argument the tool receives in clear gets a typed placeholder in the
     record instead of a vault entry (it would only be resolved again)."""
-    shown = [name for name in reveal if name in args]
-    redacted, found = redactor.redact_args(args, vault=vault, exclude=[f"args.{name}" for name in shown])
-    if shown:
-        placeholders, more = redactor.redact_args({n: args[n] for n in shown})
-        redacted.update(placeholders)
-        found += more
-    return redacted, found
+    shown = [f"args.{name}" for name in reveal if name in args]
+    return redactor.redact_args(args, vault=vault, placeholders=shown)  # one analysis for all the arguments
 
 
 def reveal_facts(forwarded: dict[str, Any], facts: list[str], context: dict[str, Any], vault: Any) -> dict[str, Any]:

@@ -313,13 +313,16 @@ class Redactor:
         path: str = "args",
         exclude: Iterable[str] = (),
         deadline: float | None = None,
+        placeholders: Iterable[str] = (),
     ) -> tuple[dict, list[tuple[str, str]]]:
         """Redacts every string in nested `args`; returns new args and (path, type) pairs such as ("args.body", "PERSON").
 
-        Strings that already are a token (`<PERSON_1>`) are left alone; `exclude` names paths to pass through.
+        Strings that already are a token (`<PERSON_1>`) are left alone; `exclude` names paths to pass through;
+        `placeholders` names paths whose findings become typed placeholders (`<BANK_ACCOUNT>`) instead of vault tokens.
         Raises `RedactionRefused` (nothing redacted) for a string over `max_chars` or when past the budget.
         """
         skip = frozenset(exclude)
+        untokenized = frozenset(placeholders)
         leaves: list[tuple[str, str]] = []  # (path, text)
 
         def collect(value: Any, where: str) -> None:
@@ -341,7 +344,7 @@ class Redactor:
         pairs: list[tuple[str, str]] = []
         for (where, text), entities in zip(leaves, found):
             if entities:
-                replaced[where] = replace_entities(text, entities, vault)
+                replaced[where] = replace_entities(text, entities, None if where in untokenized else vault)
                 for entity in entities:
                     if (where, entity.type) not in pairs:
                         pairs.append((where, entity.type))
