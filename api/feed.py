@@ -9,6 +9,7 @@ import asyncio
 import json
 import logging
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,10 @@ class AuditTail:
         self._task: asyncio.Task | None = None
         self._db: sqlite3.Connection | None = None
         self._polling = asyncio.Lock()
+        # A cancelled catch_up leaves its poll running in its worker thread: closing the connection under it
+        # crashed the process (SIGSEGV in sqlite). The connection is used and closed under this lock only.
+        self._db_lock = threading.Lock()
+        self._closed = False
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="api:audit-tail")
@@ -41,8 +46,14 @@ class AuditTail:
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        if self._db is not None:
-            self._db.close()
+        await asyncio.to_thread(self._close)
+
+    def _close(self) -> None:
+        with self._db_lock:  # waits for a poll still running in its thread
+            self._closed = True
+            if self._db is not None:
+                self._db.close()
+                self._db = None
 
     async def catch_up(self) -> None:
         """Copy everything the trail holds now (one poller at a time, so the cursor only moves forward)."""
@@ -59,7 +70,11 @@ class AuditTail:
             await asyncio.sleep(self.interval_s)
 
     def poll(self, page: int = 200) -> int:
-        """Copy up to `page` records after the cursor; returns how many were read."""
+        """Copy up to `page` records after the cursor; returns how many were read (0 once stopped)."""
+        with self._db_lock:
+            return 0 if self._closed else self._poll(page)
+
+    def _poll(self, page: int) -> int:
         after = self.journal.cursor(AUDIT_CURSOR)
         if self.audit is not None:
             rows = [(r["seq"], r) for r in self.audit.since(after, page)]

@@ -129,9 +129,13 @@ function watchInbox() {
 // -- runs --------------------------------------------------------------------------------------------------
 let selectedRun = null;
 
+let runsAsked = 0;
+
 async function loadRuns() {
+  const asked = ++runsAsked;  // refreshes overlap (timer, stream events): only the newest answer is drawn
   try {
     const { runs } = await api("/v1/runs?limit=50");
+    if (asked !== runsAsked) return;
     const body = $("#runs tbody");
     body.replaceChildren(...runs.map((r) => {
       const row = el("tr", { tabindex: "0", "data-run": r.run_id, onclick: () => showRun(r.run_id),
