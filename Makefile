@@ -48,8 +48,8 @@ demo: $(STAMP)
 browser:
 	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 		echo "installing Debian's chromium for the browser tests"; \
-		(apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && \
-		 apt-get install -y -q chromium >/dev/null 2>&1)) || echo "chromium not installed: browser tests will skip"; \
+		(timeout 300 apt-get install -y -q chromium >/dev/null 2>&1 || (timeout 300 apt-get update -q >/dev/null 2>&1 && \
+		 timeout 300 apt-get install -y -q chromium >/dev/null 2>&1)) || echo "chromium not installed: browser tests will skip"; \
 	fi
 
 test: $(STAMP) browser
