@@ -76,6 +76,18 @@ def approving_role(approval: Approval, approver: Principal) -> str:
     raise ApprovalError(f"deciding this approval needs the {approval.role} role")
 
 
+def decided(approval: Approval, *, approve: bool, approver: Principal) -> Approval:
+    """The approval as `approver` decides it, before any store writes it (compare-and-set on `pending`): refused
+    unless it is still pending and the approver may answer it."""
+    if approval.status != "pending":
+        raise ApprovalError(f"approval is {approval.status}, not pending")
+    role = approving_role(approval, approver)
+    approval.status = "approved" if approve else "denied"
+    approval.decided_by = approver.id
+    approval.decided_role = role
+    return approval
+
+
 class ApprovalStore:
     """SQLite-backed queue (status in its own column for compare-and-set)."""
 
@@ -144,13 +156,7 @@ class ApprovalStore:
 
     def decide(self, approval_id: str, *, approve: bool, approver: Principal) -> Approval:
         """Approve or deny, once, as an authenticated person holding the role asked for (compare-and-set)."""
-        approval = self.get(approval_id)
-        if approval.status != "pending":
-            raise ApprovalError(f"approval is {approval.status}, not pending")
-        role = approving_role(approval, approver)
-        approval.status = "approved" if approve else "denied"
-        approval.decided_by = approver.id
-        approval.decided_role = role
+        approval = decided(self.get(approval_id), approve=approve, approver=approver)
         if not self._cas(approval, expect="pending"):
             raise ApprovalError("approval was decided by someone else meanwhile")
         return approval

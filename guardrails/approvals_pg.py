@@ -13,7 +13,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from guardrails.approvals import Approval, ApprovalError, Status, approving_role
+from guardrails.approvals import Approval, ApprovalError, Status, decided
 from guardrails.contracts import Principal
 from guardrails.stores_pg import apply_schema
 
@@ -89,13 +89,7 @@ class PgApprovalStore:
 
     def decide(self, approval_id: str, *, approve: bool, approver: Principal) -> Approval:
         """Approve or deny, once, as an authenticated person holding the role asked for (compare-and-set)."""
-        approval = self.get(approval_id)
-        if approval.status != "pending":
-            raise ApprovalError(f"approval is {approval.status}, not pending")
-        role = approving_role(approval, approver)
-        approval.status = "approved" if approve else "denied"
-        approval.decided_by = approver.id
-        approval.decided_role = role
+        approval = decided(self.get(approval_id), approve=approve, approver=approver)
         with self.pool.connection() as conn:
             row = conn.execute("UPDATE gate_approvals SET status = %s, body = %s WHERE id = %s AND status = 'pending'"
                                " AND expires_at >= %s RETURNING id",

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 @lru_cache(maxsize=512)
-def _zone(name: str) -> ZoneInfo | None:
-    if len(name) > 64 or ".." in name or name.startswith("/"):
+def known_zone(name: str) -> ZoneInfo | None:
+    """The IANA time zone `name`, or None when this machine does not know it (or it is path-like)."""
+    if not name or len(name) > 64 or ".." in name or name.startswith("/"):
         return None
     try:
         return ZoneInfo(name)
@@ -29,7 +30,7 @@ def record_clock(context: Any, now: datetime | None = None) -> dict[str, int]:
         return {}
     for record in context.values():
         name = record.get("timezone") if isinstance(record, dict) else None
-        zone = _zone(name) if isinstance(name, str) and name else None
+        zone = known_zone(name) if isinstance(name, str) else None
         if zone is not None:
             return {"record_local_hour": (now or datetime.now(timezone.utc)).astimezone(zone).hour}
     return {}
