@@ -1,7 +1,8 @@
-"""`make bench`: every benchmark in one process, merged into bench/results/latest.json, with the targets checked.
+"""`make bench`: every benchmark, merged into bench/results/latest.json, with the targets checked.
 
-Order matters on a small machine: the CPU-bound in-process figures first (policy before spaCy is loaded), then the bus benchmarks, and the
-lanes benchmark (which saturates the CPU with llama.cpp) last. Progress goes to stderr, the table to stdout.
+Each benchmark runs in its own fresh process, one after another (as each component runs in production: the gate's
+figures are not taken in a heap that also holds stock Presidio and llama.cpp); the lanes benchmark (which saturates
+the CPU with llama.cpp) last. Progress goes to stderr, the table to stdout.
 `python -m bench.run [--skip-lanes] [--out FILE]`
 """
 from __future__ import annotations
@@ -86,34 +87,65 @@ def _timed(name: str, fn: Callable[[], dict[str, Any]], figures: dict[str, Any])
     _progress(f"{name} done in {wall}s: " + ", ".join(f"{k}={v}" for k, v in list(result.items())[:4]))
 
 
-def run_all(*, skip_lanes: bool = False) -> dict[str, Any]:
-    """Every benchmark, merged into one flat dict with `machine`, `timestamp` and the target booleans."""
-    from bench.gate_bench import bench_gate
-    from bench.gate_concurrency_bench import bench_gate_concurrency
-    from bench.inbox_bench import bench_inbox
-    from bench.policy_bench import bench_policy
-    from bench.redaction_bench import bench_redaction
-    from bench.runtime_bench import bench_runtime
+BENCHES: tuple[tuple[str, str], ...] = (
+    ("policy", "bench.policy_bench:bench_policy"),
+    ("redaction", "bench.redaction_bench:bench_redaction"),
+    ("gate", "bench.gate_bench:bench_gate"),
+    ("gate-concurrency", "bench.gate_concurrency_bench:bench_gate_concurrency"),
+    ("runtime", "bench.runtime_bench:bench_runtime"),
+    ("inbox", "bench.inbox_bench:bench_inbox"),
+    ("lanes", "bench.lanes_bench:bench_lanes"),
+)
+"""(name, module:function) in the order they run; a function may be a coroutine function."""
 
+RESULT_MARK = "@@bench-result@@ "
+
+
+class BenchFailed(RuntimeError):
+    """A benchmark's process exited without a result."""
+
+
+def run_one(target: str) -> dict[str, Any]:
+    """Run one benchmark in this process: `module:function`, awaited when it is a coroutine function."""
+    import importlib
+    import inspect
+
+    module, _, name = target.partition(":")
+    result = getattr(importlib.import_module(module), name)()
+    return asyncio.run(result) if inspect.iscoroutine(result) else result
+
+
+def run_isolated(target: str) -> dict[str, Any]:
+    """Run one benchmark in a fresh Python process, as each component runs in production: nothing another
+    benchmark loaded (stock Presidio, a second spaCy, llama.cpp, compiled policies) shares its heap or caches."""
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-m", "bench.run", "--one", target], stdout=subprocess.PIPE, text=True,
+                          cwd=Path(__file__).resolve().parents[1])
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith(RESULT_MARK):
+            return json.loads(line[len(RESULT_MARK):])
+    raise BenchFailed(f"{target} exited {proc.returncode} without a result")
+
+
+def run_all(*, skip_lanes: bool = False) -> dict[str, Any]:
+    """Every benchmark, each in its own process, merged into one flat dict with `machine`, `timestamp` and the
+    target booleans."""
     figures: dict[str, Any] = {"machine": machine(), "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     started = time.perf_counter()
-    _timed("policy", bench_policy, figures)
-    _timed("redaction", bench_redaction, figures)
-    _timed("gate", lambda: asyncio.run(bench_gate()), figures)
-    _timed("gate-concurrency", lambda: asyncio.run(bench_gate_concurrency()), figures)
-    _timed("runtime", lambda: asyncio.run(bench_runtime()), figures)
-    _timed("inbox", lambda: asyncio.run(bench_inbox()), figures)
-    if skip_lanes:
-        figures["lanes_skipped"] = True
-    else:
-        from bench.lanes_bench import bench_lanes
-
-        try:
-            _timed("lanes", bench_lanes, figures)
-        except Exception as exc:  # the embedded model may be missing; the other figures still stand
-            _progress(f"lanes failed: {type(exc).__name__}: {exc}")
+    for name, target in BENCHES:
+        if name == "lanes" and skip_lanes:
             figures["lanes_skipped"] = True
-            figures["lanes_error"] = f"{type(exc).__name__}: {str(exc)[:200]}"
+            continue
+        try:
+            _timed(name, lambda target=target: run_isolated(target), figures)
+        except BenchFailed as exc:
+            if name != "lanes":
+                raise
+            # the embedded model may be missing; the other figures still stand
+            _progress(f"lanes failed: {exc}")
+            figures["lanes_skipped"] = True
+            figures["lanes_error"] = str(exc)[:200]
     figures["bench_wall_s"] = round(time.perf_counter() - started, 1)
     for target in TARGETS:
         figures[target.key] = target.check(figures)[2]
@@ -140,7 +172,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--skip-lanes", action="store_true", help="skip the embedded-model lanes benchmark (~80 s)")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"where to write the JSON (default {RESULTS})")
+    parser.add_argument("--one", metavar="MODULE:FUNCTION", help=argparse.SUPPRESS)  # a child of run_isolated
     args = parser.parse_args(argv)
+    if args.one:
+        print(RESULT_MARK + json.dumps(run_one(args.one)), flush=True)
+        return 0
     figures = run_all(skip_lanes=args.skip_lanes)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n")
