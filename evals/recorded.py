@@ -98,7 +98,7 @@ class RecordedSession:
 def recorded_session(data_dir: Path, since: float | None = None) -> Iterator[RecordedSession]:
     """Copy `data_dir`, verify its whole audit chain, rebuild every audited call (those at or after `since`, a
     Unix time, when given). EvalError when it cannot."""
-    from guardrails.audit import AuditLog, ChainBroken
+    from guardrails.audit import AuditLog, ChainBroken, per_call
 
     data_dir = Path(data_dir)
     if not (data_dir / "audit.db").is_file():
@@ -111,7 +111,8 @@ def recorded_session(data_dir: Path, since: float | None = None) -> Iterator[Rec
             audit.verify()
         except ChainBroken as exc:
             raise EvalError(f"audit chain broken, nothing replayed: {exc}") from exc
-        records = [r for r in audit.records() if since is None or float(r.get("at") or 0) >= since]
+        # One line per call: an executed call's decision is also in its result record.
+        records = [r for r in per_call(audit.records()) if since is None or float(r.get("at") or 0) >= since]
         audit.close()
         vault_key = _secret(folder, "gate", "vault_key")
         calls = asyncio.run(_rebuild(folder, records))

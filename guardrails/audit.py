@@ -14,6 +14,14 @@ from pydantic import BaseModel, Field
 from guardrails.sqlite_tx import write_transaction
 
 GENESIS = "sha256:" + "0" * 64
+DISPATCHED = "dispatched"
+"""`result_status` of the record an allowed call gets before its effect; the call's result follows in a record of
+its own, chained after it. Readers that want one line per call skip these (`per_call`)."""
+
+
+def per_call(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One record per call: an executed call's decision record is left out (its result record repeats it)."""
+    return [r for r in records if r.get("result_status") != DISPATCHED]
 
 
 class AuditRecord(BaseModel):

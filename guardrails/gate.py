@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from guardrails.approvals import ApprovalError, ApprovalStore
 from guardrails.gate_approvals import approval_input as approval_input_for, open_approval
-from guardrails.audit import AuditLog, AuditRecord
+from guardrails.audit import DISPATCHED, AuditLog, AuditRecord
 from guardrails.contracts import ApprovalRef, Decision, PolicyRef, Principal, RedactionRecord, ToolCallRequest
 from guardrails.directory import Directory
 from guardrails.gate_memory import hold, policy_state, release, remember, serial_key
@@ -251,7 +251,8 @@ class Gate:
     # -- executing -----------------------------------------------------------------------------------
     async def handle(self, raw: dict[str, Any], *, bound: Principal | None = None,
                      facts: RunFacts | None = None) -> GateReply:
-        """Judge, execute when allowed, redact the result, audit. The only path from a graph to an effect."""
+        """Judge; when allowed, audit the decision, execute, redact the result and audit the result (chained after the
+        decision). Every other outcome is one record. The only path from a graph to an effect."""
         started = time.perf_counter()
         with tracer.start_as_current_span("gate.call") as span:
             try:
@@ -283,22 +284,25 @@ class Gate:
                                        context=context)
                 decision.approval.id = opened.id
             reply = GateReply(decision=decision.model_copy(update={"args": judgement.redacted_args}))
-            if decision.allowed and request is not None:
-                status = await self._execute(request, decision, reply, key, judgement, facts, bound)
             trace_id = format(span.get_span_context().trace_id, "032x")
-        principal = bound or (request.principal if request else None)
-        record = AuditRecord(
-            tool=str(raw.get("tool", ""))[:200], run_id=request.run.id if request else "",
-            graph=request.run.graph if request else "", step=request.run.step if request else 0,
-            principal=principal.id if principal else "", decision=decision.decision, reasons=decision.reasons,
-            args=judgement.redacted_args, redactions=[r.model_dump() for r in decision.redactions],
-            policy_engine=decision.policy.engine if decision.policy else "", policy_bundle=decision.policy.bundle if decision.policy else "",
-            result_status=status, approval_id=decision.approval.id if decision.approval else (request.approval_id if request else None),
-            idempotency_key=key,
-            timing_ms={"judge": round((judged - started) * 1000, 3), "total": round((time.perf_counter() - started) * 1000, 3)},
-            trace_id=trace_id,
-        )
-        stored = self.audit.append(record) if _small(raw) else await asyncio.to_thread(self.audit.append, record)
+            principal = bound or (request.principal if request else None)
+            inline = _small(raw)
+
+            def record(result_status: str) -> AuditRecord:
+                timing = {"judge": round((judged - started) * 1000, 3), "total": round((time.perf_counter() - started) * 1000, 3)}
+                return self._record(raw, request, principal, decision, judgement, result_status, key, timing, trace_id)
+
+            if decision.allowed and request is not None:
+                # The decision is on the record before the effect happens; its result follows, chained after it.
+                try:
+                    dispatched = await self._append(record(DISPATCHED), inline)
+                except Exception:  # no record, no effect: the call fails closed and its hold goes
+                    if held:
+                        self._release(request, key)
+                    raise
+                await self._publish_audit(dispatched)
+                status = await self._execute(request, decision, reply, key, judgement, facts, bound)
+        stored = await self._append(record(status), inline)
         reply.audit_seq = stored["seq"]
         if self.publish_approval and opened is not None:
             try:
@@ -307,6 +311,23 @@ class Gate:
                 log.warning("approval announce failed: %s", exc)
         await self._publish_audit(stored)
         return reply
+
+    def _record(self, raw: dict[str, Any], request: ToolCallRequest | None, principal: Principal | None,
+                decision: Decision, judgement: Judgement, result_status: str, key: str, timing: dict[str, float],
+                trace_id: str) -> AuditRecord:
+        return AuditRecord(
+            tool=str(raw.get("tool", ""))[:200], run_id=request.run.id if request else "",
+            graph=request.run.graph if request else "", step=request.run.step if request else 0,
+            principal=principal.id if principal else "", decision=decision.decision, reasons=decision.reasons,
+            args=judgement.redacted_args, redactions=[r.model_dump() for r in decision.redactions],
+            policy_engine=decision.policy.engine if decision.policy else "",
+            policy_bundle=decision.policy.bundle if decision.policy else "", result_status=result_status,
+            approval_id=decision.approval.id if decision.approval else (request.approval_id if request else None),
+            idempotency_key=key, timing_ms=timing, trace_id=trace_id)
+
+    async def _append(self, record: AuditRecord, inline: bool) -> dict[str, Any]:
+        """Append to the trail: on the loop for a short structured call, else in a worker thread."""
+        return self.audit.append(record) if inline else await asyncio.to_thread(self.audit.append, record)
 
     async def _publish_audit(self, stored: dict[str, Any]) -> None:
         if self.publish_audit:

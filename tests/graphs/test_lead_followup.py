@@ -21,6 +21,7 @@ from graphs.leads.record import lead_features, lead_view
 from guardrails.contracts import Principal
 from serving.scripted import ScriptedModel
 from warden.settings import Settings
+from guardrails.audit import per_call
 
 LEADS = {lead["lead_id"]: lead for lead in (json.loads(l) for l in SAMPLES.read_text().splitlines() if l.strip())}
 GRAPH = PACKAGE.name
@@ -81,7 +82,7 @@ def _outbox(settings) -> list[str]:
 
 
 def test_outreach_leaves_only_with_consent_outside_quiet_hours_and_never_on_the_leads_say_so(leads_run) -> None:
-    audit = leads_run["warden"].gate.audit.records()
+    audit = per_call(leads_run["warden"].gate.audit.records())
     emails = {r["run_id"]: r for r in audit if r["tool"] == "notifications.send" and r["args"].get("channel") == "email"}
     by_lead = {lead_id: emails.get(o["run_id"]) for lead_id, o in leads_run["outcomes"].items()}
     assert by_lead["LEAD-2002"] is None and by_lead["LEAD-2004"] is None  # cold leads get no message
@@ -105,7 +106,7 @@ async def test_a_large_discount_waits_for_a_sales_manager_and_the_answer_resumes
     warden = leads_run["warden"]
     pending = [a for a in warden.gate.approvals.list("pending") if a.tool == "offers.discount"]
     assert [(a.args["lead_id"], a.args["percent"], a.role) for a in pending] == [("LEAD-2001", 15, "sales_manager")]
-    small = [r for r in warden.gate.audit.records() if r["tool"] == "offers.discount" and r["decision"] == "allow"]
+    small = [r for r in per_call(warden.gate.audit.records()) if r["tool"] == "offers.discount" and r["decision"] == "allow"]
     assert [r["args"]["percent"] for r in small] == [5]  # LEAD-2005's 5% needed nobody
     warden.gate.approvals.decide(pending[0].id, approve=True, approver=MANAGER)
     assert await warden.gate_service.announce_decisions() == 1

@@ -17,6 +17,7 @@ from graphs.replenishment.graph import order_args
 from guardrails.contracts import Principal
 from serving.scripted import ScriptedModel
 from warden.settings import Settings
+from guardrails.audit import per_call
 
 SNAPSHOTS = {s["sku"]: s for s in (json.loads(l) for l in SAMPLES.read_text().splitlines() if l.strip())}
 GRAPH = PACKAGE.name
@@ -70,7 +71,7 @@ def test_each_snapshot_is_planned_as_its_record_says(replenishment_run) -> None:
 
 
 def test_placed_orders_are_announced_to_their_supplier_only(replenishment_run) -> None:
-    audit = replenishment_run["warden"].gate.audit.records()
+    audit = per_call(replenishment_run["warden"].gate.audit.records())
     sends = sorted(r["args"]["to"] for r in audit if r["tool"] == "notifications.send" and r["decision"] == "allow")
     assert sends == ["https://hooks.northwind.example/suppliers/SUP-ACME",
                      "https://hooks.northwind.example/suppliers/SUP-GLOBEX"]

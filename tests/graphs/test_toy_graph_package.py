@@ -16,6 +16,7 @@ from warden.settings import Settings
 from graphs.registry import ENTRY_POINT_GROUP, packages
 from graphs.spec import GraphPackage, PackageError
 from serving.scripted import ScriptedModel
+from guardrails.audit import per_call
 
 TOY = '''
 """A toy graph: one node that closes a ticket through the gate, and tries one tool it did not declare."""
@@ -120,7 +121,7 @@ async def test_the_toy_graph_runs_through_the_real_bus_and_gate(toy_registered, 
         await nc.subscribe("runs.completed", cb=on_completed)
         ack = await nc.jetstream().publish("events.toy.created", json.dumps({"ticket_id": "TCK-7"}).encode())
         outcome = await asyncio.wait_for(done, timeout=60)
-        audit = warden.gate.audit.records()
+        audit = per_call(warden.gate.audit.records())
         detail = {o.run_id: o.detail for o in warden.runtime.host.outcomes}
         await nc.close()
 

@@ -220,6 +220,36 @@ async def test_a_payment_with_an_unknown_outcome_keeps_counting(tmp_path: Path) 
     assert paid_minor(gate) == 100000  # held: the money may have moved
 
 
+async def test_the_decision_is_on_the_record_before_the_effect_and_the_result_after_it(tmp_path: Path) -> None:
+    seen_before_effect: list[list[str]] = []
+
+    async def tool(tool, args, key, run_id):
+        seen_before_effect.append([r["result_status"] for r in gate.audit.records()])
+        return {"payment_id": "PAY-1", "status": "paid", "amount": args["amount"], "currency": "USD"}
+
+    gate = make_gate(tmp_path, call_tool=tool)
+    reply = await gate.handle(payment(100.0))
+    assert seen_before_effect == [["dispatched"]]
+    records = gate.audit.records()
+    assert [(r["decision"], r["result_status"]) for r in records] == [("allow", "dispatched"), ("allow", "paid")]
+    assert records[1]["prev_hash"] == records[0]["hash"] and reply.audit_seq == records[1]["seq"]
+    assert records[0]["idempotency_key"] == records[1]["idempotency_key"] != ""
+
+
+async def test_a_decision_that_cannot_be_recorded_causes_no_effect(tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    async def tool(tool, args, key, run_id):
+        calls.append(key)
+        return {"payment_id": "PAY-1", "status": "paid", "amount": args["amount"], "currency": "USD"}
+
+    gate = make_gate(tmp_path, call_tool=tool)
+    gate.audit.close()  # the trail cannot be written (a full disk, a lost database)
+    with pytest.raises(Exception):
+        await gate.handle(payment(100.0))
+    assert calls == [] and paid_minor(gate) == 0  # nothing paid, and the claim's hold released
+
+
 async def test_an_approval_is_bound_to_the_exact_arguments(gate: Gate) -> None:
     first = await gate.handle(payment(1500.0))
     assert first.decision.decision == "require_approval"
@@ -250,9 +280,11 @@ async def test_audit_records_carry_no_raw_pii_and_the_chain_detects_tampering(ga
     await gate.handle(payment(100.0, payee="ACCT-9000001", payee_from="document", step=9) | {"args": {
         "claim_id": "CLM-1002", "amount": 100.0, "currency": "USD", "payee_account": "ACCT-9000001"}})
     records = gate.audit.records()
-    assert len(records) == 4 and records[-1]["decision"] == "deny"
+    # each executed payment is two records (its decision before the effect, its result after); the deny is one
+    assert [r["result_status"] for r in records] == ["dispatched", "paid"] + ["dispatched", "duplicate"] * 2 + ["not_executed"]
+    assert records[-1]["decision"] == "deny"
     assert ON_FILE not in json.dumps(records) and "ACCT-9000001" not in json.dumps(records)
-    assert gate.audit.verify() == 4
+    assert gate.audit.verify() == 7
 
     db = sqlite3.connect(tmp_path / "audit.db")
     body = db.execute("SELECT body FROM audit WHERE seq = 2").fetchone()[0]

@@ -20,6 +20,7 @@ from graphs.replenishment import SAMPLES as SNAPSHOT_SAMPLES
 from graphs.replenishment.graph import order_args
 from serving.scripted import ScriptedModel
 from warden.settings import Settings
+from guardrails.audit import per_call
 
 METRICS = {e["metrics_id"]: e for e in (json.loads(l) for l in CAPACITY_SAMPLES.read_text().splitlines() if l.strip())}
 BASE_SNAPSHOT = json.loads(SNAPSHOT_SAMPLES.read_text().splitlines()[1])  # plenty in stock: the run orders nothing
@@ -124,7 +125,7 @@ async def test_a_reservation_the_gate_never_relayed_is_not_released(live) -> Non
 
 def test_the_honest_runs_made_no_calls_the_attacks_could_ride_on(live) -> None:
     """The fixture's own runs: capacity reserved once (its 7 units); the rival and the snapshots changed nothing."""
-    audit = [r for r in live["warden"].gate.audit.records() if r["step"] not in (0, 7)]  # 0: refused unread, 7: attacks
+    audit = [r for r in per_call(live["warden"].gate.audit.records()) if r["step"] not in (0, 7)]  # 0: refused unread, 7: attacks
     effects = [(r["principal"], r["tool"], r["decision"]) for r in audit if r["tool"] != "scoring.demand_forecast"]
     assert effects == [("agent:capacity", "provisioning.reserve", "allow")]
 
