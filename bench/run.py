@@ -88,6 +88,7 @@ def _timed(name: str, fn: Callable[[], dict[str, Any]], figures: dict[str, Any])
 
 def run_all(*, skip_lanes: bool = False) -> dict[str, Any]:
     """Every benchmark, merged into one flat dict with `machine`, `timestamp` and the target booleans."""
+    from bench.fleet_bench import bench_fleet
     from bench.gate_bench import bench_gate
     from bench.gate_concurrency_bench import bench_gate_concurrency
     from bench.inbox_bench import bench_inbox
@@ -102,6 +103,7 @@ def run_all(*, skip_lanes: bool = False) -> dict[str, Any]:
     _timed("gate", lambda: asyncio.run(bench_gate()), figures)
     _timed("gate-concurrency", lambda: asyncio.run(bench_gate_concurrency()), figures)
     _timed("runtime", lambda: asyncio.run(bench_runtime()), figures)
+    _timed("fleet", lambda: asyncio.run(bench_fleet()), figures)  # 1, 2 and 4 runtime processes, ~4 min
     _timed("inbox", lambda: asyncio.run(bench_inbox()), figures)
     if skip_lanes:
         figures["lanes_skipped"] = True
