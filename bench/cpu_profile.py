@@ -7,13 +7,16 @@ pool workers), and files each busy sample under the highest-priority concept any
 a JSON dump inside the redactor counts as redaction, a JSON dump on its way to the bus as serialization.
 
 A sample is a thread seen busy, not a CPU cycle: a thread blocked in C (an fsync under SQLite) or waiting for the
-GIL counts too. The shares say where busy time goes; the process's CPU seconds (`time.process_time`) give the
-total to split.
+GIL looks busy too. So samples are counted per thread, and each thread's own CPU time since `reset` (Linux
+/proc/self/task/<tid>/stat) is split over its concepts in proportion to its samples: a SQLite thread that mostly
+waits on the disk weighs what it burnt, not how long it waited. `cpu_share` is that split; `busy_share` the raw
+sample shares.
 """
 from __future__ import annotations
 
 import json
 import linecache
+import os
 import sys
 import threading
 import time
@@ -70,19 +73,34 @@ class StackSampler:
 
     def reset(self) -> None:
         with self._lock:
-            self._busy: Counter[str] = Counter()
+            self._busy: dict[int, Counter[str]] = {}  # native thread id -> busy samples per concept
             self._idle = 0
             self._ticks = 0
+            self._thread_cpu0 = thread_cpu_s()
             self._cpu0 = time.process_time()
             self._wall0 = time.perf_counter()
 
     def summary(self) -> dict[str, Any]:
-        """Busy samples per concept and their share, with the process CPU and wall seconds since `reset`."""
+        """Per concept: busy samples, their share, and the share of the process's CPU (each thread's CPU split over
+        its samples); with the process CPU and wall seconds since `reset`."""
         with self._lock:
-            busy = dict(self._busy.most_common())
-            total = sum(busy.values()) or 1
+            cpu_now = thread_cpu_s()
+            busy: Counter[str] = Counter()
+            cpu: Counter[str] = Counter()
+            for tid, counts in self._busy.items():
+                busy.update(counts)
+                spent = cpu_now.get(tid, 0.0) - self._thread_cpu0.get(tid, 0.0)
+                total = sum(counts.values())
+                for concept, n in counts.items():
+                    cpu[concept] += spent * n / total
+            unsampled = sum(max(0.0, c - self._thread_cpu0.get(t, 0.0)) for t, c in cpu_now.items() if t not in self._busy)
+            if unsampled:
+                cpu["unsampled_threads"] += unsampled  # CPU of threads never seen busy (this sampler, mostly)
+            n_busy, n_cpu = sum(busy.values()) or 1, sum(cpu.values()) or 1.0
             return {"interval_ms": self.interval_s * 1000, "ticks": self._ticks, "idle_samples": self._idle,
-                    "busy_samples": busy, "busy_share": {k: round(v / total, 4) for k, v in busy.items()},
+                    "busy_samples": dict(busy.most_common()),
+                    "busy_share": {k: round(v / n_busy, 4) for k, v in busy.most_common()},
+                    "cpu_share": {k: round(v / n_cpu, 4) for k, v in cpu.most_common()},
                     "cpu_s": round(time.process_time() - self._cpu0, 3),
                     "wall_s": round(time.perf_counter() - self._wall0, 3)}
 
@@ -97,10 +115,11 @@ class StackSampler:
         while True:
             time.sleep(self.interval_s)
             frames = sys._current_frames()
+            native = {t.ident: t.native_id for t in threading.enumerate()}
             with self._lock:
                 self._ticks += 1
                 for ident, frame in frames.items():
-                    if ident == me:
+                    if ident == me or native.get(ident) is None:
                         continue
                     if _waiting(frame):
                         self._idle += 1
@@ -109,7 +128,7 @@ class StackSampler:
                     while frame is not None:
                         stack.append(frame.f_code.co_filename)
                         frame = frame.f_back
-                    self._busy[bucket_of(stack)] += 1
+                    self._busy.setdefault(native[ident], Counter())[bucket_of(stack)] += 1
 
 
 def _waiting(frame: Any) -> bool:
@@ -119,3 +138,22 @@ def _waiting(frame: Any) -> bool:
         return True
     line = _IDLE_AT_LINE.get(where)
     return line is not None and line in linecache.getline(code.co_filename, frame.f_lineno)
+
+
+_CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def thread_cpu_s() -> dict[int, float]:
+    """User + system CPU seconds of each thread of this process, by native thread id (empty off Linux)."""
+    out: dict[int, float] = {}
+    try:
+        tids = os.listdir("/proc/self/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            fields = open(f"/proc/self/task/{tid}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        out[int(tid)] = (int(fields[11]) + int(fields[12])) / _CLK_TCK
+    return out

@@ -13,7 +13,7 @@ bench/runtime_bench.py does): every run acts as the same agent principal.
 
 With one runtime process, the runtime and the gate are profiled while the batch runs (bench/cpu_profile.py):
 their CPU per run and its share by concept (redaction, policy, checkpoints, bus, serialization, model, ...).
-With two and four, each process's CPU is read from /proc and reported per run.
+For every process count, each process's CPU (runtimes, gate, tools, nats-server) is read from /proc, per run.
 
 The machine is shared: read ratios within one run, not absolutes across runs.
 `python -m bench.fleet_bench [--runs 320] [--processes 1 2 4]` prints the figures as JSON.
@@ -144,8 +144,8 @@ class Fleet:
 
 
 def _profile(name: str, proc: subprocess.Popen, path: Path, runs: int, cpu_s: float) -> dict[str, Any]:
-    """Flat figures `fleet_profile_<name>_<concept>_pct` (share of the process's busy samples, all threads) and
-    `..._ms_per_run` (its CPU per run, from /proc, split by those shares)."""
+    """Flat figures `fleet_profile_<name>_<concept>_pct` (share of the process's CPU, every thread's CPU split over
+    its stack samples) and `..._ms_per_run` (the process's CPU per run, from /proc, split by those shares)."""
     proc.send_signal(signal.SIGUSR2)
     for _ in range(100):
         if path.exists():
@@ -156,7 +156,7 @@ def _profile(name: str, proc: subprocess.Popen, path: Path, runs: int, cpu_s: fl
     prefix = f"fleet_profile_{name}"
     figures: dict[str, Any] = {f"{prefix}_cpu_ms_per_run": round(per_run, 2),
                                f"{prefix}_busy_samples": sum(summary["busy_samples"].values())}
-    for concept, share in summary["busy_share"].items():
+    for concept, share in summary["cpu_share"].items():
         figures[f"{prefix}_{concept}_pct"] = round(share * 100, 1)
         figures[f"{prefix}_{concept}_ms_per_run"] = round(share * per_run, 2)
     return figures
@@ -197,17 +197,20 @@ async def bench_fleet(process_counts: tuple[int, ...] = (1, 2, 4), runs: int = 3
                 await driver.drive(js, warm, window, f"fleet{n}", timeout_s)
                 for proc in (gate, *runtimes):
                     proc.send_signal(signal.SIGUSR1)  # the samplers start measuring this batch
-                cpu0 = {p.pid: _cpu_s(p.pid) for p in (gate, *runtimes)}
+                measured = (fleet.server, tools, gate, *runtimes)
+                cpu0 = {p.pid: _cpu_s(p.pid) for p in measured}
                 before = dict(driver.statuses)
                 latencies, elapsed = await driver.drive(js, batch, window, f"fleet{n}", timeout_s)
                 for status, count in driver.statuses.items():
                     statuses[status] = statuses.get(status, 0) + count - before.get(status, 0)
-                cpu = {p.pid: _cpu_s(p.pid) - cpu0[p.pid] for p in (gate, *runtimes)}
+                cpu = {p.pid: _cpu_s(p.pid) - cpu0[p.pid] for p in measured}
                 figures[f"fleet_runs_per_s_{n}"] = round(runs / elapsed, 2)
                 figures[f"fleet_run_p50_ms_{n}"] = _pct_ms(latencies, 0.50)
                 figures[f"fleet_run_p99_ms_{n}"] = _pct_ms(latencies, 0.99)
                 figures[f"fleet_runtime_cpu_ms_per_run_{n}"] = round(sum(cpu[p.pid] for p in runtimes) * 1000 / runs, 2)
                 figures[f"fleet_gate_cpu_ms_per_run_{n}"] = round(cpu[gate.pid] * 1000 / runs, 2)
+                figures[f"fleet_tools_cpu_ms_per_run_{n}"] = round(cpu[tools.pid] * 1000 / runs, 2)
+                figures[f"fleet_nats_cpu_ms_per_run_{n}"] = round(cpu[fleet.server.pid] * 1000 / runs, 2)
                 if n == 1:
                     figures |= _profile("runtime", runtimes[0], tmp / "runtime-1-0-profile.json", runs,
                                         cpu[runtimes[0].pid])

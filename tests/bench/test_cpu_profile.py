@@ -34,7 +34,7 @@ def test_a_busy_thread_is_sampled_under_its_concept_and_a_waiting_one_is_not() -
     waiter.start()
     spinner.start()
     sampler.reset()
-    while sampler.summary()["busy_samples"].get("redaction", 0) < 20:
+    while sampler.summary()["busy_samples"].get("redaction", 0) < 200:  # enough CPU ticks (10 ms each) to split
         stop.wait(0.01)
     summary = sampler.summary()
     stop.set()
@@ -43,3 +43,4 @@ def test_a_busy_thread_is_sampled_under_its_concept_and_a_waiting_one_is_not() -
     waiter.join()
     assert summary["idle_samples"] > 0, "the thread waiting on an event is idle, and so is this one while it waits"
     assert summary["busy_share"]["redaction"] > 0.5
+    assert summary["cpu_share"]["redaction"] > 0.5, "the spinning thread's CPU is filed under its concept"
