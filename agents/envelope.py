@@ -26,6 +26,7 @@ class Envelope:
     subject: str = ""
     ack: Settle = field(default=_noop)
     in_progress: Settle = field(default=_noop)
+    trace: dict[str, str] = field(default_factory=dict)  # the event's W3C trace context (warden/trace_context.py)
 
 
 class RunOutcome(BaseModel):

@@ -9,6 +9,7 @@ from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
 
 from agents.bus_users import gate_subject
 from graphs.ports import ToolOutcome
+from warden.trace_context import trace_headers
 from guardrails.contracts import Principal, Provenance, RunRef, ToolCallRequest
 
 PENDING_REASON = "gate did not answer in time; the effect may still happen"
@@ -60,7 +61,7 @@ class NatsToolGateway(_Gateway):
         req = req.model_copy(update={"context": {}})
         try:
             msg = await self.nc.request(gate_subject(self.graph, req.tool), req.model_dump_json().encode(),
-                                        timeout=self.timeout_s)
+                                        timeout=self.timeout_s, headers=trace_headers())
         except NoRespondersError:
             # Nobody received the request, so nothing can happen: a denial, never permission.
             return ToolOutcome(tool=req.tool, decision="deny", reasons=["gate unavailable (no gate is listening)"])

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from agents.bus_users import EVENTS_STREAM, RESUME_PREFIX
 from agents.envelope import Envelope, RunOutcome
+from warden.trace_context import run_span
 
 Prepare = Callable[[str, dict[str, Any]], dict[str, Any] | Awaitable[dict[str, Any]]]
 """(run_id, event payload) -> the graph's input, already redacted (sync or async). Raises ValidationError or
@@ -47,9 +48,16 @@ class GraphActor:
         self.outcome_key = outcome_key or (lambda values: None)
 
     async def __call__(self, envelope: Envelope) -> RunOutcome:
-        if envelope.subject.startswith(RESUME_PREFIX + "."):  # only the resume subject (gate and people) resumes
-            return await self._resume_message(envelope)
-        run_id = run_id_for(self.graph_type, envelope.msg_id)
+        resuming = envelope.subject.startswith(RESUME_PREFIX + ".")  # only the resume subject (gate and people) resumes
+        run_id = str(envelope.payload.get("run_id", "")) if resuming else run_id_for(self.graph_type, envelope.msg_id)
+        # one trace per claim: the run's span continues the event's trace (a new root when it carried none), and
+        # every gate call the run makes is its child
+        with run_span(self.graph_type, run_id, envelope.trace) as span:
+            outcome = await (self._resume_message(envelope) if resuming else self._run(run_id, envelope))
+            span.set_attribute("warden.run_status", outcome.status)
+            return outcome
+
+    async def _run(self, run_id: str, envelope: Envelope) -> RunOutcome:
         config = {"configurable": {"thread_id": run_id}}
         snapshot = await self.graph.aget_state(config)
         if snapshot.values and not snapshot.next:

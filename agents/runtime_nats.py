@@ -15,6 +15,7 @@ from agents.bus_users import EVENTS_STREAM
 from agents.envelope import Envelope, RunOutcome
 from agents.runtime_errors import RuntimeErrors
 from agents.supervisor import Supervisor
+from warden.trace_context import trace_carrier, trace_headers
 from agents.triggers import DEADLETTER_SUBJECT, RUNS_COMPLETED_SUBJECT, InvalidEvent, Trigger, resume_trigger
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ class NatsRuntime:
         if trigger is None:
             raise KeyError(f"no trigger subject for actor type {agent.type!r}")
         await self.connections[agent.type].jetstream().publish(trigger.subject, json.dumps(payload).encode(),
-                                                               headers={"Nats-Msg-Id": msg_id or uuid.uuid4().hex})
+                                                               headers=trace_headers({"Nats-Msg-Id": msg_id or uuid.uuid4().hex}))
 
     @property
     def errors(self) -> RuntimeErrors:
@@ -164,7 +165,7 @@ class NatsRuntime:
             await msg.ack()
             return
         envelope = Envelope(agent=agent, payload=payload, msg_id=msg_id, subject=msg.subject,
-                            ack=msg.ack, in_progress=msg.in_progress)
+                            ack=msg.ack, in_progress=msg.in_progress, trace=trace_carrier(msg.headers))
         await self.host.deliver(envelope)
 
     async def _deadletter(self, envelope: Envelope, reason: str) -> None:

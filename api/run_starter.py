@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from graphs.spec import GraphPackage
+from warden.trace_context import publishing
 
 
 class StartRefused(ValueError):
@@ -34,6 +35,7 @@ class RunStarter:
             from guardrails.event_seal import seal_event
 
             body = seal_event(event, self.event_key, [package.key_field, *package.clear_fields])
-        ack = await self.js.publish(package.trigger, json.dumps(body).encode(), headers={"Nats-Msg-Id": f"{key}:{digest}"})
+        with publishing(package.trigger, {"Nats-Msg-Id": f"{key}:{digest}"}) as headers:  # the run's trace starts here
+            ack = await self.js.publish(package.trigger, json.dumps(body).encode(), headers=headers)
         return {"run_id": f"run-{graph}-{ack.seq}", "graph": graph, "key": key, "subject": package.trigger,
                 "duplicate": bool(getattr(ack, "duplicate", False))}

@@ -69,7 +69,8 @@ class Warden:
 
     async def start(self) -> "Warden":
         s = self.settings
-        setup_telemetry(s.otlp_endpoint)
+        # one service per role in the trace view (warden-runtime, warden-gate, warden-tools); `warden` for all three
+        setup_telemetry(s.otlp_endpoint, service="warden" if len(self.roles) != 1 else f"warden-{self.roles[0]}")
         self._load_credentials()
         if "admin" in self.role_creds:  # the operator step: only the admin creates streams and consumers
             admin = await connect(self.creds, "admin")

@@ -150,12 +150,12 @@ def up(port: int = typer.Option(8080, help="HTTP port for the staff API"),
             if "gate" in roles:  # the staff API reads the gate's stores: it runs where they are
                 from api.server import start_api_server
 
-                server = await start_api_server(warden, port)  # the staff API and console (api/)
+                server = await start_api_server(warden, port, host=settings.http_host)  # the staff API and console (api/)
             else:  # runtime and tools hold no approvals, users or audit: health and metrics only
                 from serving.health import start_health_server
 
-                server = await start_health_server(warden, port)
-            typer.echo(f"warden up: roles={','.join(roles)} bus={warden.creds.url.rsplit('@', 1)[-1]} http=127.0.0.1:{port}")
+                server = await start_health_server(warden, port, host=settings.http_host)
+            typer.echo(f"warden up: roles={','.join(roles)} bus={warden.creds.url.rsplit('@', 1)[-1]} http={settings.http_host}:{port}")
             await stop.wait()
             closing = server.close()
             if asyncio.iscoroutine(closing):

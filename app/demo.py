@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from app.assembly import Warden, ingest_payload
 from agents.bus import connect
 from warden.settings import Settings
+from warden.trace_context import publishing
 from agents.triggers import RUNS_COMPLETED_SUBJECT
 from graphs.registry import select
 from graphs.spec import GraphPackage
@@ -95,7 +96,8 @@ async def run_demos(settings: Settings, packages: list[GraphPackage], *, count: 
             for event in samples[package.name]:
                 # PII sealed at rest: only the routing key stays readable in the EVENTS stream
                 body = ingest_payload(event, event_key, [package.key_field, *package.clear_fields])
-                await js.publish(package.trigger, json.dumps(body).encode(), headers={"Nats-Msg-Id": _msg_id(package, event)})
+                with publishing(package.trigger, {"Nats-Msg-Id": _msg_id(package, event)}) as headers:
+                    await js.publish(package.trigger, json.dumps(body).encode(), headers=headers)
             print(f"  published {len(samples[package.name])} events on {package.trigger}", file=out)
         print("  waiting for runs...", file=out)
         try:

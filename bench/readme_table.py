@@ -27,13 +27,38 @@ llama.cpp is built for a portable AVX2 target (see the Makefile), which is slowe
 | gated `payments.issue` p50 / p99 (signed, facts from the stored event) | {b['gate_call_p50_ms']:.2f} / {b['gate_call_p99_ms']:.2f} ms | direct {b['direct_call_p50_ms']:.2f} / {b['direct_call_p99_ms']:.2f} ms | overhead {b['gate_overhead_p50_ms']:.2f} / {b['gate_overhead_p99_ms']:.2f} ms (≤ 3 / ≤ 10) — {met(b['gate_overhead_p50_ms'] <= 3 and b['gate_overhead_p99_ms'] <= 10)} |
 | gated `notifications.send`, 300-char body, p50 | {b['gate_call_text300_p50_ms']:.2f} ms | direct {b['direct_call_text300_p50_ms']:.2f} ms | overhead {b['gate_overhead_text300_p50_ms']:.2f} ms (≤ redaction + 2 = {text_limit:.2f}) — {met(b['gate_overhead_text300_p50_ms'] <= text_limit)} |
 | claims runs, 16 in flight (scripted model) | {b['runs_per_s']:.1f} runs/s, p99 {b['run_p99_ms']:.0f} ms | one at a time: p50 {b['run_unloaded_p50_ms']:.0f} ms | |
-| staff chat p95 on the embedded model, 6 background clients | lanes on {b['chat_p95_ms_lanes_on']:.0f} ms | lanes off {b['chat_p95_ms_lanes_off']:.0f} ms; idle {b['chat_p95_ms_idle']:.0f} ms | lanes: **{b['chat_p95_ms_lanes_off'] / b['chat_p95_ms_lanes_on']:.1f}× lower** p95 |
+{fleet_rows(b)}| staff chat p95 on the embedded model, 6 background clients | lanes on {b['chat_p95_ms_lanes_on']:.0f} ms | lanes off {b['chat_p95_ms_lanes_off']:.0f} ms; idle {b['chat_p95_ms_idle']:.0f} ms | lanes: **{b['chat_p95_ms_lanes_off'] / b['chat_p95_ms_lanes_on']:.1f}× lower** p95 |
 | embedded model throughput (Gemma 3 270M Q4_K_M, llama.cpp) | {b['embedded_tokens_per_s']:.0f} tokens/s | | |
 
 PII quality (`python -m evals.pii.scorer`, same spaCy model, same run): on the independent held-out set (presidio-evaluator's
 templates, 1,600 sentences, 2,294 values, 9 types; see evals/pii/README.md) typed recall 0.935 vs 0.435 for Presidio's
 stock configuration, non-PII kept 0.894 vs 0.183, card/SSN/IBAN/account leaks 0 vs 5; on the project's own set recall
 1.000 vs 0.747, non-PII kept 0.999 vs 0.457. The 0.95 recall and non-PII targets are not met yet (see Known limits)."""
+
+
+def fleet_rows(b: dict) -> str:
+    """The fleet benchmark's rows (bench/fleet_bench.py), or nothing when the results predate it."""
+    counts = [n for n in (1, 2, 4) if f"fleet_runs_per_s_{n}" in b]
+    if not counts:
+        return ""
+
+    def where(name: str) -> str:
+        prefix = f"fleet_profile_{name}_"
+        shares = sorted(((k[len(prefix):-4], v) for k, v in b.items() if k.startswith(prefix) and k.endswith("_pct")),
+                        key=lambda kv: -kv[1])
+        return ", ".join(f"{concept} {pct:.0f}%" for concept, pct in shares if pct >= 1)
+
+    def each(key: str, fmt: str) -> str:
+        return " / ".join(format(b[f"{key}_{n}"], fmt) for n in counts)
+
+    rows = [f"| claims runs with {' / '.join(map(str, counts))} runtime processes, one gate (50 ms tools, 200 ms model, "
+            f"{b['fleet_window_per_process']} in flight per process) | {each('fleet_runs_per_s', '.1f')} runs/s "
+            f"| p99 {each('fleet_run_p99_ms', '.0f')} ms | |"]
+    if "fleet_profile_runtime_cpu_ms_per_run" in b:
+        rows.append(f"| CPU per run, one runtime process / the gate (stack samples, all threads) "
+                    f"| {b['fleet_profile_runtime_cpu_ms_per_run']:.1f} / {b['fleet_profile_gate_cpu_ms_per_run']:.1f} ms "
+                    f"| runtime: {where('runtime')}; gate: {where('gate')} | |")
+    return "\n".join(rows) + "\n"
 
 
 def main() -> None:

@@ -93,6 +93,7 @@ BENCHES: tuple[tuple[str, str], ...] = (
     ("gate", "bench.gate_bench:bench_gate"),
     ("gate-concurrency", "bench.gate_concurrency_bench:bench_gate_concurrency"),
     ("runtime", "bench.runtime_bench:bench_runtime"),
+    ("fleet", "bench.fleet_bench:bench_fleet"),  # 1, 2 and 4 runtime processes, ~4 min
     ("inbox", "bench.inbox_bench:bench_inbox"),
     ("lanes", "bench.lanes_bench:bench_lanes"),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from guardrails.approvals import Approval
+from warden.trace_context import publishing
 
 DECIDED_PREFIX = "events.approvals.decided"
 
@@ -17,5 +18,6 @@ async def announce(js, approval: Approval) -> None:
     payload = {"run_id": approval.run_id,
                "resume": {"approved": approval.status == "approved", "by": approval.decided_by or approval.status,
                           "approval_id": approval.id, "status": approval.status}}
-    await js.publish(decided_subject(approval.graph), json.dumps(payload).encode(),
-                     headers={"Nats-Msg-Id": f"{approval.id}:{approval.status}"})
+    subject = decided_subject(approval.graph)
+    with publishing(subject, {"Nats-Msg-Id": f"{approval.id}:{approval.status}"}) as headers:
+        await js.publish(subject, json.dumps(payload).encode(), headers=headers)

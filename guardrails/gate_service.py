@@ -22,6 +22,7 @@ from guardrails.stores_pg import open_gate_stores
 from guardrails.request_limits import RequestRejected, parse_bounded
 from guardrails.vault import TokenConflict
 from warden.concurrency import DEFAULT_LIMIT, BoundedDispatch
+from warden.trace_context import continue_trace
 from tools.client import call_tool
 from tools.gate_proof import GateSigner
 
@@ -57,7 +58,7 @@ class GateService:
         self.tool_timeout_s = tool_timeout_s
         self.signer = signer
         self.records = records
-        self._dispatch = BoundedDispatch(self._on_request, limit=max_concurrent, name="gate")
+        self._dispatch = BoundedDispatch(continue_trace(self._on_request), limit=max_concurrent, name="gate")
         self._subs: list = []
         self._sweeper: asyncio.Task | None = None
         if gate.call_tool is None:

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from guardrails.redaction import Redactor, get_redactor
 from guardrails.vault import Vault
+from warden.trace_context import trace_carrier
 
 log = logging.getLogger(__name__)
 
@@ -168,8 +169,8 @@ class Quarantine:
         outcome, subject, body = await self._judge(msg.data, seq)
         # The outcome is stored before the raw copy goes; a crash in between republishes with the same id,
         # which the stream's duplicate window drops.
-        await self._js.publish(subject, json.dumps(body).encode(), timeout=self.publish_timeout_s,
-                               headers={"Nats-Msg-Id": f"quarantine:{self.stream}:{seq}"})
+        headers = {"Nats-Msg-Id": f"quarantine:{self.stream}:{seq}", **trace_carrier(getattr(msg, "headers", None))}
+        await self._js.publish(subject, json.dumps(body).encode(), timeout=self.publish_timeout_s, headers=headers)
         if self.erase_incoming:
             await self._erase(seq)
         await msg.ack()

@@ -19,6 +19,7 @@ from nats.micro.request import ERROR_CODE_HEADER, ERROR_HEADER
 
 from tools.errors import InvalidToolArgs, ToolError, ToolFailure, ToolTimeout, ToolUnavailable, error_for_code
 from tools.gate_proof import PROOF_HEADER, GateSigner, encode_args
+from warden.trace_context import trace_headers
 from tools.service import IDEMPOTENCY_HEADER, RUN_ID_HEADER, tool_subject
 
 
@@ -33,8 +34,8 @@ async def call_tool(nc: Client, tool: str, args: dict[str, Any], *, idempotency_
     except (TypeError, ValueError) as exc:
         raise InvalidToolArgs(f"arguments for {tool} are not JSON-serialisable: {exc}") from None
     proof = signer.sign(tool, body, idempotency_key) if signer is not None else None
-    headers = {name: value for name, value in ((IDEMPOTENCY_HEADER, idempotency_key), (RUN_ID_HEADER, run_id),
-                                               (PROOF_HEADER, proof)) if value}
+    headers = trace_headers({name: value for name, value in ((IDEMPOTENCY_HEADER, idempotency_key),
+                                                             (RUN_ID_HEADER, run_id), (PROOF_HEADER, proof)) if value})
     try:
         msg = await nc.request(tool_subject(tool), body, timeout=timeout_s, headers=headers or None)
     except NoRespondersError:

@@ -25,6 +25,7 @@ from nats.micro.service import EndpointStats, Service, ServiceStats
 from pydantic import BaseModel, ValidationError
 
 from warden.concurrency import DEFAULT_LIMIT, BoundedDispatch, make_concurrent
+from warden.trace_context import tool_span
 from tools.errors import InvalidToolArgs, ToolError
 from tools.gate_proof import PROOF_HEADER, GateVerifier, ProofRejected
 
@@ -150,7 +151,8 @@ class ToolService:
 
     def _handler(self, spec: ToolSpec) -> Callable[[Request], Awaitable[None]]:
         async def handle(request: Request) -> None:
-            await self._handle(spec, request)
+            with tool_span(spec.name, request.headers):  # a child of the gate's gate.call, when it sent one
+                await self._handle(spec, request)
 
         return handle
 

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     opa_token: SecretStr | None = Field(default=None, description="the gate's OPA token: asks for decisions only (deploy/opa/authz.rego)")
     opa_admin_token: SecretStr | None = Field(default=None, description="the operator's OPA token: uploads the policy pack")
     otlp_endpoint: str | None = Field(default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    http_host: str = Field(default="127.0.0.1", description="where `warden up` serves HTTP; 0.0.0.0 in a container, "
+                           "so Prometheus on the compose network can scrape /metrics")
     postgres_url: SecretStr | None = Field(default=None, description="Postgres for the gate's state, approvals and "
                                               "LangGraph checkpoints instead of SQLite files under data_dir (holds a password)")
     vault_key: str | None = Field(default=None, description="Fernet key for the pseudonymization vault; generated under data_dir when unset")
