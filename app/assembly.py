@@ -74,7 +74,8 @@ class Warden:
         if "admin" in self.role_creds:  # the operator step: only the admin creates streams and consumers
             admin = await connect(self.creds, "admin")
             try:
-                await setup_bus(admin, triggers(self.packages), quarantine_subject=QUARANTINE_SUBJECT)
+                await setup_bus(admin, triggers(self.packages), quarantine_subject=QUARANTINE_SUBJECT,
+                                replicas=s.nats_replicas)
             finally:
                 await admin.drain()
         if "tools" in self.roles:
