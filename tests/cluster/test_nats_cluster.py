@@ -76,11 +76,22 @@ def test_each_node_has_its_name_store_and_routes_to_the_others_with_the_single_s
 
 
 def test_nats_config_refuses_a_cluster_without_a_quorum_in_one_line(tmp_path: Path) -> None:
-    assert _run("init", "--out", str(tmp_path / "s"), env=_env()).returncode == 0
+    from typer.testing import CliRunner
+
+    from app.cli import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["init", "--out", str(tmp_path / "s")]).exit_code == 0
     for args in (["--cluster", "2"], ["--cluster", "3", "--nodes", "h:1:2"], ["--nodes", "h:1:2,h:3:4,h:5:6"]):
-        bad = _run("nats-config", "--credentials", str(tmp_path / "s"), "--out", str(tmp_path / "c"), *args, env=_env())
-        assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
+        bad = runner.invoke(app, ["nats-config", "--credentials", str(tmp_path / "s"), "--out", str(tmp_path / "c"), *args])
+        assert bad.exit_code == 2, bad.output
+        assert len(bad.stderr.strip().splitlines()) == 1 and bad.stderr.startswith("warden: "), bad.stderr
     assert not (tmp_path / "c").exists()
+    made = runner.invoke(app, ["nats-config", "--credentials", str(tmp_path / "s"), "--out", str(tmp_path / "c"),
+                               "--cluster", "3"])
+    assert made.exit_code == 0 and len(made.stdout.strip().splitlines()) == 1, made.output
+    assert sorted(p.name for p in (tmp_path / "c").iterdir()) == ["nats-1.conf", "nats-2.conf", "nats-3.conf"]
+    assert all(p.stat().st_mode & 0o077 == 0 for p in [*(tmp_path / "c").iterdir(), tmp_path / "s" / "nats-cluster.json"])
 
 
 def test_credentials_list_every_seed_with_the_users_login() -> None:
@@ -234,3 +245,25 @@ async def test_killing_the_events_leader_mid_batch_loses_no_claim_and_pays_none_
     assert {c for c, _ in paid} == {k for k, v in final.items() if v["decision"] == "paid"}
     auto_pay = {c["claim_id"] for c in CLAIMS if c["_expect"] == "auto_pay"}
     assert {k for k in auto_pay if final[k]["decision"] != "paid"} == set(), final
+
+
+def test_compose_cluster_file_runs_the_nodes_nats_config_writes_and_points_every_process_at_them() -> None:
+    import yaml
+
+    from agents.nats_cluster import default_nodes
+
+    class Tolerant(yaml.SafeLoader):  # compose's `!override` tag is a merge instruction, not data
+        pass
+
+    Tolerant.add_multi_constructor("!", lambda loader, suffix, node: loader.construct_mapping(node))
+    base = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    cluster = yaml.load((ROOT / "compose.cluster.yaml").read_text(), Loader=Tolerant)["services"]
+    nodes = default_nodes(3)
+    for node in nodes:
+        assert f"./deploy/nats/cluster/{node.name}.conf:/etc/nats/nats.conf:ro" in cluster[node.name]["volumes"]
+    connecting = {name for name, svc in base.items() if "warden" in str(svc.get("command", "")) and name.startswith("warden")}
+    assert connecting == {"warden-bus-setup", "warden-tools", "warden-gate", "warden-runtime"}
+    assert all(cluster[name]["environment"]["NATS_URL"] == seeds(nodes) for name in connecting)
+    assert cluster["warden-bus-setup"]["environment"]["WARDEN_NATS_REPLICAS"] == "3"
+    assert set(cluster["warden-bus-setup"]["depends_on"]) == {n.name for n in nodes}
+    assert cluster["nats"]["profiles"] == ["single-node"]  # the single server does not start beside them
