@@ -52,16 +52,18 @@ class BusSetupError(RuntimeError):
     """The operator step cannot create the streams as asked (e.g. replicas on a bus that is not a cluster)."""
 
 
-async def ensure_streams(nc: Client, *, replicas: int = 1) -> None:
+async def ensure_streams(nc: Client, *, replicas: int = 1) -> int:
     """Create (or update) the EVENTS and AUDIT streams with `replicas` copies (3 on a three-node cluster: one
     node lost loses nothing). An existing stream with fewer copies is scaled up; one with more is left as it is
-    (re-running the operator step without --replicas must not quietly drop copies). Needs the admin user."""
+    (re-running the operator step without --replicas must not quietly drop copies). Needs the admin user.
+    Returns how many copies EVENTS keeps."""
     js = nc.jetstream()
-    await _upsert(js, StreamConfig(name=EVENTS_STREAM, subjects=["events.>"], retention=RetentionPolicy.LIMITS,
+    kept = await _upsert(js, StreamConfig(name=EVENTS_STREAM, subjects=["events.>"], retention=RetentionPolicy.LIMITS,
                                    storage=StorageType.FILE, duplicate_window=DUPLICATE_WINDOW_S,
                                    max_age=7 * 24 * 3600.0, discard=DiscardPolicy.OLD), replicas)
     await _upsert(js, StreamConfig(name=AUDIT_STREAM, subjects=["audit.>"], retention=RetentionPolicy.LIMITS,
                                    storage=StorageType.FILE, max_age=365 * 24 * 3600.0), replicas)
+    return kept
 
 
 def consumer_config(name: str, subject: str, *, ack_wait_s: float = ACK_WAIT_S,
@@ -101,11 +103,13 @@ async def ensure_consumers(nc: Client, graph_triggers: dict[str, str], *, quaran
 
 
 async def setup_bus(nc: Client, graph_triggers: dict[str, str], *, quarantine_subject: str | None = None,
-                    replicas: int = 1) -> None:
-    """The operator step: streams, then consumers, each with `replicas` copies."""
+                    replicas: int = 1) -> int:
+    """The operator step: streams, then consumers, each with `replicas` copies (or more, where a stream already
+    has more). Returns how many copies EVENTS keeps."""
     await wait_for_jetstream(nc)
-    await ensure_streams(nc, replicas=replicas)
+    kept = await ensure_streams(nc, replicas=replicas)
     await ensure_consumers(nc, graph_triggers, quarantine_subject=quarantine_subject, replicas=replicas)
+    return kept
 
 
 async def wait_for_jetstream(nc: Client, timeout_s: float = 30.0) -> None:
@@ -134,7 +138,7 @@ async def _add_consumer(js, config: ConsumerConfig) -> None:
         log.warning("consumer %s: %s", config.durable_name, exc)
 
 
-async def _upsert(js, config: StreamConfig, replicas: int) -> None:
+async def _upsert(js, config: StreamConfig, replicas: int) -> int:
     try:
         info = await js.stream_info(config.name)
     except NotFoundError:
@@ -154,6 +158,7 @@ async def _upsert(js, config: StreamConfig, replicas: int) -> None:
         raise
     if info is not None and config.num_replicas > have:
         await _wait_for_copies(js, config.name, config.num_replicas)
+    return config.num_replicas
 
 
 async def _wait_for_copies(js, stream: str, replicas: int, timeout_s: float = 30.0) -> None:

@@ -155,8 +155,9 @@ def up(port: int = typer.Option(8080, help="HTTP port for the staff API"),
         starting.result()  # raises the start error, if any
         try:
             if roles == ("admin",):
+                copies = warden.bus_replicas
                 typer.echo(f"warden: bus ready at {warden.creds.display}: streams and consumers created "
-                           f"({settings.nats_replicas} replica{'s' if settings.nats_replicas > 1 else ''})")
+                           f"({copies} replica{'s' if copies > 1 else ''})")
                 return
             if "gate" in roles:  # the staff API reads the gate's stores: it runs where they are
                 from api.server import start_api_server

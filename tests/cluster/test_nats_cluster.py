@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from agents.bus import connect
-from agents.bus_users import EVENTS_STREAM
+from agents.bus import connect, setup_bus
+from agents.bus_users import EVENTS_STREAM, graph_consumer
 from agents.credentials import load_for
 from agents.nats_cluster import ROUTE_USER, ClusterNode, cluster_configs, seeds
 from agents.nats_server import NatsCredentials, nats_server_binary, server_config
@@ -184,19 +184,30 @@ async def _publish(js, claim: dict, key: bytes) -> None:
 
 
 async def test_killing_the_events_leader_mid_batch_loses_no_claim_and_pays_none_twice(cluster) -> None:
-    setup = _run("up", "--role", "admin", "--replicas", str(REPLICAS),
-                 env=_env(NATS_URL=cluster["url"], WARDEN_CREDENTIALS=str(cluster["secrets"] / "admin.json")))
+    operator = _env(NATS_URL=cluster["url"], WARDEN_CREDENTIALS=str(cluster["secrets"] / "admin.json"))
+    earlier = _run("up", "--role", "admin", env=operator)  # as a single-copy deployment left the bus
+    assert earlier.returncode == 0 and "(1 replica)" in earlier.stdout, earlier.stdout + earlier.stderr
+    setup = _run("up", "--role", "admin", "--replicas", str(REPLICAS), env=operator)  # scales it up
     assert setup.returncode == 0 and f"({REPLICAS} replica" in setup.stdout, setup.stdout + setup.stderr
     started = {role: _start(cluster, role) for role in ("tools", "gate", "runtime")}  # they start side by side
-    for role, proc in started.items():
-        _wait_up(cluster, role, proc)
 
     admin = await connect(NatsCredentials.from_roles(cluster["url"], [load_for(cluster["secrets"], "admin")]), "admin")
-    info = await admin.jetstream().stream_info(EVENTS_STREAM)
-    assert info.config.num_replicas == REPLICAS
-    leader = info.cluster.leader
+    js = admin.jetstream()
+    info = await js.stream_info(EVENTS_STREAM)
+    assert info.config.num_replicas == REPLICAS and len(info.cluster.replicas or []) == REPLICAS - 1
+    consumer = await js.consumer_info(EVENTS_STREAM, graph_consumer("claims_triage"))
+    for _ in range(40):  # a consumer keeps as many copies as its stream (num_replicas 0), a moment after it
+        if len(consumer.cluster.replicas or []) == REPLICAS - 1:
+            break
+        await asyncio.sleep(0.25)
+        consumer = await js.consumer_info(EVENTS_STREAM, graph_consumer("claims_triage"))
+    assert len(consumer.cluster.replicas or []) == REPLICAS - 1
+    assert await setup_bus(admin, {"claims_triage": TRIGGER}, replicas=1) == REPLICAS  # a re-run drops no copy
+    leader = (await js.stream_info(EVENTS_STREAM)).cluster.leader
     survivors = [n for n in cluster["nodes"] if n.name != leader]
     await admin.close()
+    for role, proc in started.items():
+        _wait_up(cluster, role, proc)
 
     # The event source knows every node, as Warden's processes do; the watcher is the test's own eyes, on the
     # nodes that stay up, so what it sees is what Warden did and not what the kill did to the test.
@@ -267,3 +278,4 @@ def test_compose_cluster_file_runs_the_nodes_nats_config_writes_and_points_every
     assert cluster["warden-bus-setup"]["environment"]["WARDEN_NATS_REPLICAS"] == "3"
     assert set(cluster["warden-bus-setup"]["depends_on"]) == {n.name for n in nodes}
     assert cluster["nats"]["profiles"] == ["single-node"]  # the single server does not start beside them
+
