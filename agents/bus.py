@@ -6,10 +6,13 @@ to its own consumers.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import nats
 from nats.aio.client import Client
+from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
+from nats.js.errors import APIError, NotFoundError, ServiceUnavailableError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 
 from agents.bus_users import AUDIT_STREAM, EVENTS_STREAM, graph_consumer, inbox_prefix, resume_consumer
@@ -20,32 +23,47 @@ log = logging.getLogger(__name__)
 DUPLICATE_WINDOW_S = 120.0
 ACK_WAIT_S = 60.0
 MAX_ACK_PENDING = 1024
+JS_CLUSTER_REQUIRED = 10074  # nats-server: "replicas > 1 not supported in non-clustered mode"
 
-__all__ = ["AUDIT_STREAM", "EVENTS_STREAM", "connect", "ensure_streams", "ensure_consumers"]
+__all__ = ["AUDIT_STREAM", "EVENTS_STREAM", "BusSetupError", "connect", "ensure_streams", "ensure_consumers", "setup_bus"]
 
 
 async def connect(creds: NatsCredentials, user: str, *, name: str | None = None) -> Client:
     """A connection as bus user `user`, whose replies arrive under its own inbox prefix; permission violations
-    are logged, never silent. A refused login fails at once instead of retrying forever."""
+    are logged, never silent. Every seed of NATS_URL is in the server pool (and the nodes a cluster announces),
+    all with this user's login, so losing one node means reconnecting to another. A refused login fails at once
+    instead of retrying forever."""
 
     async def on_error(exc: Exception) -> None:
         log.warning("nats error for %s: %s", user, exc)
 
-    if creds.insecure:
-        log.warning("connecting to %s WITHOUT bus authentication (WARDEN_NATS_INSECURE=1)", creds.url)
-    return await nats.connect(creds.url_for(user), name=name or f"warden-{user}", error_cb=on_error,
+    login = creds.login(user)
+    if login is None:
+        log.warning("connecting to %s WITHOUT bus authentication (WARDEN_NATS_INSECURE=1)", creds.display)
+        servers, auth = [s.strip() for s in creds.url.split(",") if s.strip()], {}
+    else:
+        servers, auth = creds.seeds, {"user": login[0], "password": login[1]}
+    return await nats.connect(servers=servers, **auth, name=name or f"warden-{user}", error_cb=on_error,
                               inbox_prefix=inbox_prefix(user), max_reconnect_attempts=-1, reconnect_time_wait=0.5,
                               allow_reconnect=True, connect_timeout=3)
 
 
-async def ensure_streams(nc: Client) -> None:
-    """Create (or update) the EVENTS and AUDIT streams. Needs the admin user."""
+class BusSetupError(RuntimeError):
+    """The operator step cannot create the streams as asked (e.g. replicas on a bus that is not a cluster)."""
+
+
+async def ensure_streams(nc: Client, *, replicas: int = 1) -> int:
+    """Create (or update) the EVENTS and AUDIT streams with `replicas` copies (3 on a three-node cluster: one
+    node lost loses nothing). An existing stream with fewer copies is scaled up; one with more is left as it is
+    (re-running the operator step without --replicas must not quietly drop copies). Needs the admin user.
+    Returns how many copies EVENTS keeps."""
     js = nc.jetstream()
-    await _upsert(js, StreamConfig(name=EVENTS_STREAM, subjects=["events.>"], retention=RetentionPolicy.LIMITS,
+    kept = await _upsert(js, StreamConfig(name=EVENTS_STREAM, subjects=["events.>"], retention=RetentionPolicy.LIMITS,
                                    storage=StorageType.FILE, duplicate_window=DUPLICATE_WINDOW_S,
-                                   max_age=7 * 24 * 3600.0, discard=DiscardPolicy.OLD))
+                                   max_age=7 * 24 * 3600.0, discard=DiscardPolicy.OLD), replicas)
     await _upsert(js, StreamConfig(name=AUDIT_STREAM, subjects=["audit.>"], retention=RetentionPolicy.LIMITS,
-                                   storage=StorageType.FILE, max_age=365 * 24 * 3600.0))
+                                   storage=StorageType.FILE, max_age=365 * 24 * 3600.0), replicas)
+    return kept
 
 
 def consumer_config(name: str, subject: str, *, ack_wait_s: float = ACK_WAIT_S,
@@ -55,9 +73,11 @@ def consumer_config(name: str, subject: str, *, ack_wait_s: float = ACK_WAIT_S,
                           deliver_policy=DeliverPolicy.ALL, ack_wait=ack_wait_s, max_ack_pending=max_ack_pending)
 
 
-async def ensure_consumers(nc: Client, graph_triggers: dict[str, str], *, quarantine_subject: str | None = None) -> None:
+async def ensure_consumers(nc: Client, graph_triggers: dict[str, str], *, quarantine_subject: str | None = None,
+                           replicas: int = 1) -> None:
     """The durable consumers each graph's runtime binds to (`graph-<g>` on its trigger, `resume-<g>` on its
-    approval answers), and the gate's quarantine consumer. Needs the admin user."""
+    approval answers), and the gate's quarantine consumer. Each keeps as many copies of its state as EVENTS has
+    (ensure_streams sets them); one pinned to fewer than `replicas` is scaled up. Needs the admin user."""
     from agents.bus_users import RESUME_PREFIX
 
     js = nc.jetstream()
@@ -69,21 +89,94 @@ async def ensure_consumers(nc: Client, graph_triggers: dict[str, str], *, quaran
         from guardrails.quarantine import quarantine_consumer_config
 
         wanted.append(quarantine_consumer_config())
-    for config in wanted:
+    for config in wanted:  # num_replicas 0: a consumer keeps as many copies as its stream, scaled with it
         try:
-            await js.add_consumer(EVENTS_STREAM, config)
-        except Exception as exc:  # exists with another config: say so, keep the existing one
-            log.warning("consumer %s: %s", config.durable_name, exc)
+            existing = await js.consumer_info(EVENTS_STREAM, config.durable_name)
+        except NotFoundError:
+            await _add_consumer(js, config)
+            continue
+        have = existing.config.num_replicas or 0
+        if have and have < replicas:  # pinned to fewer copies: scale up its state only, keep the rest as it is
+            existing.config.num_replicas = replicas
+            await _add_consumer(js, existing.config)
+            log.info("consumer %s: %d -> %d replicas", config.durable_name, have, replicas)
 
 
-async def setup_bus(nc: Client, graph_triggers: dict[str, str], *, quarantine_subject: str | None = None) -> None:
-    """The operator step: streams, then consumers."""
-    await ensure_streams(nc)
-    await ensure_consumers(nc, graph_triggers, quarantine_subject=quarantine_subject)
+async def setup_bus(nc: Client, graph_triggers: dict[str, str], *, quarantine_subject: str | None = None,
+                    replicas: int = 1) -> int:
+    """The operator step: streams, then consumers, each with `replicas` copies (or more, where a stream already
+    has more). Returns how many copies EVENTS keeps."""
+    await wait_for_jetstream(nc)
+    kept = await ensure_streams(nc, replicas=replicas)
+    await ensure_consumers(nc, graph_triggers, quarantine_subject=quarantine_subject, replicas=replicas)
+    return kept
 
 
-async def _upsert(js, config: StreamConfig) -> None:
+async def wait_for_jetstream(nc: Client, timeout_s: float = 30.0) -> None:
+    """Until JetStream answers: a cluster that has just started elects its meta leader first (seconds), and the
+    operator step started beside it (compose) would otherwise fail on its first request."""
+    js = nc.jetstream()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        try:
+            await js.account_info()
+            return
+        except (ServiceUnavailableError, NatsTimeout, NoRespondersError) as exc:
+            if loop.time() > deadline:
+                raise BusSetupError(f"JetStream did not answer within {timeout_s:.0f}s ({type(exc).__name__}): "
+                                    "is a quorum of the cluster's nodes up?") from None
+            await asyncio.sleep(0.5)
+
+
+async def _add_consumer(js, config: ConsumerConfig) -> None:
     try:
-        await js.add_stream(config)
-    except Exception:  # exists with a different config: update in place
-        await js.update_stream(config)
+        await js.add_consumer(EVENTS_STREAM, config)
+    except APIError as exc:
+        _refuse_replicas(exc, config.num_replicas or 1)
+        # exists with another config: say so, keep the existing one
+        log.warning("consumer %s: %s", config.durable_name, exc)
+
+
+async def _upsert(js, config: StreamConfig, replicas: int) -> int:
+    try:
+        info = await js.stream_info(config.name)
+    except NotFoundError:
+        info = None
+    have = info.config.num_replicas if info else 0
+    if info and have > replicas:
+        log.warning("stream %s keeps its %d replicas (asked for %d; scale down with `nats stream edit`)",
+                    config.name, have, replicas)
+    config.num_replicas = max(replicas, have or 1)
+    try:
+        if info is None:
+            await js.add_stream(config)
+        else:  # update in place: limits as configured here, replicas scaled up when fewer
+            await js.update_stream(config)
+    except APIError as exc:
+        _refuse_replicas(exc, config.num_replicas)
+        raise
+    if info is not None and config.num_replicas > have:
+        await _wait_for_copies(js, config.name, config.num_replicas)
+    return config.num_replicas
+
+
+async def _wait_for_copies(js, stream: str, replicas: int, timeout_s: float = 30.0) -> None:
+    """Scaling a stream up is asynchronous: its consumers can follow only once the new copies exist."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        info = await js.stream_info(stream)
+        peers = info.cluster.replicas if info.cluster and info.cluster.replicas else []
+        if 1 + sum(1 for p in peers if p.current) >= replicas:
+            return
+        if loop.time() > deadline:
+            raise BusSetupError(f"stream {stream} did not reach {replicas} current copies within {timeout_s:.0f}s: "
+                                "are all the cluster's nodes up?")
+        await asyncio.sleep(0.25)
+
+
+def _refuse_replicas(exc: APIError, replicas: int) -> None:
+    if replicas > 1 and exc.err_code == JS_CLUSTER_REQUIRED:
+        raise BusSetupError(f"{replicas} replicas need a JetStream cluster of at least {replicas} nodes "
+                            f"(nats-server: {exc.description}); use --replicas 1 on a single server") from None

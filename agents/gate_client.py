@@ -1,6 +1,7 @@
 """Graphs' side of the gate: tool calls become `gate.<tool>` requests carrying this actor's principal."""
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -51,23 +52,32 @@ class NatsToolGateway(_Gateway):
 
     The request carries no `context`: the gate reads the run's facts from the stored event."""
 
-    def __init__(self, nc: Client, graph: str, *, timeout_s: float = 15.0) -> None:
+    def __init__(self, nc: Client, graph: str, *, timeout_s: float = 15.0, no_gate_wait_s: float = 3.0) -> None:
+        """`no_gate_wait_s`: how long a call with no gate listening is asked again before it is denied (a gate
+        whose bus node just died resubscribes on another node within a second or two)."""
         self.nc = nc
         self.graph = graph
         self.principal = Principal(id=f"agent:{graph}", roles=["agent"])
         self.timeout_s = timeout_s
+        self.no_gate_wait_s = no_gate_wait_s
 
     async def _send(self, req: ToolCallRequest) -> ToolOutcome:
         req = req.model_copy(update={"context": {}})
-        try:
-            msg = await self.nc.request(gate_subject(self.graph, req.tool), req.model_dump_json().encode(),
-                                        timeout=self.timeout_s, headers=trace_headers())
-        except NoRespondersError:
-            # Nobody received the request, so nothing can happen: a denial, never permission.
-            return ToolOutcome(tool=req.tool, decision="deny", reasons=["gate unavailable (no gate is listening)"])
-        except NatsTimeout:
-            # The gate has the request and may still run it: neither a denial nor permission, but unknown.
-            return ToolOutcome(tool=req.tool, decision="pending", reasons=[PENDING_REASON])
+        deadline = asyncio.get_running_loop().time() + self.no_gate_wait_s
+        while True:
+            try:
+                msg = await self.nc.request(gate_subject(self.graph, req.tool), req.model_dump_json().encode(),
+                                            timeout=self.timeout_s, headers=trace_headers())
+                break
+            except NoRespondersError:
+                # Nobody received the request, so nothing can have happened: asking again is safe, and once the
+                # wait is over it is a denial, never permission.
+                if asyncio.get_running_loop().time() >= deadline:
+                    return ToolOutcome(tool=req.tool, decision="deny", reasons=["gate unavailable (no gate is listening)"])
+                await asyncio.sleep(0.25)
+            except NatsTimeout:
+                # The gate has the request and may still run it: neither a denial nor permission, but unknown.
+                return ToolOutcome(tool=req.tool, decision="pending", reasons=[PENDING_REASON])
         return _outcome(req.tool, json.loads(msg.data))
 
 

@@ -50,16 +50,43 @@ class NatsCredentials:
     passwords: dict[str, str] = field(default_factory=dict)
     insecure: bool = False
 
-    def url_for(self, user: str) -> str:
-        """A connection URL carrying this user's password. Refuses a user this process holds no password for,
-        unless the deployment explicitly runs without bus auth (WARDEN_NATS_INSECURE=1)."""
+    @property
+    def seeds(self) -> list[str]:
+        """Every server this process may connect to (NATS_URL may list a cluster's nodes, comma-separated),
+        without any user or password a URL carried."""
+        out = []
+        for part in self.url.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            scheme, _, rest = part.rpartition("://")
+            out.append(f"{scheme or 'nats'}://{rest.rsplit('@', 1)[-1]}")
+        if not out:
+            raise NatsServerError("NATS_URL names no server")
+        return out
+
+    @property
+    def display(self) -> str:
+        """The seeds for a log line or a message: never a password."""
+        return ",".join(self.seeds)
+
+    def login(self, user: str) -> tuple[str, str] | None:
+        """(user, password) to connect as `user`; None on an explicitly unauthenticated bus. Refuses a user this
+        process holds no password for, unless the deployment runs without bus auth (WARDEN_NATS_INSECURE=1)."""
         if user not in self.passwords:
             if self.insecure:
-                return self.url
+                return None
             raise NatsServerError(f"no credential for bus user {user!r} in this process")
-        scheme, host = self.url.split("://", 1)
-        host = host.rsplit("@", 1)[-1]
-        return f"{scheme}://{user}:{self.passwords[user]}@{host}"
+        return user, self.passwords[user]
+
+    def url_for(self, user: str) -> str:
+        """Connection URL(s) carrying this user's password: one seed, or a comma-separated list of seeds (pass
+        `seeds` and `login` to nats.connect for those: agents/bus.connect does)."""
+        login = self.login(user)
+        if login is None:
+            return self.url
+        return ",".join(f"{seed.split('://', 1)[0]}://{login[0]}:{login[1]}@{seed.split('://', 1)[1]}"
+                        for seed in self.seeds)
 
     def only(self, *users: str) -> "NatsCredentials":
         """A copy holding just these users' passwords (what one component is handed)."""

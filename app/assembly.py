@@ -65,6 +65,7 @@ class Warden:
         self.policy_watcher = None
         self.actors: dict[str, GraphActor] = {}
         self._server: EmbeddedNats | None = None
+        self.bus_replicas = 0  # copies EVENTS keeps, once this process ran the operator step
         self._stack = AsyncExitStack()
 
     async def start(self) -> "Warden":
@@ -75,7 +76,8 @@ class Warden:
         if "admin" in self.role_creds:  # the operator step: only the admin creates streams and consumers
             admin = await connect(self.creds, "admin")
             try:
-                await setup_bus(admin, triggers(self.packages), quarantine_subject=QUARANTINE_SUBJECT)
+                self.bus_replicas = await setup_bus(admin, triggers(self.packages),
+                                                    quarantine_subject=QUARANTINE_SUBJECT, replicas=s.nats_replicas)
             finally:
                 await admin.drain()
         if "tools" in self.roles:

@@ -35,6 +35,8 @@ pii_app = typer.Typer(no_args_is_help=True, help="PII at rest.")
 app.add_typer(pii_app, name="pii")
 from app.cli_eval import register as register_eval  # noqa: E402  `warden eval ...`, `warden policy diff`
 register_eval(app, policy_app)
+from app.cli_bus import register as register_bus  # noqa: E402  `warden init`, `warden nats-config`
+register_bus(app)
 
 
 @pii_app.command("scan")
@@ -110,14 +112,22 @@ def demo(llm: str = typer.Option("local", help="local | scripted | a LiteLLM mod
 def up(port: int = typer.Option(8080, help="HTTP port for the staff API"),
        role: str = typer.Option("all", help="all | admin | runtime | gate | tools (admin: create streams and "
                                 "consumers on the bus, then exit)"),
-       llm: str = typer.Option("local")) -> None:
+       llm: str = typer.Option("local"),
+       replicas: Optional[int] = typer.Option(None, min=1, max=5, help="with --role admin: copies of each stream "
+                                              "(3 on a three-node cluster; default WARDEN_NATS_REPLICAS or 1)")) -> None:
     """Run Warden until SIGTERM: NATS (embedded unless NATS_URL), tools, gate, runtime."""
+    from pydantic import ValidationError
+
     from app.assembly import ALL_ROLES, ROLE_CHOICES, Warden
 
     if role not in ROLE_CHOICES:
         fail(f"unknown role {role!r}: use {', '.join(ROLE_CHOICES)}")
     roles = ALL_ROLES if role == "all" else (role,)
-    settings = Settings(llm=llm)
+    try:
+        settings = Settings(llm=llm, **({"nats_replicas": replicas} if replicas else {}))
+    except ValidationError as exc:
+        first = exc.errors(include_input=False)[0]
+        fail(f"bad setting {'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
     if settings.nats_insecure and settings.nats_url:
         typer.echo(f"warden: WARNING: WARDEN_NATS_INSECURE=1: {settings.nats_url} is used without bus authentication",
                    err=True)
@@ -145,7 +155,9 @@ def up(port: int = typer.Option(8080, help="HTTP port for the staff API"),
         starting.result()  # raises the start error, if any
         try:
             if roles == ("admin",):
-                typer.echo(f"warden: bus ready at {warden.creds.url}: streams and consumers created")
+                copies = warden.bus_replicas
+                typer.echo(f"warden: bus ready at {warden.creds.display}: streams and consumers created "
+                           f"({copies} replica{'s' if copies > 1 else ''})")
                 return
             if "gate" in roles:  # the staff API reads the gate's stores: it runs where they are
                 from api.server import start_api_server
@@ -155,7 +167,7 @@ def up(port: int = typer.Option(8080, help="HTTP port for the staff API"),
                 from serving.health import start_health_server
 
                 server = await start_health_server(warden, port, host=settings.http_host)
-            typer.echo(f"warden up: roles={','.join(roles)} bus={warden.creds.url.rsplit('@', 1)[-1]} http={settings.http_host}:{port}")
+            typer.echo(f"warden up: roles={','.join(roles)} bus={warden.creds.display} http={settings.http_host}:{port}")
             await stop.wait()
             closing = server.close()
             if asyncio.iscoroutine(closing):
@@ -168,65 +180,6 @@ def up(port: int = typer.Option(8080, help="HTTP port for the staff API"),
         asyncio.run(main())
     except Exception as exc:  # a component that cannot start (policy, bus, model, credential): one line, not a traceback
         fail(f"up failed: {type(exc).__name__}: {exc}", 1)
-
-
-@app.command()
-def init(out: Path = typer.Option(Path("secrets"), "--out", help="folder for one credential file per role (0700)"),
-         url: str = typer.Option("nats://127.0.0.1:4222", help="the bus every role connects to"),
-         listen: Optional[str] = typer.Option(None, help="where the nats-server listens (default: --url's host:port)"),
-         store: Path = typer.Option(Path("nats-data"), help="the nats-server's JetStream store folder")) -> None:
-    """Create every role's credential (admin, ingest, gate, tools, runtime) and the nats-server config for them.
-
-    Hand each process only its own file: `WARDEN_CREDENTIALS=<out>/runtime.json warden up --role runtime`."""
-    from agents.credentials import dump_public, generate, write_all
-    from graphs.registry import packages
-
-    if out.exists() and any(out.glob("*.json")):
-        fail(f"{out} already holds credentials; remove them first (rotating means restarting every component)", 1)
-    if listen is None:  # the server listens where the roles will connect
-        from urllib.parse import urlsplit
-
-        try:
-            where = urlsplit(url)
-            listen = f"{where.hostname or '127.0.0.1'}:{where.port or 4222}"
-        except ValueError as exc:
-            fail(f"--url {url!r} is not a nats:// URL: {exc}")
-    creds = generate(url, tuple(packages()))
-    paths = write_all(creds, out)
-    conf = _write_nats_config(creds, out / "nats-server.conf", listen=listen, store=store)
-    typer.echo(f"wrote {len(paths)} credentials to {out}/ (0600) and {conf}")
-    typer.echo(dump_public(creds))
-
-
-@app.command("nats-config")
-def nats_config(credentials: Path = typer.Option(..., help="folder of role credentials from `warden init`"),
-                out: Path = typer.Option(..., "--out", help="where to write the nats-server config"),
-                listen: str = typer.Option("0.0.0.0:4222"), store: Path = typer.Option(Path("/data/jetstream"))) -> None:
-    """Write the nats-server configuration (users, bcrypt password hashes, permissions, JetStream limits) that the
-    embedded server uses, for an external server (compose mounts it)."""
-    from agents.credentials import CredentialError, ROLES, load_for
-
-    try:
-        creds = {role: load_for(credentials, role) for role in ROLES}
-    except CredentialError as exc:
-        fail(str(exc), 1)
-    typer.echo(f"wrote {_write_nats_config(creds, out, listen=listen, store=store)}")
-
-
-def _write_nats_config(creds: dict, out: Path, *, listen: str, store: Path) -> Path:
-    from agents.bus_users import runtime_user
-    from agents.nats_server import server_config
-    from graphs.registry import packages, triggers
-
-    passwords: dict[str, str] = {}
-    for c in creds.values():
-        passwords.update(c.users)
-    graphs = triggers({name: p for name, p in packages().items() if runtime_user(name) in passwords})
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(server_config(listen=listen, store_dir=str(store), passwords=passwords, graphs=graphs))
-    return out
 
 
 @gate_app.command("check")

@@ -10,6 +10,7 @@ A call without a signer is refused by the service (401), which is what it is for
 """
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -24,10 +25,12 @@ from tools.service import IDEMPOTENCY_HEADER, RUN_ID_HEADER, tool_subject
 
 
 async def call_tool(nc: Client, tool: str, args: dict[str, Any], *, idempotency_key: str, run_id: str,
-                    timeout_s: float, signer: GateSigner | None = None) -> dict[str, Any]:
+                    timeout_s: float, signer: GateSigner | None = None, no_service_wait_s: float = 3.0) -> dict[str, Any]:
     """Call `tool` with `args` and return its result as a dict; raises a `ToolError` subtype otherwise.
 
     With `signer`, the request carries the gate's proof over exactly the body sent (it is serialised once).
+    A call nobody received is asked again for up to `no_service_wait_s` (a service whose bus node just died
+    resubscribes on another one) before it is `ToolUnavailable`: nothing can have happened, so that is safe.
     """
     try:
         body = encode_args(args)
@@ -36,12 +39,17 @@ async def call_tool(nc: Client, tool: str, args: dict[str, Any], *, idempotency_
     proof = signer.sign(tool, body, idempotency_key) if signer is not None else None
     headers = trace_headers({name: value for name, value in ((IDEMPOTENCY_HEADER, idempotency_key),
                                                              (RUN_ID_HEADER, run_id), (PROOF_HEADER, proof)) if value})
-    try:
-        msg = await nc.request(tool_subject(tool), body, timeout=timeout_s, headers=headers or None)
-    except NoRespondersError:
-        raise ToolUnavailable(f"no service is serving {tool}") from None
-    except NatsTimeoutError:
-        raise ToolTimeout(f"{tool} did not answer within {timeout_s:g}s") from None
+    deadline = asyncio.get_running_loop().time() + no_service_wait_s
+    while True:
+        try:
+            msg = await nc.request(tool_subject(tool), body, timeout=timeout_s, headers=headers or None)
+            break
+        except NoRespondersError:
+            if asyncio.get_running_loop().time() >= deadline:
+                raise ToolUnavailable(f"no service is serving {tool}") from None
+            await asyncio.sleep(0.25)
+        except NatsTimeoutError:
+            raise ToolTimeout(f"{tool} did not answer within {timeout_s:g}s") from None
     code = (msg.headers or {}).get(ERROR_CODE_HEADER)
     if code:
         description = (msg.headers or {}).get(ERROR_HEADER, "")

@@ -15,11 +15,14 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WARDEN_", env_file=os.environ.get("WARDEN_ENV_FILE", ".warden.env"), extra="ignore")
 
     data_dir: Path = Field(default=Path(".warden"), description="state: NATS store, SQLite databases, vault")
-    nats_url: str | None = Field(default=None, validation_alias="NATS_URL", description="unset: start an embedded nats-server")
+    nats_url: str | None = Field(default=None, validation_alias="NATS_URL", description="unset: start an embedded "
+                                 "nats-server; a cluster's nodes as a comma-separated list of URLs (every one a seed)")
     credentials: Path | None = Field(default=None, description="this process's credential file (or a folder of "
                                      "<role>.json) from `warden init`; required with NATS_URL")
     nats_insecure: bool = Field(default=False, description="WARDEN_NATS_INSECURE=1: connect to NATS_URL without "
                                 "bus auth (development only; said on every start)")
+    nats_replicas: int = Field(default=1, ge=1, le=5, description="copies of each JetStream stream the operator step "
+                               "(`warden up --role admin`) keeps: 3 on a three-node cluster (`warden nats-config --cluster 3`)")
     opa_url: str | None = Field(default=None, validation_alias="OPA_URL", description="unset: evaluate Rego in-process with regopy")
     opa_token: SecretStr | None = Field(default=None, description="the gate's OPA token: asks for decisions only (deploy/opa/authz.rego)")
     opa_admin_token: SecretStr | None = Field(default=None, description="the operator's OPA token: uploads the policy pack")
