@@ -25,7 +25,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
-from guardrails.stores_pg import CONNECT_TIMEOUT_S, PostgresUnavailable, apply_schema, connect_pool, describe
+from warden.postgres import CONNECT_TIMEOUT_S, PostgresUnavailable, apply_schema, connect_pool, describe
 from tools.at_rest import PREFIX, ColumnCipher, ToolsKeyError
 from tools.errors import IdempotencyConflict, ToolFailure
 from tools.idempotency import fingerprint, same_args

@@ -4,6 +4,8 @@ columns hold no clear value. Every tool family's own SQL runs on both."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import json
 import threading
 import time
@@ -16,7 +18,7 @@ import psycopg
 import pytest
 from cryptography.fernet import Fernet
 
-from guardrails.stores_pg import PostgresUnavailable
+from warden.postgres import PostgresUnavailable
 from tools.at_rest import ToolsKeyError
 from tools.errors import IdempotencyConflict, InvalidToolArgs
 from tools.ledger import LedgerConnection, ledger_snapshot, open_ledger
@@ -212,3 +214,10 @@ def test_an_unreachable_postgres_is_one_line_at_start(tmp_path: Path) -> None:
     with pytest.raises(PostgresUnavailable, match=r"cannot reach Postgres at 127\.0\.0\.1:1/tools") as caught:
         Tickets(settings)
     assert "s3cret" not in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_the_tools_ledger_imports_nothing_of_the_gate() -> None:
+    """Postgres comes to the tools through warden/postgres.py, not through guardrails/ (tools import no gate code)."""
+    probe = "import sys, tools.registry, tools.ledger_pg; print(sorted(m for m in sys.modules if m.startswith('guardrails')))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "[]"
