@@ -42,7 +42,10 @@ class ColumnCipher:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ColumnCipher:
-        """The cipher keyed by `<data_dir>/tools.key`, created on first use."""
+        """The cipher keyed by `settings.tools_key` (WARDEN_TOOLS_KEY: tools processes on several machines sharing
+        one Postgres) or else by `<data_dir>/tools.key`, created on first use."""
+        if settings.tools_key is not None:
+            return cls(settings.tools_key.get_secret_value().encode())
         return cls(_load_or_create_key(settings.path(KEY_NAME)))
 
     def seal(self, value: str) -> str:
@@ -57,6 +60,10 @@ class ColumnCipher:
             return self._fernet.decrypt(stored[len(PREFIX):].encode("ascii")).decode("utf-8")
         except InvalidToken as exc:
             raise ToolsKeyError("a sealed column does not open with this tools key (was tools.key replaced?)") from exc
+
+    def key_id(self) -> str:
+        """A fingerprint of the key itself, so a shared store can tell that two processes seal with the same key."""
+        return self.mac(b"warden-tools-key-id")
 
     def mac(self, data: bytes) -> str:
         """A keyed fingerprint (hex HMAC-SHA256) of `data`."""

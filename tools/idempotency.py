@@ -46,6 +46,20 @@ def args_digest(args: BaseModel) -> str:
     return hashlib.sha256(args.model_dump_json().encode()).hexdigest()
 
 
+def fingerprint(args: BaseModel, cipher: ColumnCipher | None) -> str:
+    """What the call record keeps of the arguments: a keyed HMAC with a cipher, else a plain SHA-256."""
+    if cipher is None:
+        return args_digest(args)
+    return "hmac:" + cipher.mac(args.model_dump_json().encode())
+
+
+def same_args(stored: str, args: BaseModel, digest: str, cipher: ColumnCipher | None) -> bool:
+    """Whether a recorded fingerprint is of these arguments (`digest` is theirs under the current scheme)."""
+    if stored.startswith("hmac:") or cipher is None:
+        return stored == digest
+    return stored == args_digest(args)  # recorded before fingerprints were keyed
+
+
 def open_db(path: Path, schema: str = "") -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL journal, waiting up to 5 s for locks."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,23 +73,15 @@ def open_db(path: Path, schema: str = "") -> sqlite3.Connection:
 
 
 class EffectStore:
-    """One tool family's SQLite database: its own tables plus the record of every effectful call."""
+    """One tool family's SQLite database: its own tables plus the record of every effectful call.
+
+    The SQLite `Ledger` (tools/ledger.py); effects and reads get the sqlite3 connection itself."""
 
     def __init__(self, path: Path, schema: str, cipher: ColumnCipher | None = None) -> None:
         self.path = path
         self.cipher = cipher
         self._conn = open_db(path, schema)
         self._lock = threading.Lock()  # one connection, used from worker threads one at a time
-
-    def _digest(self, args: BaseModel) -> str:
-        if self.cipher is None:
-            return args_digest(args)
-        return "hmac:" + self.cipher.mac(args.model_dump_json().encode())
-
-    def _same_args(self, stored: str, args: BaseModel, digest: str) -> bool:
-        if stored.startswith("hmac:") or self.cipher is None:
-            return stored == digest
-        return stored == args_digest(args)  # recorded before fingerprints were keyed
 
     def seal_columns(self, table: str, key_column: str, columns: tuple[str, ...]) -> int:
         """Encrypt, in place, the `columns` of rows written in clear before sealing was on; returns rows sealed.
@@ -113,7 +119,7 @@ class EffectStore:
         """
         if not ctx.idempotency_key:
             raise ToolFailure(f"{ctx.tool} was called without an idempotency key")
-        return await asyncio.to_thread(self._once, ctx, args, self._digest(args), effect)
+        return await asyncio.to_thread(self._once, ctx, args, fingerprint(args, self.cipher), effect)
 
     async def read(self, query: Callable[[sqlite3.Connection], T]) -> T:
         """Run a read (or a small write outside any idempotency record) off the event loop."""
@@ -137,7 +143,7 @@ class EffectStore:
                                    (ctx.tool, ctx.idempotency_key)).fetchone()
                 if row is not None:
                     conn.execute("ROLLBACK")
-                    if not self._same_args(row["args_sha256"], args, digest):
+                    if not same_args(row["args_sha256"], args, digest, self.cipher):
                         raise IdempotencyConflict(f"idempotency key {ctx.idempotency_key!r} was already used for "
                                                   f"{ctx.tool} with different arguments")
                     return json.loads(row["result"]), True

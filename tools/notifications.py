@@ -1,4 +1,5 @@
-"""`notifications.send`: queues a message in the SQLite outbox and announces it on the bus, once per idempotency key.
+"""`notifications.send`: queues a message in the outbox (SQLite, or Postgres) and announces it on the bus, once per
+idempotency key.
 
 Customer channels (email, sms, webhook) go to the `outbox` table and `notifications.outbox`, where a
 delivery worker picks them up; the `staff` channel goes to the `staff_queue` table and
@@ -9,7 +10,6 @@ body are stored sealed under the tools key (tools/at_rest.py) and opened only to
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 import uuid
 
@@ -17,7 +17,7 @@ from nats.aio.client import Client
 
 from warden.settings import Settings
 from tools.at_rest import ColumnCipher
-from tools.idempotency import EffectStore
+from tools.ledger import LedgerConnection, open_ledger
 from tools.schemas import NotificationArgs, NotificationResult
 from tools.gate_proof import GateVerifier
 from tools.service import CallContext, ToolService, ToolSpec
@@ -55,14 +55,14 @@ class Notifier:
     def __init__(self, nc: Client, settings: Settings) -> None:
         self.nc = nc
         self.cipher = ColumnCipher.from_settings(settings)
-        self.store = EffectStore(settings.path(DB_NAME), SCHEMA, self.cipher)
+        self.store = open_ledger(settings, DB_NAME, SCHEMA, self.cipher)
         for table in ("outbox", "staff_queue"):
             self.store.seal_columns(table, "message_id", _SEALED)
 
     async def send(self, args: NotificationArgs, ctx: CallContext) -> NotificationResult:
         table, subject = route(args.channel)
 
-        def enqueue(conn: sqlite3.Connection) -> dict:
+        def enqueue(conn: LedgerConnection) -> dict:
             message_id = f"MSG-{uuid.uuid4().hex[:16].upper()}"
             conn.execute(f"INSERT INTO {table} (message_id, idempotency_key, channel, recipient, subject, body, run_id, "
                          "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

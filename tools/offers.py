@@ -5,13 +5,12 @@ How large a discount may be offered without a sales manager is the gate's busine
 """
 from __future__ import annotations
 
-import sqlite3
 import time
 
 from nats.aio.client import Client
 
 from tools.gate_proof import GateVerifier
-from tools.idempotency import EffectStore
+from tools.ledger import LedgerConnection, open_ledger
 from tools.schemas import DiscountOfferArgs, DiscountOfferResult
 from tools.service import CallContext, ToolService, ToolSpec
 from warden.settings import Settings
@@ -36,12 +35,12 @@ class OfferBook:
     """The discount offers made to leads."""
 
     def __init__(self, settings: Settings) -> None:
-        self.store = EffectStore(settings.path(DB_NAME), SCHEMA)
+        self.store = open_ledger(settings, DB_NAME, SCHEMA)
 
     async def offer(self, args: DiscountOfferArgs, ctx: CallContext) -> DiscountOfferResult:
         offer_id = f"OFF-{args.lead_id.removeprefix('LEAD-')}"
 
-        def record(conn: sqlite3.Connection) -> dict:
+        def record(conn: LedgerConnection) -> dict:
             conn.execute("INSERT INTO offers (offer_id, idempotency_key, lead_id, percent, reason, run_id, created_at) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?)",
                          (offer_id, ctx.idempotency_key, args.lead_id, args.percent, args.reason, ctx.run_id, time.time()))

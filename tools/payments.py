@@ -1,4 +1,5 @@
-"""`payments.issue`: pays a claim into the SQLite ledger, at most once per idempotency key.
+"""`payments.issue`: pays a claim into the ledger (SQLite, or Postgres with WARDEN_POSTGRES_URL), at most once per
+idempotency key.
 
 The ledger's UNIQUE idempotency_key is a second lock on the door: even if the call record were
 lost, the same key could not produce a second payment row. The payee account is stored sealed under the
@@ -7,7 +8,6 @@ tools key (tools/at_rest.py): the ledger lives in the data folder, and `warden p
 from __future__ import annotations
 
 import math
-import sqlite3
 import time
 import uuid
 
@@ -16,7 +16,7 @@ from nats.aio.client import Client
 from warden.settings import Settings
 from tools.at_rest import ColumnCipher
 from tools.errors import InvalidToolArgs
-from tools.idempotency import EffectStore
+from tools.ledger import LedgerConnection, ledger_snapshot, open_ledger
 from tools.schemas import PaymentArgs, PaymentResult
 from tools.gate_proof import GateVerifier
 from tools.service import CallContext, ToolService, ToolSpec
@@ -44,7 +44,7 @@ class PaymentsLedger:
 
     def __init__(self, settings: Settings) -> None:
         self.cipher = ColumnCipher.from_settings(settings)
-        self.store = EffectStore(settings.path(DB_NAME), SCHEMA, self.cipher)
+        self.store = open_ledger(settings, DB_NAME, SCHEMA, self.cipher)
         self.store.seal_columns("payments", "payment_id", ("payee_account",))
 
     async def issue(self, args: PaymentArgs, ctx: CallContext) -> PaymentResult:
@@ -54,7 +54,7 @@ class PaymentsLedger:
             raise InvalidToolArgs(f"invalid arguments for {TOOL}: currency: must be a 3-letter ISO 4217 code")
         currency = args.currency.upper()
 
-        def pay(conn: sqlite3.Connection) -> dict:
+        def pay(conn: LedgerConnection) -> dict:
             payment_id = f"PAY-{uuid.uuid4().hex[:16].upper()}"
             conn.execute("INSERT INTO payments (payment_id, idempotency_key, claim_id, amount, currency, payee_account, "
                          "run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -86,20 +86,14 @@ class PaymentsLedger:
 
 
 def ledger_rows(settings: Settings) -> list[dict]:
-    """Every payment row under `settings.data_dir`, oldest first, with `payee_account` opened with tools.key.
+    """Every payment row of the ledger (SQLite or Postgres), oldest first, with `payee_account` opened with the tools key.
 
     For reconciliation and tests (the stored column is ciphertext); read-only, and never for logs.
     """
-    db = settings.data_dir / DB_NAME
-    if not db.exists():
+    rows = ledger_snapshot(settings, DB_NAME, "SELECT * FROM payments ORDER BY created_at")
+    if not rows:
         return []
     cipher = ColumnCipher.from_settings(settings)
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        rows = [dict(r) for r in conn.execute("SELECT * FROM payments ORDER BY created_at").fetchall()]
-    finally:
-        conn.close()
     return [{**r, "payee_account": cipher.open(r["payee_account"])} for r in rows]
 
 

@@ -1,11 +1,10 @@
-"""`provisioning.reserve` / `provisioning.release`: capacity reservations in SQLite, once per idempotency key.
+"""`provisioning.reserve` / `provisioning.release`: capacity reservations (SQLite, or Postgres), once per idempotency key.
 
 Quotas and approvals are the gate's business; this service only records what was reserved and
 refuses to release what it never reserved.
 """
 from __future__ import annotations
 
-import sqlite3
 import time
 import uuid
 
@@ -13,7 +12,7 @@ from nats.aio.client import Client
 
 from warden.settings import Settings
 from tools.errors import InvalidToolArgs
-from tools.idempotency import EffectStore
+from tools.ledger import LedgerConnection, open_ledger
 from tools.schemas import ProvisionReleaseArgs, ProvisionReserveArgs, ReservationResult
 from tools.gate_proof import GateVerifier
 from tools.service import CallContext, ToolService, ToolSpec
@@ -41,13 +40,13 @@ class Reservations:
     """The reservations table and the two tools that change it."""
 
     def __init__(self, settings: Settings) -> None:
-        self.store = EffectStore(settings.path(DB_NAME), SCHEMA)
+        self.store = open_ledger(settings, DB_NAME, SCHEMA)
 
     async def reserve(self, args: ProvisionReserveArgs, ctx: CallContext) -> ReservationResult:
         if args.quantity < 1:
             raise InvalidToolArgs(f"invalid arguments for {RESERVE}: quantity: must be at least 1")
 
-        def insert(conn: sqlite3.Connection) -> dict:
+        def insert(conn: LedgerConnection) -> dict:
             reservation_id = args.reservation_id or f"RES-{uuid.uuid4().hex[:16].upper()}"
             conn.execute("INSERT INTO reservations (reservation_id, idempotency_key, resource, quantity, reason, status, "
                          "run_id, created_at) VALUES (?, ?, ?, ?, ?, 'reserved', ?, ?)",
@@ -60,7 +59,7 @@ class Reservations:
         return ReservationResult(**{**result, "status": "duplicate" if duplicate else result["status"]})
 
     async def release(self, args: ProvisionReleaseArgs, ctx: CallContext) -> ReservationResult:
-        def mark_released(conn: sqlite3.Connection) -> dict:
+        def mark_released(conn: LedgerConnection) -> dict:
             row = conn.execute("SELECT * FROM reservations WHERE reservation_id = ?", (args.reservation_id,)).fetchone()
             if row is None:
                 raise InvalidToolArgs(f"invalid arguments for {RELEASE}: reservation_id: no such reservation")

@@ -1,4 +1,4 @@
-"""`purchasing.order`: purchase orders in SQLite, placed at most once per order id.
+"""`purchasing.order`: purchase orders (SQLite, or Postgres), placed at most once per order id.
 
 Spend limits and approvals are the gate's business (guardrails/policies/purchasing.rego reads the day's spend
 from the gate's own store); this service records the order with its exact total and refuses nothing the gate
@@ -6,7 +6,6 @@ signed except malformed money.
 """
 from __future__ import annotations
 
-import sqlite3
 import time
 from decimal import Decimal
 
@@ -14,7 +13,7 @@ from nats.aio.client import Client
 
 from tools.errors import InvalidToolArgs
 from tools.gate_proof import GateVerifier
-from tools.idempotency import EffectStore
+from tools.ledger import LedgerConnection, open_ledger
 from tools.schemas import PurchaseOrderArgs, PurchaseOrderResult
 from tools.service import CallContext, ToolService, ToolSpec
 from warden.settings import Settings
@@ -52,12 +51,12 @@ class PurchaseOrders:
     """The purchase-order book."""
 
     def __init__(self, settings: Settings) -> None:
-        self.store = EffectStore(settings.path(DB_NAME), SCHEMA)
+        self.store = open_ledger(settings, DB_NAME, SCHEMA)
 
     async def order(self, args: PurchaseOrderArgs, ctx: CallContext) -> PurchaseOrderResult:
         total, currency = order_total(args)
 
-        def place(conn: sqlite3.Connection) -> dict:
+        def place(conn: LedgerConnection) -> dict:
             conn.execute("INSERT INTO orders (order_id, idempotency_key, sku, supplier_id, quantity, unit_price, total, "
                          "currency, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          (args.order_id, ctx.idempotency_key, args.sku, args.supplier_id, args.quantity,

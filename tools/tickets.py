@@ -4,14 +4,13 @@ An unknown ticket id is created (upsert): tickets are opened by whatever system 
 """
 from __future__ import annotations
 
-import sqlite3
 import time
 from typing import Any
 
 from nats.aio.client import Client
 
 from warden.settings import Settings
-from tools.idempotency import EffectStore
+from tools.ledger import LedgerConnection, open_ledger
 from tools.schemas import TicketUpdateArgs, TicketUpdateResult
 from tools.gate_proof import GateVerifier
 from tools.service import CallContext, ToolService, ToolSpec
@@ -42,10 +41,10 @@ class Tickets:
     """The tickets table (current status) and its history of updates."""
 
     def __init__(self, settings: Settings) -> None:
-        self.store = EffectStore(settings.path(DB_NAME), SCHEMA)
+        self.store = open_ledger(settings, DB_NAME, SCHEMA)
 
     async def update(self, args: TicketUpdateArgs, ctx: CallContext) -> TicketUpdateResult:
-        def upsert(conn: sqlite3.Connection) -> dict:
+        def upsert(conn: LedgerConnection) -> dict:
             now = time.time()
             conn.execute("INSERT INTO tickets (ticket_id, status, created_at, updated_at) VALUES (?, ?, ?, ?) "
                          "ON CONFLICT (ticket_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
@@ -60,7 +59,7 @@ class Tickets:
 
     async def get(self, ticket_id: str) -> dict[str, Any] | None:
         """A ticket's current status and its updates, oldest first; None when unknown."""
-        def query(conn: sqlite3.Connection) -> dict[str, Any] | None:
+        def query(conn: LedgerConnection) -> dict[str, Any] | None:
             row = conn.execute("SELECT * FROM tickets WHERE ticket_id = ?", (ticket_id,)).fetchone()
             if row is None:
                 return None

@@ -29,9 +29,13 @@ class Settings(BaseSettings):
     otlp_endpoint: str | None = Field(default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
     http_host: str = Field(default="127.0.0.1", description="where `warden up` serves HTTP; 0.0.0.0 in a container, "
                            "so Prometheus on the compose network can scrape /metrics")
-    postgres_url: SecretStr | None = Field(default=None, description="Postgres for the gate's state, approvals and "
-                                              "LangGraph checkpoints instead of SQLite files under data_dir (holds a password)")
+    postgres_url: SecretStr | None = Field(default=None, description="Postgres for the gate's state, approvals, "
+                                              "LangGraph checkpoints and the tool ledgers instead of SQLite files under "
+                                              "data_dir (holds a password)")
     vault_key: str | None = Field(default=None, description="Fernet key for the pseudonymization vault; generated under data_dir when unset")
+    tools_key: SecretStr | None = Field(default=None, description="Fernet key sealing the tool ledgers' PII columns; "
+                                        "<data_dir>/tools.key when unset. Every tools process sharing one Postgres "
+                                        "needs the same one")
     llm: str = Field(default="local", description="local | scripted | any LiteLLM model name")
     llm_api_base: str | None = Field(default=None, description="OpenAI-compatible endpoint (vLLM) for a LiteLLM model name")
     llm_api_key: SecretStr | None = Field(default=None, description="API key the model endpoint requires (vLLM --api-key)")

@@ -5,12 +5,14 @@ component, and each component's WARDEN_POSTGRES_URL.
 
 Files (0600, in a folder holding a `.gitignore` of `*`):
   postgres_password                       the superuser's (the postgres container only)
-  postgres_gate_password, ..._runtime_... what deploy/postgres/init-roles.sh gives the roles warden_gate and
-                                          warden_runtime, each owning a database of its own name
-  warden_gate_postgres_url, warden_runtime_postgres_url
+  postgres_gate_password, ..._runtime_..., ..._tools_...
+                                          what deploy/postgres/init-roles.sh gives the roles warden_gate,
+                                          warden_runtime and warden_tools, each owning a database of its own name
+  warden_gate_postgres_url, warden_runtime_postgres_url, warden_tools_postgres_url
                                           postgresql://warden_<role>:<password>@postgres:5432/warden_<role>
-Two roles and two databases: the runtime (checkpoints) cannot read or reset the gate's totals, holds, rate-limit
-counters or approvals. Standard library only: it runs on a host without Warden installed.
+Three roles and three databases: the runtime (checkpoints) and the tools (ledgers) cannot read or reset the gate's
+totals, holds, rate-limit counters or approvals, nor each other's. Standard library only: it runs on a host
+without Warden installed.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import os
 import secrets
 from pathlib import Path
 
-ROLES = ("gate", "runtime")
+ROLES = ("gate", "runtime", "tools")
 
 
 def _write(path: Path, text: str) -> None:

@@ -1,6 +1,6 @@
 """The compose deployment's Postgres roles (deploy/postgres): passwords.py writes each component's secrets once,
-and init-roles.sh, run against a real server, gives the gate and the runtime a database each that the other
-cannot open."""
+and init-roles.sh, run against a real server, gives the gate, the runtime and the tools a database each that the
+others cannot open."""
 from __future__ import annotations
 
 import importlib.util
@@ -26,7 +26,7 @@ def passwords_module():
 def test_passwords_are_written_once_and_private(tmp_path: Path) -> None:
     create = passwords_module().create
     written = create(tmp_path, "postgres:5432")
-    assert "warden_gate_postgres_url" in written and "postgres_runtime_password" in written
+    assert {"warden_gate_postgres_url", "postgres_runtime_password", "warden_tools_postgres_url"} <= set(written)
     url = conninfo_to_dict((tmp_path / "warden_gate_postgres_url").read_text())
     assert url["user"] == url["dbname"] == "warden_gate" and url["host"] == "postgres"
     assert url["password"] == (tmp_path / "postgres_gate_password").read_text()
@@ -35,7 +35,7 @@ def test_passwords_are_written_once_and_private(tmp_path: Path) -> None:
     assert create(tmp_path, "postgres:5432") == [] and (tmp_path / "postgres_password").read_text() == before
 
 
-def test_each_component_gets_a_database_the_other_cannot_open(tmp_path: Path, pg_server: Any) -> None:
+def test_each_component_gets_a_database_the_others_cannot_open(tmp_path: Path, pg_server: Any) -> None:
     secrets = tmp_path / "secrets"
     passwords_module().create(secrets)
     script = tmp_path / "init-roles.sh"
@@ -51,8 +51,15 @@ def test_each_component_gets_a_database_the_other_cannot_open(tmp_path: Path, pg
             psycopg.connect(f"postgresql://warden_runtime@/warden_gate?host={host}")
         with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
             psycopg.connect(f"postgresql://warden_gate@/warden_runtime?host={host}")
+        with psycopg.connect(f"postgresql://warden_tools@/warden_tools?host={host}", autocommit=True) as tools:
+            tools.execute("CREATE SCHEMA tools_payments")  # the ledgers' schemas (tools/ledger_pg.py)
+        for other in ("warden_gate", "warden_runtime"):
+            with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+                psycopg.connect(f"postgresql://warden_tools@/{other}?host={host}")
+            with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+                psycopg.connect(f"postgresql://{other}@/warden_tools?host={host}")
     finally:
         with psycopg.connect(pg_server.get_uri(), autocommit=True) as admin:
-            for name in ("warden_gate", "warden_runtime"):
+            for name in ("warden_gate", "warden_runtime", "warden_tools"):
                 admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
                 admin.execute(f"DROP ROLE IF EXISTS {name}")

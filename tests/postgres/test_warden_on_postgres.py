@@ -1,6 +1,6 @@
 """A real Warden (embedded nats-server, tools, gate, runtime; scripted model) with WARDEN_POSTGRES_URL set runs
-CLM-1001 to "paid": the gate's totals, vault tokens and audit trail and the run's checkpoints are in Postgres, and
-no SQLite file holds them."""
+CLM-1001 to "paid": the gate's totals, vault tokens and audit trail, the run's checkpoints and the tools' ledgers
+are in Postgres, and no SQLite file holds them."""
 from __future__ import annotations
 
 import asyncio
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from cryptography.fernet import Fernet
 
 from agents.bus import connect
 from app.assembly import StartupError, Warden, ingest_payload
@@ -16,6 +17,7 @@ from app.checkpoints import open_checkpointer
 from graphs.claims.scripted import hostile_claims_script
 from guardrails.stores_pg import PostgresUnavailable, connect_pool, open_audit
 from serving.scripted import ScriptedModel
+from tools.payments import ledger_rows
 from warden.settings import Settings
 
 SAMPLES = Path(__file__).parents[2] / "graphs/claims/samples/claims.jsonl"
@@ -61,19 +63,24 @@ async def test_a_claim_is_paid_with_gate_state_and_checkpoints_in_postgres(tmp_p
     trail = open_audit(settings)
     assert trail.verify() >= len(decided)
     trail.pool.close()
-    sqlite_files = ("gate.db", "approvals.db", "audit.db", "checkpoints.db", "vault.sqlite3")
+    [payment] = ledger_rows(settings)  # read from tools_payments.payments, the payee opened with the tools key
+    assert (payment["claim_id"], payment["payee_account"]) == ("CLM-1001", CLAIMS["CLM-1001"]["payee_account_on_file"])
+    assert payment["amount"] == paid / 100
+    sqlite_files = ("gate.db", "approvals.db", "audit.db", "checkpoints.db", "vault.sqlite3", "payments.db",
+                    "notifications.db", "tickets.db")
     assert not [p.name for p in settings.data_dir.iterdir() if p.name in sqlite_files]
 
 
 async def test_a_database_serves_the_event_stream_its_checkpoints_came_from(tmp_path: Path, pg_url: str) -> None:
     """Run ids are stream sequence numbers: a new bus (a fresh data folder) must not reuse a database whose
     checkpoints would answer its events; the same bus restarted may."""
-    first = Settings(data_dir=tmp_path / "one", llm="scripted", postgres_url=pg_url)
+    tools_key = Fernet.generate_key().decode()  # one tools key for both folders: the ledgers' key check passes
+    first = Settings(data_dir=tmp_path / "one", llm="scripted", postgres_url=pg_url, tools_key=tools_key)
     async with Warden(first, model=ScriptedModel(hostile_claims_script)):  # binds the database to this stream
         pass
     async with Warden(first, model=ScriptedModel(hostile_claims_script), roles=("runtime",)):  # restarted: same stream
         pass
-    fresh = Settings(data_dir=tmp_path / "two", llm="scripted", postgres_url=pg_url)
+    fresh = Settings(data_dir=tmp_path / "two", llm="scripted", postgres_url=pg_url, tools_key=tools_key)
     with pytest.raises(StartupError, match="checkpoints of another event stream"):
         async with Warden(fresh, model=ScriptedModel(hostile_claims_script)):
             pass
