@@ -105,8 +105,8 @@ class Fleet:
         log = open(self.tmp / f"{name}.log", "w")
         proc = subprocess.Popen([PYTHON, "-m", "bench.fleet_worker", "--role", role, *args], stdout=log,
                                 stderr=subprocess.STDOUT, cwd=ROOT,
-                                env=self.env(NATS_URL=self.url, WARDEN_CREDENTIALS=str(self.secrets / f"{role}.json"),
-                                             WARDEN_DATA_DIR=str(self.tmp / f"data-{name}"), **env))
+                                env=self.env(**{"NATS_URL": self.url, "WARDEN_CREDENTIALS": str(self.secrets / f"{role}.json"),
+                                                "WARDEN_DATA_DIR": str(self.tmp / f"data-{name}")} | env))
         proc.name = name  # type: ignore[attr-defined]
         self.workers.append(proc)
         return proc
