@@ -9,6 +9,7 @@ from typing import Any
 
 from nats.aio.client import Client
 from nats.errors import TimeoutError as NatsTimeout
+from nats.js.errors import NotFoundError
 from agents.actor_host import ActorHost, Handler
 from agents.agent_id import AgentId
 from agents.bus_users import EVENTS_STREAM
@@ -68,7 +69,7 @@ class NatsRuntime:
             try:
                 info = await js.consumer_info(EVENTS_STREAM, trigger.durable)
             except Exception as exc:
-                if trigger.partition:  # past the last partition the operator created
+                if trigger.partition and isinstance(exc, NotFoundError):  # past the last partition the operator created
                     ended.add(trigger.actor_type)
                     continue
                 raise ConsumerMissing(f"consumer {trigger.durable} on {EVENTS_STREAM} is not available ({type(exc).__name__}): "

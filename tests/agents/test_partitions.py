@@ -163,3 +163,23 @@ async def test_a_keyed_event_whose_subject_and_body_disagree_is_dead_lettered(ad
     await sub.unsubscribe()
     assert handled == ["CLM-3"]
     assert any("does not name the key" in d["reason"] for d in dead)
+
+
+async def test_a_runtime_binds_to_every_partition_the_operator_created(admin, nats_creds) -> None:
+    """The partition count is the operator's setting alone: a runtime finds the partitions, it is not told."""
+    from warden.keyed_subjects import MAX_PARTITIONS
+
+    suffix = uuid.uuid4().hex[:8]
+    trigger = Trigger(f"events.test.b{suffix}", f"b{suffix}", "key")
+    await ensure_consumers(admin, {trigger.actor_type: trigger.subject}, partitions=3)
+    nc = await connect(nats_creds, "admin")
+
+    async def handler(env: Envelope) -> RunOutcome:
+        raise AssertionError("no event is published")
+
+    rt = NatsRuntime(nc, {trigger.actor_type: handler}, triggers=(trigger,), partitions=MAX_PARTITIONS)
+    await rt.start()
+    bound = sorted(t.get_name() for t in rt._tasks)
+    await rt.stop()
+    await nc.close()
+    assert bound == sorted([f"pull:graph-{trigger.actor_type}"] + [f"pull:part-{trigger.actor_type}-{i}" for i in range(3)])
