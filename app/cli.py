@@ -35,6 +35,8 @@ pii_app = typer.Typer(no_args_is_help=True, help="PII at rest.")
 app.add_typer(pii_app, name="pii")
 from app.cli_eval import register as register_eval  # noqa: E402  `warden eval ...`, `warden policy diff`
 register_eval(app, policy_app)
+from app.cli_publish import register as register_publish  # noqa: E402  `warden publish`
+register_publish(app)
 
 
 @pii_app.command("scan")
