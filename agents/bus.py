@@ -13,10 +13,13 @@ import nats
 from nats.aio.client import Client
 from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
 from nats.js.errors import APIError, NotFoundError, ServiceUnavailableError
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.api import (AckPolicy, ConsumerConfig, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, StreamConfig,
+                         SubjectTransform)
 
 from agents.bus_users import AUDIT_STREAM, EVENTS_STREAM, graph_consumer, inbox_prefix, resume_consumer
 from agents.nats_server import NatsCredentials
+from warden.keyed_subjects import (DEFAULT_PARTITIONS, is_partitionable, partition_consumer, partition_filters,
+                                   stream_transform)
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +55,18 @@ class BusSetupError(RuntimeError):
     """The operator step cannot create the streams as asked (e.g. replicas on a bus that is not a cluster)."""
 
 
-async def ensure_streams(nc: Client, *, replicas: int = 1) -> int:
+async def ensure_streams(nc: Client, *, replicas: int = 1, partitions: int = DEFAULT_PARTITIONS) -> int:
     """Create (or update) the EVENTS and AUDIT streams with `replicas` copies (3 on a three-node cluster: one
     node lost loses nothing). An existing stream with fewer copies is scaled up; one with more is left as it is
-    (re-running the operator step without --replicas must not quietly drop copies). Needs the admin user.
+    (re-running the operator step without --replicas must not quietly drop copies). EVENTS stores a keyed event
+    (`events.keyed.<domain>.<verb>.<key>`) under its partition (warden/keyed_subjects.py). Needs the admin user.
     Returns how many copies EVENTS keeps."""
     js = nc.jetstream()
+    src, dest = stream_transform(partitions)
     kept = await _upsert(js, StreamConfig(name=EVENTS_STREAM, subjects=["events.>"], retention=RetentionPolicy.LIMITS,
-                                   storage=StorageType.FILE, duplicate_window=DUPLICATE_WINDOW_S,
-                                   max_age=7 * 24 * 3600.0, discard=DiscardPolicy.OLD), replicas)
+                                          storage=StorageType.FILE, duplicate_window=DUPLICATE_WINDOW_S,
+                                          max_age=7 * 24 * 3600.0, discard=DiscardPolicy.OLD,
+                                          subject_transform=SubjectTransform(src=src, dest=dest)), replicas)
     await _upsert(js, StreamConfig(name=AUDIT_STREAM, subjects=["audit.>"], retention=RetentionPolicy.LIMITS,
                                    storage=StorageType.FILE, max_age=365 * 24 * 3600.0), replicas)
     return kept
@@ -73,11 +79,22 @@ def consumer_config(name: str, subject: str, *, ack_wait_s: float = ACK_WAIT_S,
                           deliver_policy=DeliverPolicy.ALL, ack_wait=ack_wait_s, max_ack_pending=max_ack_pending)
 
 
+def partition_config(graph: str, trigger: str, partition: int, *, ack_wait_s: float = ACK_WAIT_S) -> ConsumerConfig:
+    """One partition of a graph's keyed events (and the approval answers of runs they started): one message in
+    flight across every runtime process, so a key's events are handled in stream order. A process that dies
+    holding one gives it back after `ack_wait_s` (a live one keeps it with in-progress beats)."""
+    return ConsumerConfig(durable_name=partition_consumer(graph, partition),
+                          filter_subjects=partition_filters(trigger, graph, partition), ack_policy=AckPolicy.EXPLICIT,
+                          deliver_policy=DeliverPolicy.ALL, ack_wait=ack_wait_s, max_ack_pending=1)
+
+
 async def ensure_consumers(nc: Client, graph_triggers: dict[str, str], *, quarantine_subject: str | None = None,
-                           replicas: int = 1) -> None:
+                           replicas: int = 1, partitions: int = DEFAULT_PARTITIONS,
+                           partition_ack_wait_s: float = ACK_WAIT_S) -> None:
     """The durable consumers each graph's runtime binds to (`graph-<g>` on its trigger, `resume-<g>` on its
-    approval answers), and the gate's quarantine consumer. Each keeps as many copies of its state as EVENTS has
-    (ensure_streams sets them); one pinned to fewer than `replicas` is scaled up. Needs the admin user."""
+    approval answers, `part-<g>-<i>` on its keyed events), and the gate's quarantine consumer. Each keeps as many
+    copies of its state as EVENTS has (ensure_streams sets them); one pinned to fewer than `replicas` is scaled
+    up. Needs the admin user."""
     from agents.bus_users import RESUME_PREFIX
 
     js = nc.jetstream()
@@ -85,6 +102,8 @@ async def ensure_consumers(nc: Client, graph_triggers: dict[str, str], *, quaran
     for graph, subject in graph_triggers.items():
         wanted.append(consumer_config(graph_consumer(graph), subject))
         wanted.append(consumer_config(resume_consumer(graph), f"{RESUME_PREFIX}.{graph}"))
+        if is_partitionable(subject):
+            wanted += [partition_config(graph, subject, i, ack_wait_s=partition_ack_wait_s) for i in range(partitions)]
     if quarantine_subject:
         from guardrails.quarantine import quarantine_consumer_config
 
@@ -103,12 +122,14 @@ async def ensure_consumers(nc: Client, graph_triggers: dict[str, str], *, quaran
 
 
 async def setup_bus(nc: Client, graph_triggers: dict[str, str], *, quarantine_subject: str | None = None,
-                    replicas: int = 1) -> int:
+                    replicas: int = 1, partitions: int = DEFAULT_PARTITIONS,
+                    partition_ack_wait_s: float = ACK_WAIT_S) -> int:
     """The operator step: streams, then consumers, each with `replicas` copies (or more, where a stream already
-    has more). Returns how many copies EVENTS keeps."""
+    has more), and `partitions` consumers per keyed graph. Returns how many copies EVENTS keeps."""
     await wait_for_jetstream(nc)
-    kept = await ensure_streams(nc, replicas=replicas)
-    await ensure_consumers(nc, graph_triggers, quarantine_subject=quarantine_subject, replicas=replicas)
+    kept = await ensure_streams(nc, replicas=replicas, partitions=partitions)
+    await ensure_consumers(nc, graph_triggers, quarantine_subject=quarantine_subject, replicas=replicas,
+                           partitions=partitions, partition_ack_wait_s=partition_ack_wait_s)
     return kept
 
 

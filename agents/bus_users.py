@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from warden.keyed_subjects import MAX_PARTITIONS, is_partitionable, keyed_pattern, partition_consumer
+
 EVENTS_STREAM = "EVENTS"
 AUDIT_STREAM = "AUDIT"
 
@@ -62,18 +64,22 @@ def tokens_subject(graph: str) -> str:
 
 
 def _consumer_api(graph: str) -> list[str]:
-    """Fetch and ack on the graph's own two durable consumers: nothing else of JetStream."""
+    """Fetch and ack on the graph's own durable consumers (its trigger, its resumes, each possible partition of its
+    keyed events): nothing else of JetStream."""
     subjects = []
-    for name in (graph_consumer(graph), resume_consumer(graph)):
+    partitions = [partition_consumer(graph, i) for i in range(MAX_PARTITIONS)]
+    for name in (graph_consumer(graph), resume_consumer(graph), *partitions):
         subjects += [f"$JS.API.CONSUMER.MSG.NEXT.{EVENTS_STREAM}.{name}", f"$JS.API.CONSUMER.INFO.{EVENTS_STREAM}.{name}",
                      f"$JS.ACK.{EVENTS_STREAM}.{name}.>"]
     return subjects
 
 
 def trigger_subjects(graphs: Mapping[str, str] | Iterable[str]) -> list[str]:
-    """What `ingest` may publish: each graph's trigger subject (`graphs` maps a graph to it) and INGEST_SUBJECTS.
-    Given graph names alone, no graph's events can be published."""
+    """What `ingest` may publish: each graph's trigger subject (`graphs` maps a graph to it), its keyed form
+    (`events.keyed.<domain>.<verb>.<key>`, one token for the key: never a partition of its choosing) and
+    INGEST_SUBJECTS. Given graph names alone, no graph's events can be published."""
     triggers = list(graphs.values()) if isinstance(graphs, Mapping) else []
+    triggers += [keyed_pattern(t) for t in list(triggers) if is_partitionable(t)]
     return list(dict.fromkeys([*triggers, *INGEST_SUBJECTS]))
 
 

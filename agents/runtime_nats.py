@@ -9,6 +9,7 @@ from typing import Any
 
 from nats.aio.client import Client
 from nats.errors import TimeoutError as NatsTimeout
+from nats.js.errors import NotFoundError
 from agents.actor_host import ActorHost, Handler
 from agents.agent_id import AgentId
 from agents.bus_users import EVENTS_STREAM
@@ -16,7 +17,8 @@ from agents.envelope import Envelope, RunOutcome
 from agents.runtime_errors import RuntimeErrors
 from agents.supervisor import Supervisor
 from warden.trace_context import trace_carrier, trace_headers
-from agents.triggers import DEADLETTER_SUBJECT, RUNS_COMPLETED_SUBJECT, InvalidEvent, Trigger, resume_trigger
+from agents.triggers import (DEADLETTER_SUBJECT, RUNS_COMPLETED_SUBJECT, InvalidEvent, Trigger, partition_triggers,
+                             resume_trigger)
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +37,19 @@ class NatsRuntime:
     def __init__(self, nc: Client | dict[str, Client], handlers: dict[str, Handler], *, triggers: tuple[Trigger, ...] = (),
                  max_concurrent: int = 16, mailbox_size: int = 64, idle_s: float = 30.0,
                  supervisor: Supervisor | None = None, ack_wait_s: float = 60.0, fetch_batch: int = 16,
-                 resumable: tuple[str, ...] = ()) -> None:
+                 resumable: tuple[str, ...] = (), partitions: int = 0) -> None:
+        """`partitions`: at most how many partitions of each graph's keyed events this process pulls from. It
+        binds to every one the operator step created (partition 0 up to the first missing one), as every runtime
+        process of the fleet does, so the partition count is set in one place. 0: none."""
         self.connections = nc if isinstance(nc, dict) else {name: nc for name in handlers}
         self.nc = next(iter(self.connections.values()))
         self.triggers = tuple(t for t in triggers if t.actor_type in handlers)
         self.triggers += tuple(resume_trigger(name) for name in resumable if name in handlers)
+        self.triggers += tuple(p for t in self.triggers for p in partition_triggers(t, partitions))
+        # a run keeps its message with in-progress beats well inside ack_wait; a dead process's is redelivered after it
         self.host = ActorHost(handlers, max_concurrent=max_concurrent, mailbox_size=mailbox_size, idle_s=idle_s,
-                              supervisor=supervisor, on_deadletter=self._deadletter, on_outcome=self._announce)
+                              supervisor=supervisor, on_deadletter=self._deadletter, on_outcome=self._announce,
+                              heartbeat_s=min(15.0, ack_wait_s / 4))  # and within each consumer's (start)
         self.ack_wait_s = ack_wait_s
         self.fetch_batch = fetch_batch
         # Unacked messages per consumer stay bounded too, so a stalled runtime can't hoard the stream.
@@ -54,13 +62,21 @@ class NatsRuntime:
 
     async def start(self) -> None:
         self._running = True
+        ended: set[str] = set()  # graphs whose partitions ran out
         for trigger in self.triggers:
             js = self.connections[trigger.actor_type].jetstream()
+            if trigger.partition and trigger.actor_type in ended:
+                continue
             try:
-                await js.consumer_info(EVENTS_STREAM, trigger.durable)
+                info = await js.consumer_info(EVENTS_STREAM, trigger.durable)
             except Exception as exc:
+                if trigger.partition and isinstance(exc, NotFoundError):  # past the last partition the operator created
+                    ended.add(trigger.actor_type)
+                    continue
                 raise ConsumerMissing(f"consumer {trigger.durable} on {EVENTS_STREAM} is not available ({type(exc).__name__}): "
                                       "run the operator step first (`warden up --role admin`)") from None
+            if info.config.ack_wait:  # beat well inside the consumer's ack_wait, whatever the operator chose
+                self.host.heartbeat_s = min(self.host.heartbeat_s, info.config.ack_wait / 4)
             sub = await js.pull_subscribe_bind(durable=trigger.durable, stream=EVENTS_STREAM)
             self._subs.append(sub)
             self._tasks.append(asyncio.create_task(self._pull(trigger, sub), name=f"pull:{trigger.durable}"))
@@ -108,8 +124,8 @@ class NatsRuntime:
                 await asyncio.sleep(0.5)
 
     async def _pull_once(self, trigger: Trigger, sub) -> None:
-        try:
-            msgs = await sub.fetch(self.fetch_batch, timeout=1.0)
+        try:  # a partition has one message in flight: asking for more would only wait out the timeout
+            msgs = await sub.fetch(1 if trigger.partition is not None else self.fetch_batch, timeout=1.0)
         except (NatsTimeout, asyncio.TimeoutError):
             return
         except asyncio.CancelledError:
@@ -158,7 +174,7 @@ class NatsRuntime:
             payload = json.loads(msg.data)
             if not isinstance(payload, dict):
                 raise InvalidEvent("event body must be a JSON object")
-            agent = AgentId(trigger.actor_type, trigger.key_of(payload))
+            agent = AgentId(trigger.actor_type, trigger.key_for(msg.subject, payload))
         except (ValueError, InvalidEvent) as exc:
             await self._publish_deadletter(trigger.actor_type, {"subject": msg.subject, "msg_id": msg_id,
                                                                 "reason": f"invalid event: {str(exc)[:200]}"})

@@ -21,6 +21,7 @@ from agents.graph_actor import GraphActor
 from agents.intake_vault import IntakeVault, register_tokens
 from agents.nats_server import EmbeddedNats, NatsCredentials
 from agents.runtime_nats import NatsRuntime
+from warden.keyed_subjects import MAX_PARTITIONS
 from warden.settings import Settings
 from agents.supervisor import Supervisor
 from agents.telemetry import setup_telemetry
@@ -76,8 +77,9 @@ class Warden:
         if "admin" in self.role_creds:  # the operator step: only the admin creates streams and consumers
             admin = await connect(self.creds, "admin")
             try:
-                self.bus_replicas = await setup_bus(admin, triggers(self.packages),
-                                                    quarantine_subject=QUARANTINE_SUBJECT, replicas=s.nats_replicas)
+                self.bus_replicas = await setup_bus(admin, triggers(self.packages), quarantine_subject=QUARANTINE_SUBJECT,
+                                                    replicas=s.nats_replicas, partitions=s.bus_partitions,
+                                                    partition_ack_wait_s=s.bus_ack_wait_s)
             finally:
                 await admin.drain()
         if "tools" in self.roles:
@@ -213,6 +215,7 @@ class Warden:
         self.runtime = NatsRuntime(connections, handlers, max_concurrent=s.max_concurrent_actors,
                                    mailbox_size=s.mailbox_size, idle_s=s.actor_idle_s,
                                    supervisor=Supervisor(max_deliveries=s.max_deliveries), resumable=tuple(self.actors),
+                                   partitions=MAX_PARTITIONS,
                                    triggers=tuple(Trigger(p.trigger, name, p.key_field) for name, p in self.packages.items()))
         await self.runtime.start()
         self._stack.push_async_callback(self.runtime.stop)

@@ -37,6 +37,8 @@ from app.cli_eval import register as register_eval  # noqa: E402  `warden eval .
 register_eval(app, policy_app)
 from app.cli_bus import register as register_bus  # noqa: E402  `warden init`, `warden nats-config`
 register_bus(app)
+from app.cli_publish import register as register_publish  # noqa: E402  `warden publish`
+register_publish(app)
 
 
 @pii_app.command("scan")

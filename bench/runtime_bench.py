@@ -4,10 +4,10 @@ The whole Warden process runs (embedded nats-server, tool services, gate, runtim
 the model is the scripted hostile claims model, so the figures measure the runtime, bus, gate and tools,
 not inference. Claims are the shipped samples with fresh claim ids (CLM-B0, CLM-B1, ...), published as
 the admin would, with at most `window` runs in flight so latency reflects a loaded runtime, not a queue.
-All runs act as `agent:claims_triage`, and the shipped rate limit (60 calls per minute per principal and tool)
-would deny most calls of a 200-run burst, leaving runs that skip their real work. So the gate here loads a copy
-of the shipped policy pack with only `rate_limit.calls_per_minute` raised (`Settings.policy_dir`); every rule,
-the rate-limit rule included, is still evaluated. The shipped pack is untouched.
+All runs act as `agent:claims_triage`, and the shipped fleet limit (calls per minute per agent and tool, sized for
+three runtimes) could deny calls of a long burst, leaving runs that skip their real work. So the gate here loads a
+copy of the shipped policy pack with only the `rate_limit` numbers raised (`Settings.policy_dir`); every rule,
+the rate-limit rules included, is still evaluated. The shipped pack is untouched.
 `python -m bench.runtime_bench` prints the figures as JSON.
 """
 from __future__ import annotations
@@ -56,6 +56,8 @@ def bench_policy_dir(target: Path, calls_per_minute: int = 1_000_000) -> Path:
     shutil.copytree(default_policy_dir(), target)
     data = json.loads((target / DATA_FILE).read_text())
     data["rate_limit"]["calls_per_minute"] = calls_per_minute
+    data["rate_limit"]["key_calls_per_minute"] = calls_per_minute
+    data["rate_limit"]["fleet"]["calls_per_minute_per_runtime"] = calls_per_minute
     (target / DATA_FILE).write_text(json.dumps(data))
     return target
 

@@ -21,7 +21,7 @@ ValidationError or ValueError on a bad event: the run fails as `invalid_event`."
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 _TRIGGER = re.compile(r"^events\.[a-z0-9_]+(\.[a-z0-9_]+)*$")
-RESERVED_SUBJECT_PREFIXES = ("events.approvals.", "events.records.", "events.deadletter")
+RESERVED_SUBJECT_PREFIXES = ("events.approvals.", "events.records.", "events.deadletter", "events.keyed.")
 """Subjects under events. that belong to Warden itself (approval answers, the quarantine), never a trigger."""
 
 

@@ -202,7 +202,8 @@ class Gate:
             "run": request.run.model_dump(),
             "provenance": {k: request.provenance_of(k) for k in args},
             "context": context,
-            "state": state if state is not None else self._state(request, args, principal, key, money, count_call)
+            "state": state if state is not None else self._state(request, args, principal, key, money, count_call,
+                                                                 facts.key if facts is not None else None)
             | record_clock(context),
             "approval": approval_input,
             **money,
@@ -228,8 +229,9 @@ class Gate:
         return Judgement(decision, args, redacted, money.get("money"))
 
     def _state(self, request: ToolCallRequest, args: dict[str, Any], principal: Principal, key: str,
-               money: dict[str, Any], count_call: bool) -> dict[str, Any]:
-        return policy_state(self.store, request, args, principal, key, money, count_call, self._recipient)
+               money: dict[str, Any], count_call: bool, business_key: str | None) -> dict[str, Any]:
+        return policy_state(self.store, request, args, principal, key, money, count_call, self._recipient,
+                            business_key)
 
     def _policy_ref(self) -> PolicyRef:
         return PolicyRef(engine=getattr(self.engine, "name", "unknown"), bundle=getattr(self.engine, "bundle", ""))

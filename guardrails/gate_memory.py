@@ -1,8 +1,8 @@
 """What the gate remembers of the effects it relays, and the state it hands the policy from that memory.
 
 Every fact here is the gate's own (GateStore): totals paid and held per claim, today's purchase spend, who owns a
-reservation, how many messages went to a recipient, how many calls a principal made. The caller never supplies
-them. One function per moment of a call: before judging (`hold`, `serial_key`), while judging (`policy_state`),
+reservation, how many messages went to a recipient, how many calls a run, a business key and a principal made.
+The caller never supplies them. One function per moment of a call: before judging (`hold`, `serial_key`), while judging (`policy_state`),
 after the tool answered (`remember`) or refused (`release`).
 """
 from __future__ import annotations
@@ -24,15 +24,30 @@ Pseudonym = Callable[[str], str]
 """recipient -> a keyed digest of it (the vault's `digest`): the store counts recipients, never holds them."""
 
 
+def rate_scopes(request: ToolCallRequest, principal: Principal, business_key: str | None) -> dict[str, str]:
+    """What one call counts toward, by `input.state` counter. A person: per person (`calls_last_minute`). An agent:
+    per run (a run cannot loop a tool), per business key of its run (many runs cannot hammer one claim), and per
+    agent principal across every run of the fleet (the fleet limit, sized in data.json for the fleet's size).
+    A per-graph limit alone would cap the whole fleet; a per-run limit alone would let many runs hammer one key."""
+    if not principal.id.startswith("agent:"):
+        return {"calls_last_minute": principal.id}
+    scopes = {"calls_last_minute": f"{principal.id}|{request.run.id}", "fleet_calls_last_minute": principal.id}
+    if business_key:
+        scopes["key_calls_last_minute"] = f"key|{principal.id}|{business_key}"
+    return scopes
+
+
 def policy_state(store: GateStore, request: ToolCallRequest, args: dict[str, Any], principal: Principal, key: str,
-                 money: dict[str, Any], count_call: bool, pseudonym: Pseudonym) -> dict[str, Any]:
-    """`input.state` for this call (counting it toward the rate limit when `count_call`)."""
+                 money: dict[str, Any], count_call: bool, pseudonym: Pseudonym,
+                 business_key: str | None = None) -> dict[str, Any]:
+    """`input.state` for this call (counting it toward the rate limits when `count_call`). `business_key`: the
+    key of the run's stored event (a claim id), as the gate read it (guardrails/records.py), never the caller's."""
     claim_id = args.get("claim_id") if request.tool == "payments.issue" else None
     currency = (money.get("money") or {}).get("currency")
-    # People are limited per person; an agent per run (a run cannot loop a tool), since every run of a graph
-    # is the same bound principal and a per-graph limit would cap the whole fleet.
-    counted = f"{principal.id}|{request.run.id}" if principal.id.startswith("agent:") else principal.id
-    calls = store.count_call(counted, request.tool) if count_call else 0
+    scopes = rate_scopes(request, principal, business_key)
+    counts = dict.fromkeys(("calls_last_minute", "key_calls_last_minute", "fleet_calls_last_minute"), 0)
+    if count_call:
+        counts |= dict(zip(scopes, store.count_calls(list(scopes.values()), request.tool)))
     claim_ok = isinstance(claim_id, str)
     extra: dict[str, Any] = {}
     if request.tool == "purchasing.order" and currency:  # today's spend, from the gate's store only
@@ -46,7 +61,7 @@ def policy_state(store: GateStore, request: ToolCallRequest, args: dict[str, Any
         "claim_paid_minor": store.claim_paid_minor(claim_id, currency, excluding=key) if claim_ok and currency else 0,
         "claim_currencies": store.claim_currencies(claim_id, excluding=key) if claim_ok else [],
         "claim_fraud_band": store.fraud_band(claim_id) if claim_ok else "unscored",
-        "calls_last_minute": calls,
+        **counts,
         "principal_reserved_total": store.principal_reserved_total(principal.id)
         if request.tool == "provisioning.reserve" else 0,
     }

@@ -14,13 +14,15 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from guardrails.sqlite_tx import write_transaction
 
 
 RATE_WINDOW_S = 60.0
-"""The rate limit counts calls in this sliding window (data.rate_limit.calls_per_minute)."""
+"""The rate limits count calls in this sliding window (data.rate_limit: per run or person, per business key, per
+agent across the fleet)."""
 
 
 def utc_day(now: float | None = None) -> str:
@@ -194,14 +196,22 @@ class GateStore:
         """Record a call and return how many this principal made to this tool in the minute before it.
 
         Wall-clock time, so that every gate process sharing the file counts in the same window."""
+        return self.count_calls([principal], tool, now)[0]
+
+    def count_calls(self, scopes: Sequence[str], tool: str, now: float | None = None) -> list[int]:
+        """Record one call to `tool` under each scope (a run, a business key, a principal) and return, per scope,
+        how many calls it made to the tool in the minute before; one transaction for all of them."""
         now = time.time() if now is None else now
         since = now - RATE_WINDOW_S
+        counts = []
         with self._lock, write_transaction(self._db):
-            self._db.execute("DELETE FROM calls WHERE principal = ? AND tool = ? AND at <= ?", (principal, tool, since))
-            (before,) = self._db.execute("SELECT COUNT(*) FROM calls WHERE principal = ? AND tool = ?",
-                                         (principal, tool)).fetchone()
-            self._db.execute("INSERT INTO calls VALUES (?,?,?)", (principal, tool, now))
+            for scope in scopes:
+                self._db.execute("DELETE FROM calls WHERE principal = ? AND tool = ? AND at <= ?", (scope, tool, since))
+                (before,) = self._db.execute("SELECT COUNT(*) FROM calls WHERE principal = ? AND tool = ?",
+                                             (scope, tool)).fetchone()
+                self._db.execute("INSERT INTO calls VALUES (?,?,?)", (scope, tool, now))
+                counts.append(int(before))
             self._counted += 1
             if self._counted % 1000 == 0:  # pairs that stopped calling leave rows behind
                 self._db.execute("DELETE FROM calls WHERE at <= ?", (since,))
-        return int(before)
+        return counts

@@ -5,14 +5,15 @@ Same public methods and meaning as the SQLite `GateStore`. What makes it safe wi
 - a payment's hold is placed under a per-claim advisory lock, committed before the gate reads the claim's
   total; of two concurrent calls on one claim, whichever reads second sees the other's hold, so together
   they cannot pass the per-claim limit (at worst both are refused and retried);
-- the rate-limit count (delete old, count, insert) runs under an advisory lock per principal and tool, so two
-  gates counting at once see each other's calls;
+- the rate-limit counts (delete old, count, insert) run under an advisory lock per scope (run, business key,
+  principal) and tool, so two gates counting at once see each other's calls;
 - every record of an effect is idempotent by the call's idempotency key (`ON CONFLICT DO NOTHING`).
 """
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
@@ -200,18 +201,27 @@ class PgGateStore:
     def count_call(self, principal: str, tool: str, now: float | None = None) -> int:
         """Record a call and return how many this principal made to this tool in the minute before it,
         counted across every gate on the database (wall clock)."""
+        return self.count_calls([principal], tool, now)[0]
+
+    def count_calls(self, scopes: Sequence[str], tool: str, now: float | None = None) -> list[int]:
+        """Record one call to `tool` under each scope and return, per scope, the calls in the minute before it,
+        across every gate on the database: one transaction, each scope under its advisory lock (taken in sorted
+        order, so two gates counting overlapping scopes cannot deadlock)."""
         now = time.time() if now is None else now
         since = now - RATE_WINDOW_S
         with self._count_lock:
             self._counted += 1
             sweep = self._counted % 1000 == 0  # pairs that stopped calling leave rows behind
+        counts: dict[str, int] = {}
         with self.pool.connection() as conn, conn.transaction():
-            _lock(conn, "calls", f"{principal}|{tool}")
-            conn.execute("DELETE FROM gate_calls WHERE principal = %s AND tool = %s AND at <= %s", (principal, tool, since))
-            (before,) = conn.execute("SELECT COUNT(*) FROM gate_calls WHERE principal = %s AND tool = %s",
-                                     (principal, tool)).fetchone()
-            conn.execute("INSERT INTO gate_calls VALUES (%s,%s,%s)", (principal, tool, now))
+            for scope in sorted(set(scopes)):
+                _lock(conn, "calls", f"{scope}|{tool}")
+                conn.execute("DELETE FROM gate_calls WHERE principal = %s AND tool = %s AND at <= %s", (scope, tool, since))
+                (before,) = conn.execute("SELECT COUNT(*) FROM gate_calls WHERE principal = %s AND tool = %s",
+                                         (scope, tool)).fetchone()
+                conn.execute("INSERT INTO gate_calls VALUES (%s,%s,%s)", (scope, tool, now))
+                counts[scope] = int(before)
         if sweep:
             with self.pool.connection() as conn:
                 conn.execute("DELETE FROM gate_calls WHERE at <= %s", (since,))
-        return int(before)
+        return [counts[scope] for scope in scopes]

@@ -275,7 +275,8 @@ _FAST_CLAIM_FIELDS = {
     "notifications.send": ("claimant_email",),
 }
 _FAST_PAYMENT_ARGS = ("claim_id", "currency", "payee_account")
-_FAST_STATE_FIELDS = {"payments.issue": ("calls_last_minute", "claim_paid_minor", "claim_currencies", "claim_fraud_band")}
+_RATE_FIELDS = ("calls_last_minute", "key_calls_last_minute", "fleet_calls_last_minute")
+_FAST_STATE_FIELDS = {"payments.issue": (*_RATE_FIELDS, "claim_paid_minor", "claim_currencies", "claim_fraud_band")}
 
 
 def _fast_view(input: dict[str, Any]) -> dict[str, Any]:
@@ -296,7 +297,7 @@ def _fast_view(input: dict[str, Any]) -> dict[str, Any]:
         view["principal"] = {key: principal[key] for key in ("id", "roles") if key in principal}
     state = input.get("state")
     if isinstance(state, dict):
-        fields = _FAST_STATE_FIELDS.get(tool, ("calls_last_minute",))
+        fields = _FAST_STATE_FIELDS.get(tool, _RATE_FIELDS)
         view["state"] = {key: state[key] for key in fields if key in state}
     context = input.get("context")
     claim = context.get("claim") if isinstance(context, dict) else None

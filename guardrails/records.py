@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from warden.keyed_subjects import parse_stored
+
 RUN_ID = re.compile(r"^run-([a-z][a-z0-9_]{0,40})-([0-9]{1,19})$")
 
 StoredEvent = tuple[str, bytes]
@@ -107,10 +109,13 @@ class RunRecords:
             stored_subject, data = await self._fetch(seq)
         except Exception:
             raise UnknownRun("no stored event for this run") from None
-        if stored_subject != subject:
+        keyed = parse_stored(stored_subject)
+        if stored_subject != subject and (keyed is None or keyed.trigger != subject):
             raise UnknownRun(f"the run's stored event is not on {subject}")
         event = self._decode(data)
         key = event.get(spec.key_field) if spec.key_field else None
+        if keyed is not None and keyed.key != key:  # the runtime refuses such an event: no run of it can exist
+            raise UnknownRun("the run's stored event names another key in its subject than in its body")
         facts = RunFacts(graph=graph, run_id=run_id, seq=seq, subject=subject, event=event, context=spec.view(event),
                          key=key if isinstance(key, str) else None, checks=spec.checks,
                          record_name=spec.record_name, tools=spec.tools)

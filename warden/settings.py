@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     mailbox_size: int = Field(default=64, ge=1)
     max_deliveries: int = Field(default=3, ge=1, description="crashes before a message goes to events.deadletter")
     actor_idle_s: float = Field(default=30.0, gt=0)
+    bus_partitions: int = Field(default=8, ge=1, le=32, description="partitions of each graph's keyed events "
+                                "(events.keyed.<domain>.<verb>.<key>); read by the operator step, which creates one "
+                                "consumer each; runtimes bind to whatever partitions exist")
+    bus_ack_wait_s: float = Field(default=60.0, ge=2.0, description="how long a partition waits for a runtime that "
+                                  "took its message and went silent before another runtime gets it (operator step; "
+                                  "runtimes beat well within it)")
     tool_timeout_s: float = Field(default=5.0, gt=0)
     approval_ttl_s: float = Field(default=24 * 3600.0, gt=0)
     policy_dir: Path | None = Field(default=None, description="override the shipped guardrails/policies")

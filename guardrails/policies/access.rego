@@ -56,14 +56,31 @@ deny contains "all tools are stopped by the kill switch" if data.kill_switch.all
 
 deny contains sprintf("%s is stopped by the kill switch", [tool_label]) if input.tool in data.kill_switch.tools
 
+# Rate limits, counted by the gate in its shared store (every gate of the fleet counts the same calls):
+# calls_last_minute       - per run for an agent (a run cannot loop a tool), per person for people;
+# key_calls_last_minute   - per business key of an agent's run (many runs cannot hammer one claim);
+# fleet_calls_last_minute - per agent across every run of the fleet, sized for the fleet in data.json.
 rate_limit := data.rate_limit.calls_per_minute
+
+key_rate_limit := data.rate_limit.key_calls_per_minute
+
+fleet_rate_limit := data.rate_limit.fleet.runtimes * data.rate_limit.fleet.calls_per_minute_per_runtime
 
 deny contains sprintf("rate limit: at most %v calls per minute to %s", [rate_limit, tool_label]) if {
 	input.state.calls_last_minute >= rate_limit
 }
 
+deny contains sprintf("rate limit: at most %v calls per minute to %s on one business key", [key_rate_limit, tool_label]) if {
+	input.state.key_calls_last_minute >= key_rate_limit
+}
+
+deny contains sprintf("fleet rate limit: at most %v calls per minute to %s by this agent", [fleet_rate_limit, tool_label]) if {
+	input.state.fleet_calls_last_minute >= fleet_rate_limit
+}
+
 deny contains "rate limit state is not a number" if {
-	calls := object.get(input, ["state", "calls_last_minute"], 0)
+	some name in ["calls_last_minute", "key_calls_last_minute", "fleet_calls_last_minute"]
+	calls := object.get(input, ["state", name], 0)
 	not is_number(calls)
 }
 

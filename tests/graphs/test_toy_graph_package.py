@@ -92,7 +92,7 @@ def test_a_package_cannot_take_another_graphs_name_or_a_reserved_subject(toy_reg
         packages([GraphPackage(name="toy", trigger="events.toy2.created", key_field="k", build=toy.build, prepare=toy.prepare)])
     with pytest.raises(PackageError):
         packages([GraphPackage(name="toy2", trigger="events.toy.created", key_field="k", build=toy.build, prepare=toy.prepare)])
-    for subject in ("events.approvals.decided.toy2", "events.records.incoming", "tools.tickets.update", "gate.toy2.call.x"):
+    for subject in ("events.approvals.decided.toy2", "events.records.incoming", "events.keyed.toy", "tools.tickets.update", "gate.toy2.call.x"):
         with pytest.raises(PackageError):
             GraphPackage(name="toy2", trigger=subject, key_field="k", build=toy.build, prepare=toy.prepare)
 
@@ -102,8 +102,10 @@ def test_ingest_may_publish_exactly_the_registered_triggers(toy_registered) -> N
     from graphs.registry import triggers
 
     allowed = permissions(triggers(packages()))["ingest"]["publish"]["allow"]
-    assert set(allowed) == {"events.claims.submitted", "events.leads.created", "events.inventory.snapshot",
-                            "events.capacity.metrics", "events.toy.created", "events.records.incoming"}
+    triggers_ = {"events.claims.submitted", "events.leads.created", "events.inventory.snapshot",
+                 "events.capacity.metrics", "events.toy.created"}
+    keyed = {t.replace("events.", "events.keyed.", 1) + ".*" for t in triggers_}  # the same, key in the subject
+    assert set(allowed) == triggers_ | keyed | {"events.records.incoming"}
     assert permissions(["toy"])["ingest"]["publish"]["allow"] == ["events.records.incoming"]  # names alone: no trigger
 
 

@@ -68,7 +68,8 @@ def test_every_granted_tool_is_a_known_tool() -> None:
 def test_bundle_digest_changes_with_the_data(tmp_path: Path) -> None:
     base = RegopyEngine().bundle
     assert base.startswith("sha256:") and base == RegopyEngine().bundle
-    assert RegopyEngine(_pack_with(tmp_path, rate_limit={"calls_per_minute": 5})).bundle != base
+    assert RegopyEngine(_pack_with(tmp_path, rate_limit={"calls_per_minute": 5, "key_calls_per_minute": 20,
+                                                           "fleet": {"runtimes": 3, "calls_per_minute_per_runtime": 1200}})).bundle != base
 
 
 def test_reload_with_a_broken_policy_keeps_the_old_one(tmp_path: Path) -> None:

@@ -104,6 +104,12 @@ CASES: list[tuple[str, dict[str, Any], str, str | None, str | None]] = [
     # rate limit
     ("below rate limit", pay_with(set_at("state.calls_last_minute", 59)), "allow", None, None),
     ("at rate limit", pay_with(set_at("state.calls_last_minute", 60)), "deny", "at most 60 calls per minute to payments.issue", None),
+    ("below the key's rate limit", pay_with(set_at("state.key_calls_last_minute", 19)), "allow", None, None),
+    ("at the key's rate limit", pay_with(set_at("state.key_calls_last_minute", 20)), "deny",
+     "at most 20 calls per minute to payments.issue on one business key", None),
+    ("below the fleet limit", pay_with(set_at("state.fleet_calls_last_minute", 3599)), "allow", None, None),
+    ("at the fleet limit (3 runtimes x 1200)", pay_with(set_at("state.fleet_calls_last_minute", 3600)), "deny",
+     "fleet rate limit: at most 3600 calls per minute to payments.issue", None),
     # notifications.send
     ("email to claimant on file", notify("email", "pat@example.com"), "allow", None, None),
     ("email to claimant, other case", notify("email", "Pat@Example.com"), "allow", None, None),

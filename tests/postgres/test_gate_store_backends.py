@@ -101,3 +101,26 @@ def test_concurrent_counts_from_two_gates_see_each_other(backend) -> None:
     with ThreadPoolExecutor(20) as pool:
         seen = sorted(pool.map(count, range(20)))
     assert seen == list(range(20))  # every call saw a different count: none was lost between gates
+
+
+def test_one_call_counts_toward_its_run_its_key_and_its_agent_at_once(backend) -> None:
+    """Many runs on one claim through two gates: each run's count stays low, the claim's and the agent's see all."""
+    stores = [backend.open_gate_store(), backend.open_gate_store()]
+    counts = [stores[i % 2].count_calls([f"agent:x|run-{i}", "key|agent:x|CLM-1", "agent:x"], "documents.search",
+                                        now=2000.0 + i) for i in range(10)]
+    assert [c[0] for c in counts] == [0] * 10
+    assert [c[1] for c in counts] == list(range(10)) == [c[2] for c in counts]
+
+
+def test_concurrent_counts_over_overlapping_scopes_neither_deadlock_nor_lose_calls(backend) -> None:
+    stores = [backend.open_gate_store(), backend.open_gate_store()]
+    start = threading.Barrier(16)
+
+    def count(i: int) -> list[int]:
+        start.wait()
+        scopes = ["agent:x", f"key|agent:x|CLM-{i % 2}"]
+        return stores[i % 2].count_calls(scopes if i % 3 else scopes[::-1], "documents.search", now=7000.0)
+
+    with ThreadPoolExecutor(16) as pool:
+        seen = list(pool.map(count, range(16)))
+    assert sorted(c[0] if i % 3 else c[1] for i, c in enumerate(seen)) == list(range(16))  # the agent's count

@@ -107,6 +107,30 @@ async def test_the_runtime_cannot_reach_tools_forge_events_answer_approvals_or_p
     await tools.unsubscribe()
 
 
+async def test_partitions_are_fetched_only_by_their_graph_and_published_only_keyed(bus, nats_creds) -> None:
+    """The runtime fetches its own graph's partitions and no other graph's; it cannot publish keyed events or
+    answers. The event source publishes a keyed event, never straight into a partition of its choosing."""
+    admin, attacker = bus
+    await attacker.nc.jetstream().consumer_info("EVENTS", "part-claims_triage-0")  # its own: allowed
+    for subject in ("$JS.API.CONSUMER.MSG.NEXT.EVENTS.part-other_graph-0", "$JS.API.CONSUMER.INFO.EVENTS.part-other_graph-0"):
+        with pytest.raises(Exception):
+            await attacker.nc.request(subject, b"{}", timeout=0.3)
+        await attacker.settle()
+        assert attacker.refused(subject), subject
+    for subject in ("events.keyed.claims.submitted.CLM-1", "events.approvals.decided.claims_triage.3"):
+        await attacker.nc.publish(subject, b'{"claim_id": "CLM-1"}')
+        await attacker.settle()
+        assert attacker.refused(subject), subject
+    ingest = await Attacker().connect(nats_creds, "ingest")
+    try:
+        await ingest.nc.jetstream().publish("events.keyed.claims.submitted.CLM-1", b'{"claim_id": "CLM-1"}', timeout=2)
+        await ingest.nc.publish("events.keyed.claims.submitted.0.CLM-1", b'{"claim_id": "CLM-1"}')
+        await ingest.settle()
+        assert ingest.refused("events.keyed.claims.submitted.0.CLM-1") and len(ingest.errors) == 1, ingest.errors
+    finally:
+        await ingest.nc.close()
+
+
 async def test_the_runtime_cannot_listen_to_the_gate_or_other_components_replies(bus) -> None:
     admin, attacker = bus
     for subject in ("gate.>", "tools.>", "_INBOX.gate.>", "_INBOX.>", "_INBOX.tools.>", "events.>", "approvals.>"):
