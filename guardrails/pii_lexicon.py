@@ -36,7 +36,8 @@ ORG_SUFFIXES = frozenset(
     resources technologies technology capital foundation association university college institute bankltd
     healthcare holdings etf orchestra repairs repair glass logistics towing services service motors
     bank partners holdings solutions systems labs clinic hospital garage auto plumbing roofing electric
-    construction restoration rentals rental pharmacy dental realty associates sons""".split()
+    construction restoration rentals rental pharmacy dental realty associates sons incorporated enterprises
+    laboratories pharma software""".split()
 )
 # Words ending in "." that do not end a sentence.
 ABBREVIATIONS = frozenset("mr mrs ms dr st jr sr prof ave rd blvd no apt inc ltd co vs etc e.g i.e ste fl".split())

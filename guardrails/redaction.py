@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from guardrails.name_lexicon import person_misread_as_place, reads_as_role
+from guardrails.name_lexicon import person_in_place_context, person_misread_as_place, reads_as_role
 from guardrails.nlp import NerPass
 from guardrails.pii_lexicon import ORG_SUFFIXES
 from guardrails.recognizers import PatternPass, Span, SpanMask, protected_spans
@@ -40,7 +40,7 @@ from guardrails.redaction_names import (
 from guardrails.redaction_jsonl import RedactInputError, redact_jsonl  # noqa: F401  (re-exported for the CLI)
 # The result types stay importable from here: the gate, the CLI, the JSONL reader and the tests import them so.
 from guardrails.redaction_results import Entity, RedactedText, RedactionRefused, replace_entities  # noqa: F401
-from guardrails.redaction_truecase import truecase
+from guardrails.redaction_truecase import truecase, truecase_for_names
 from guardrails.text_normalize import NormalizedText, normalize
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ class _Pending:
     index: int
     key: CacheKey
     norm: NormalizedText
-    cased: str  # the normalised text with all-caps / all-lower lines truecased (same length)
+    cased: str  # the normalised text with all-caps / all-lower lines cased as prose (same length)
     spans: list[Span]
     needs_ner: bool = False
     blocked: list[tuple[int, int]] = dc_field(default_factory=list)
@@ -155,10 +155,10 @@ class Redactor:
                 results[i] = list(cached)
                 continue
             norm = normalize(text)
-            cased = truecase(norm.text)
+            cased = truecase_for_names(norm.text)
             spans = self._patterns.find(norm.text) if norm.text.strip() else []
             if "LOCATION" in self._entities and kind != "structured":
-                spans += find_addresses(cased)
+                spans += find_addresses(truecase(norm.text))
             job = _Pending(i, key, norm, cased, spans)
             whole = whole_value(norm.text, kind) if kind in self._entities else None
             if whole is not None:
@@ -180,7 +180,10 @@ class Redactor:
                 if "PERSON" in self._entities:
                     job.ner = [
                         Span("PERSON", n.start, n.end, n.score)
-                        if n.type == "LOCATION" and person_misread_as_place(job.cased[n.start : n.end]) else n
+                        if n.type == "LOCATION" and (
+                            person_misread_as_place(job.cased[n.start : n.end])
+                            or person_in_place_context(job.cased[n.start : n.end], job.cased[max(0, n.start - 24) : n.start])
+                        ) else n
                         for n in job.ner
                         if not (n.type == "PERSON" and reads_as_role(job.cased[n.start : n.end]))
                     ]

@@ -196,9 +196,23 @@ def _extend_postcode(text: str, end: int) -> int:
 TRAILING_POSTCODE = compile_re2(r"^,?[ \t]+\d{5}(?:-\d{4})?")
 
 
+# The last line of an address block: a country or state, then the postcode ("\n Slovakia (Slovak Republic) 29657").
+# The gap holds a line break (real or a literal backslash-n) and no digits, colons or currency.
+NEXT_LINE_POSTCODE = compile_re2(r"^([^\d:$€£#@\n]{0,4}(?:\n|\\n)[^\d:$€£#@]{0,64}?[ \t,])(\d{5})(?:-\d{4})?")
+
+
 def extend_postcodes(text: str, spans: list[Span]) -> list[Span]:
-    """A place followed by a five-digit postcode ("South Tracey 37653") takes the postcode with it."""
+    """A place followed by a five-digit postcode ("South Tracey 37653") takes the postcode with it; so does an
+    address block whose last line is a country and a postcode."""
     out: list[Span] = []
+    for span in spans:
+        if span.type != "LOCATION" or span.score < 0.85:  # street addresses, not NER places
+            continue
+        m = NEXT_LINE_POSTCODE.search(text[span.end : span.end + 80])
+        if m:
+            start, end = span.end + m.start(2), span.end + m.end()
+            if not _alnum_at(text, end) and not (text[end : end + 1] in ".,/-" and _alnum_at(text, end + 1)):
+                out.append(Span("LOCATION", start, end, span.score))
     for span in spans:
         if span.type == "LOCATION":
             m = TRAILING_POSTCODE.search(text[span.end : span.end + 16])

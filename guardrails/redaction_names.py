@@ -33,7 +33,7 @@ _NAME = r"(\p{Lu}[\p{L}'’\-]*\p{L}(?:[ \t]+(?:\p{Lu}\.|\p{Lu}[\p{L}'’\-]*\p{
 # Cues that make the next capitalised words a name whatever NER thinks ("My name is Stefania", "Dear Ms. Daria").
 STRONG_CUE = compile_re2(
     r"(?:\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam|Mister|Mme|Mlle|Herr|Frau|Sr|Sra)\.?[ \t]+"
-    r"|\b(?i:hi|hello|dear|hey|attn|attention|greetings)[ \t,:]+"
+    r"|\b(?i:hi|hello|dear|hey|attn|attention|greetings|good morning|good afternoon|good evening)[ \t,:]+"
     r"|\b(?i:regards|sincerely|thanks|thank you|cheers|best|yours|yours truly|warmly|respectfully)[ \t]*[,.!]?\s+"
     r"|(?i:my name is|my name's|name is|i am|i'm|this is|call me|calls me|named|signed by|on behalf of|"
     r"identity of)[ \t]+)"
@@ -56,7 +56,7 @@ ACTION_CUE = compile_re2(
 )
 ACTION_AFTER = compile_re2(
     _NAME + r"[ \t]+(?:called|phoned|emailed|texted|wrote|said|says|asked|reported|lives|lived|moved|works|"
-    r"co-own|co-owns|disputes|requested|is a very|was born|has been|had given|will be)\b"
+    r"co-own|co-owns|disputes|requested|is a very|was born|has been|had given|will be|and I|and me)\b"
 )
 # "Rachel Fischer and Lucas Murphy", "Szabó, Montesinos and Budzich": names listed together.
 COORDINATED = compile_re2(_NAME + r"((?:,[ \t]+" + _NAME[1:-1] + r"){0,6}),?[ \t]+(?:and|&|or)[ \t]+" + _NAME)

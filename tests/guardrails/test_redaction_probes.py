@@ -1,0 +1,67 @@
+"""Round 3: names in lower- and upper-case lines, NER "places" that are people, "(b. ...)" birth dates, the last
+line of an address block, and the probe set (`evals/pii/probes_dev.jsonl`, generic frames, never the held-out
+split) that these rules were developed on."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from evals.pii.probes import PROBES, probes
+from evals.pii.scorer import load_dataset, score
+from guardrails.name_lexicon import known_place, person_in_place_context
+from guardrails.redaction_truecase import truecase, truecase_for_names
+from redaction_findings import found as _found
+
+
+def test_lower_case_lines_are_cased_as_prose_for_names_but_titled_for_addresses():
+    line = "luna da mota wrote: the receipts match the claim"
+    assert truecase_for_names(line) == "Luna da Mota wrote: The receipts match the claim"
+    assert truecase(line).startswith("Luna Da Mota Wrote")
+    assert truecase_for_names("ГОРБАЧЕВ НИКИТА") == "Горбачев Никита"  # Cyrillic words are no abbreviations
+
+
+def test_a_place_no_list_knows_and_no_preposition_introduces_is_a_person():
+    assert person_in_place_context("Telemaco", "I'm so jealous! said Luna to ")  # "said ... to"
+    assert person_in_place_context("Ciríaco", "remove my kid ")
+    assert not person_in_place_context("Jasonland", "we met ")  # a name glued to a town ending
+    assert not person_in_place_context("Porto", "we flew in from ")
+    assert not person_in_place_context("Slovakia", "") and known_place("Ohio")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("good morning patrick, the adjuster will call you.", "PERSON", "patrick"),
+        ("I spoke to Katherine yesterday about the repair.", "PERSON", "Katherine"),
+        ("Mart and I went to the garage together.", "PERSON", "Mart"),
+        ("I'm so jealous! said Boris to Janya", "PERSON", "Janya"),
+        ("Bradley Bell (b. 21/10/1974)", "DATE_OF_BIRTH", "21/10/1974"),
+        ("Comerica Incorporated approved it.", None, "Comerica Incorporated"),
+        ("Jeana Nemes\n1209 Cruz Stream\n Suite 035\n East Josephside\n Slovakia (Slovak Republic) 29657",
+         "LOCATION", "29657"),
+    ],
+)
+def test_round_three_cases(redactor, text, kind, value):
+    found = _found(redactor, text)
+    if kind is None:
+        assert not any(v == value or value.startswith(v) for _, v in found), found
+    else:
+        assert (kind, value) in found, found
+
+
+def test_the_probe_file_regenerates_from_its_seed():
+    pytest.importorskip("faker")
+    lines = [json.dumps(r, ensure_ascii=False) for r in probes()]
+    assert lines == PROBES.read_text(encoding="utf-8").splitlines()
+
+
+def test_probe_scores_hold(redactor):
+    """Floors a little under today's figures on the probes, so a regression in any rule shows."""
+    records = load_dataset(PROBES)
+    result = score(lambda t: [(e.type, e.start, e.end) for e in redactor.analyze(t)], records, "warden")
+    assert result.leaks == 0
+    assert result.recall_of("DATE_OF_BIRTH") >= 0.98
+    assert result.recall_of("PERSON") >= 0.93
+    for kind in ("AMOUNT", "CLAIM_ID", "DATE", "PRODUCT"):
+        assert result.kept_by_kind[kind] == result.negatives_by_kind[kind], kind
