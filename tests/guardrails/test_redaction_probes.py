@@ -17,7 +17,7 @@ from redaction_findings import found as _found
 def test_lower_case_lines_are_cased_as_prose_for_names_but_titled_for_addresses():
     line = "luna da mota wrote: the receipts match the claim"
     assert truecase_for_names(line) == "Luna da Mota wrote: The receipts match the claim"
-    assert truecase(line).startswith("Luna Da Mota Wrote")
+    assert truecase(line) == "Luna Da Mota wrote: the Receipts Match the claim"
     assert truecase_for_names("ГОРБАЧЕВ НИКИТА") == "Горбачев Никита"  # Cyrillic words are no abbreviations
 
 
