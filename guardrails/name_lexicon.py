@@ -127,6 +127,32 @@ def person_in_place_context(value: str, before: str) -> bool:
     )
 
 
+COMMON_WORD_ZIPF = 3.5
+
+
+def common_words_not_name(value: str, before: str = "") -> bool:
+    """An NER person or place made only of everyday English words no name list holds ("Restaurant manager",
+    "veterinary surgeon", "Producer"): a job or a thing. A place after a place preposition stays one ("in Reading")."""
+    words = [w.strip(".,'’()") for w in value.split()]
+    if not words or known_place(value) or any(not w.isalpha() for w in words):
+        return False
+    prev = before.split()[-1].lower().strip(",;:\"'“(") if before.split() else ""
+    if prev in PLACE_PREPOSITIONS:
+        return False
+    return all(
+        english_zipf(w.lower()) >= COMMON_WORD_ZIPF and not given_or_surname(w) and not _glued(w.lower())
+        for w in words
+    )
+
+
+def _glued(word: str) -> bool:
+    """"Springfield", "Oakland": two English words glued together name a place or a brand, not a job."""
+    return len(word) >= 6 and any(
+        english_zipf(word[:k]) >= COMMON_WORD_ZIPF and english_zipf(word[k:]) >= COMMON_WORD_ZIPF
+        for k in range(3, len(word) - 2)
+    )
+
+
 def reads_as_rare_name(words: list[str]) -> bool:
     """Names that are no English words at all ("łukasz", "piergiorgio"): enough even where capitals say
     nothing (a line typed in lower case)."""

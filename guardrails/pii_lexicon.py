@@ -93,3 +93,14 @@ NOT_BEFORE_NAME = DETERMINERS | frozenset({"as"})
 GROUP_NOUNS = frozenset(
     "team office department support staff group desk service services crew committee board app shares stock".split()
 )
+# Honorifics and degrees of many countries that Faker-style and real names carry ("Dr. Nagyné Kiss Margit Éva",
+# "Ing. Ines Budig MBA", "pan Witold Ciuła"): part of the name a reader would recognise.
+TITLES_BEFORE = frozenset(
+    """dr dr. prof prof. ing. dipl.-ing. univ.prof. mag. mgr. bc. doç. öğr. uz. pan pani sig. sig.ra dott. dott.ssa
+    mr mr. mrs mrs. ms ms. mx mx. miss sir dame herr frau mme mme. mlle mlle. sr. sra. srta. lic. arch. ir. drs.
+    okt. prof.dr. dr.ir. mevr. dhr.""".split()
+)
+TITLES_AFTER = frozenset(
+    """phd ph.d. mba mba. b.sc. b.eng. b.a. m.sc. m.a. msc bsc ma ba md dds esq. esq jr jr. sr sr. ii iii iv
+    m.eng. ll.m. mph dvm""".split()
+)

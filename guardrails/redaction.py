@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from guardrails.name_lexicon import person_in_place_context, person_misread_as_place, reads_as_role
+from guardrails.name_lexicon import common_words_not_name, person_in_place_context, person_misread_as_place, reads_as_role
 from guardrails.nlp import NerPass
 from guardrails.pii_lexicon import ORG_SUFFIXES
 from guardrails.recognizers import PatternPass, Span, SpanMask, protected_spans
@@ -31,6 +31,7 @@ from guardrails.redaction_name_guards import introduced_as_thing, reads_as_perso
 from guardrails.redaction_names import (
     coordinated_names,
     extend_names,
+    extend_titles,
     find_rare_capitalised,
     find_structured_names,
     names_from_emails,
@@ -186,6 +187,7 @@ class Redactor:
                         ) else n
                         for n in job.ner
                         if not (n.type == "PERSON" and reads_as_role(job.cased[n.start : n.end]))
+                        and not common_words_not_name(job.cased[n.start : n.end], job.cased[max(0, n.start - 24) : n.start])
                     ]
                 job.spans += job.ner
                 job.non_pii = [n for n in ner_spans if n.type.startswith("~")]
@@ -235,7 +237,7 @@ class Redactor:
         job.spans += list(find_rare_capitalised(text, taken, job.norm.text))
         job.spans += list(coordinated_names(text, job.spans, hard))
         job.spans = [
-            s for s in trim_names(text, extend_names(text, job.spans, hard))
+            s for s in trim_names(text, extend_titles(text, extend_names(text, job.spans, hard), hard))
             if s.type != "PERSON"
             or (reads_as_person(text[s.start : s.end])
                 and (s.score >= 0.9 or not (introduced_as_thing(text, s.start, s.end) or orgs.touches(s.start, s.end))))

@@ -65,3 +65,23 @@ def test_probe_scores_hold(redactor):
     assert result.recall_of("PERSON") >= 0.93
     for kind in ("AMOUNT", "CLAIM_ID", "DATE", "PRODUCT"):
         assert result.kept_by_kind[kind] == result.negatives_by_kind[kind], kind
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Dear Dr. Nagyné Kiss Margit Éva,\nyour documents arrived today.", "Dr. Nagyné Kiss Margit Éva"),
+        ("Attendees: Eemil Heikkinen, Maurits van Ooste and Qasim Varma.", "Maurits van Ooste"),
+        ("Name: Emily Cooper PhD\nDOB: 1968-07-21", "Emily Cooper PhD"),
+    ],
+)
+def test_titles_particles_and_degrees_belong_to_the_name(redactor, text, value):
+    assert ("PERSON", value) in _found(redactor, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I used to work for OceanFirst as Producer, radio, but quit.", "She works as a veterinary surgeon now."],
+)
+def test_job_titles_of_everyday_words_are_no_person_or_place(redactor, text):
+    assert _found(redactor, text) == []
