@@ -106,6 +106,18 @@ def _town_word(word: str) -> bool:
     return False
 
 
+def _first_and_last(words: list[str], given: frozenset[str], surnames: frozenset[str]) -> bool:
+    """Two words that read as a given name and a surname ("Calcedonio Cianciolo", "Eeva Lahtinen"), even after "from"."""
+    if len(words) != 2:
+        return False
+    first, last = (w.lower().strip(".,'’") for w in words)
+
+    def unknown(w: str) -> bool:
+        return english_zipf(w) < UNKNOWN_ZIPF
+
+    return (first in given and (last in surnames or unknown(last))) or (unknown(first) and unknown(last))
+
+
 def person_in_place_context(value: str, before: str) -> bool:
     """An NER "place" no place list knows, that is a name or no English word, and that no place preposition
     introduces ("I spoke to Katherine", "my kid Ciríaco", "said Boris to Janya"): a person."""
@@ -119,9 +131,9 @@ def person_in_place_context(value: str, before: str) -> bool:
     words_before = [w.lower().strip(",;:\"'“(") for w in before.split()]
     prev = words_before[-1] if words_before else ""
     spoken_to = prev == "to" and any(w in SPEAKING for w in words_before[-3:-1])
-    if prev in PLACE_PREPOSITIONS and not spoken_to:
-        return False
     given, surnames = _lists()
+    if prev in PLACE_PREPOSITIONS and not spoken_to and not _first_and_last(words, given, surnames):
+        return False
     return all(
         (w.lower() in given or w.lower() in surnames or english_zipf(w.lower()) < UNKNOWN_ZIPF) for w in words
     )

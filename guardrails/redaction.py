@@ -244,7 +244,8 @@ class Redactor:
         ]
         persons = [s for s in job.spans if s.type == "PERSON"]
         if persons:
-            job.spans += list(propagate(text, persons, taken))
+            # Mentions inside a name already found are that name ("Prof." inside "Mr. Prof. Dr. Á. Németh Béla").
+            job.spans += list(propagate(text, persons, taken + [(s.start, s.end) for s in persons]))
 
     @staticmethod
     def _check(deadline: float) -> None:

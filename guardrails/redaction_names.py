@@ -48,7 +48,8 @@ WEAK_CUE = compile_re2(
     r"colleague|landlord|cardholder|account holder|kid|child|partner|partner's name|player|singer|songwriter|"
     r"actor|actress|author|commenter),?[ \t]+"
     r"|(?i:spoke with|spoke to|talked to|disputed by|met with|ask for|asked for|married to|son of|daughter of|"
-    r"directed by|starring|written by|produced by|performed by|sung by|said|add|change it to)[ \t]+)"
+    r"directed by|starring|written by|produced by|performed by|sung by|said|says|asks|asked|replied|answered|"
+    r"add|change it to)[ \t]+)"
     + _NAME
 )
 # Between the two: someone you call, or who calls ("please call Grace back", "Marcus called from ...").
@@ -59,6 +60,13 @@ ACTION_CUE = compile_re2(
 ACTION_AFTER = compile_re2(
     _NAME + r"[ \t]+(?:called|phoned|emailed|texted|wrote|said|says|asked|reported|lives|lived|moved|works|"
     r"co-own|co-owns|disputes|requested|is a very|was born|has been|had given|will be|and I|and me)\b"
+)
+# A name addressed at the end of a clause ("Don't go to town, Helena!", "See you soon, Anna.") or owning a
+# person ("Didina's kid", "Mark's wife"); only names a name list holds count (`find_structured_names`).
+VOCATIVE = compile_re2(r",[ \t]+" + _NAME + r"[ \t]*(?:[!?]|\.(?:\s|$)|$)")
+OWNER_OF_PERSON = compile_re2(
+    _NAME + r"(?:'s|’s)[ \t]+(?:kid|kids|son|sons|daughter|daughters|wife|husband|partner|mother|father|mom|mum|dad|"
+    r"brother|sister|child|children|baby|boyfriend|girlfriend|family|parents|cousin|uncle|aunt)\b"
 )
 # "Rachel Fischer and Lucas Murphy", "Szabó, Montesinos and Budzich": names listed together.
 COORDINATED = compile_re2(_NAME + r"((?:,[ \t]+" + _NAME[1:-1] + r"){0,6}),?[ \t]+(?:and|&|or)[ \t]+" + _NAME)
@@ -103,10 +111,20 @@ def _clean(text: str, start: int, end: int) -> tuple[int, int] | None:
 def find_structured_names(text: str) -> Iterator[Span]:
     """PERSON spans after cue words, in name fields and in signatures (case-sensitive: run on truecased text)."""
     for pattern, score in ((NAME_FIELD, 0.9), (STRONG_CUE, 0.9), (SIGNATURE, 0.9), (SPEAKER, 0.9),
-                           (ACTION_CUE, 0.86), (ACTION_AFTER, 0.86), (WEAK_CUE, 0.7), (NAME_LINE, 0.75)):
+                           (ACTION_CUE, 0.86), (ACTION_AFTER, 0.86), (WEAK_CUE, 0.7), (NAME_LINE, 0.75),
+                           (VOCATIVE, 0.86), (OWNER_OF_PERSON, 0.86)):
         for m in pattern.finditer(text):
             span = _clean(text, *m.span(1))
             if span is None:
+                continue
+            if pattern in (VOCATIVE, OWNER_OF_PERSON) and not _listed_name(text[span[0] : span[1]]):
+                continue
+            for _ in range(3):  # "Dear Dr. Smith", "Mr. Prof. Dr. Németh": the cue caught a title; the name follows
+                if span is None or not _only_titles(text[span[0] : span[1]]):
+                    break
+                again = STRONG_CUE.search(text, span[0])
+                span = _clean(text, *again.span(1)) if again is not None and again.start() == span[0] else None
+            if span is None or _only_titles(text[span[0] : span[1]]):
                 continue
             following = text[span[1] : span[1] + 16].split()
             if following and following[0].lower().strip(".,") in GROUP_NOUNS:  # "Dear Headlight team"
@@ -117,6 +135,18 @@ def find_structured_names(text: str) -> Iterator[Span]:
             ):
                 continue
             yield Span("PERSON", span[0], span[1], score)
+
+
+def _only_titles(value: str) -> bool:
+    return all(w.lower() in TITLES_BEFORE or w.lower() + "." in TITLES_BEFORE for w in value.split())
+
+
+def _listed_name(value: str) -> bool:
+    """Every word a given name or surname some name list holds ("Helena", "Didina Pop"), or no English word."""
+    from guardrails.name_lexicon import english_zipf, given_or_surname
+
+    words = value.split()
+    return 0 < len(words) <= 3 and all(given_or_surname(w) or english_zipf(w.lower()) < 2.0 for w in words)
 
 
 def coordinated_names(text: str, names: Sequence[Span], taken: Sequence[tuple[int, int]]) -> Iterator[Span]:
@@ -407,7 +437,11 @@ def extend_titles(text: str, spans: Sequence[Span], taken: Sequence[tuple[int, i
             if kind is None:
                 break
             start = tok[0]
-            if kind == "title":
+            if kind == "title":  # more titles or initials may precede it ("Mr. Prof. Dr. Á. Németh Béla")
+                while (tok := _token_before(text, start)) is not None and not blocked.touches(*tok) and _token_kind(
+                    text[tok[0] : tok[1]], "left"
+                ) in ("title", "initial"):
+                    start = tok[0]
                 break
         for _ in range(4):
             tok = _token_after(text, end)

@@ -9,7 +9,7 @@ rather than as a line of title words, and "suppose" or "sing" are never taken fo
 """
 from __future__ import annotations
 
-from guardrails.pii_lexicon import COMMON_INITIAL, NAME_PARTICLES, STOP_WORDS
+from guardrails.pii_lexicon import COMMON_INITIAL, NAME_PARTICLES, STOP_WORDS, TITLES_BEFORE
 from guardrails.text_spans import compile_re2
 
 WORD = compile_re2(r"[\p{L}][\p{L}'’\-]*")
@@ -47,10 +47,17 @@ def _sentence_start(line: str, pos: int) -> bool:
     return j < 0 or line[j] in ".!?:;" or (j >= 1 and line[j - 1 : j + 1] == "\\n")
 
 
+def _after_title(line: str, pos: int) -> bool:
+    before = line[max(0, pos - 12) : pos].split()
+    return bool(before) and before[-1].lower() in TITLES_BEFORE and before[-1].lower().rstrip(".") not in STOP_WORDS
+
+
 def _could_be_name(word: str) -> bool:
     from guardrails.name_lexicon import english_zipf, given_or_surname
 
     w = word.strip("'’-")
+    if w.endswith(("'s", "’s")):  # "richard's kid"
+        w = w[:-2]
     zipf = english_zipf(w)
     return zipf < RARE_ZIPF or (zipf < NAME_LIST_ZIPF and given_or_surname(w))
 
@@ -65,7 +72,10 @@ def _title_words(line: str, smart: bool) -> str:
             chars[m.start() : m.end()] = list(m.group())  # "PRTN", "SRS", "NY": abbreviations stay upper case
             continue
         if smart:
-            if not _sentence_start(line, m.start()) and (
+            # An honorific and the word after it are capitalised: "mrs. mansız" -> "Mrs. Mansız".
+            if word + "." in TITLES_BEFORE or word in TITLES_BEFORE or _after_title(line, m.start()):
+                pass
+            elif not _sentence_start(line, m.start()) and (
                 word in STOP_WORDS or word in COMMON_INITIAL or word in NAME_PARTICLES or not _could_be_name(word)
             ):
                 continue

@@ -85,3 +85,23 @@ def test_titles_particles_and_degrees_belong_to_the_name(redactor, text, value):
 )
 def test_job_titles_of_everyday_words_are_no_person_or_place(redactor, text):
     assert _found(redactor, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Don't go to town, Helena!", "Helena"),
+        ("It was a done thing between him and Didina's kid.", "Didina"),
+        ('"I am glad to hear it," says Clarke.', "Clarke"),
+        ("for my take on mrs. mansız, see the list", "mrs. mansız"),
+        ("Please correct it to Mr. Prof. Dr. Á. Németh Béla?", "Mr. Prof. Dr. Á. Németh Béla"),
+        ("Dear Dr. Smith, thanks for the call.", "Dr. Smith"),
+    ],
+)
+def test_vocatives_owners_speech_and_title_chains(redactor, text, value):
+    assert ("PERSON", value) in _found(redactor, text)
+
+
+@pytest.mark.parametrize("text", ["We sold it, Tuesday.", "No, Monday!", "Sorry, Claims!"])
+def test_a_vocative_needs_a_name_a_list_holds(redactor, text):
+    assert not [v for t, v in _found(redactor, text) if t == "PERSON"]
