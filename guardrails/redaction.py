@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from guardrails.name_lexicon import common_words_not_name, person_in_place_context, person_misread_as_place, reads_as_role
+from guardrails.name_lexicon import common_words_not_name, given_or_surname, person_in_place_context, person_misread_as_place, reads_as_role
 from guardrails.nlp import NerPass
 from guardrails.pii_lexicon import ORG_SUFFIXES
 from guardrails.recognizers import PatternPass, Span, SpanMask, protected_spans
@@ -78,6 +78,19 @@ def _reads_as_organisation(value: str) -> bool:
     words = value.split()
     return any(w.isupper() and len(w) > 1 or w.lower().strip(".,") in ORG_SUFFIXES or "&" in w or any(
         c.isdigit() for c in w) for w in words)
+
+
+def _company_line(text: str, span: Span) -> bool:
+    """An NER person that is one word alone on its line, on no name list: "Seeclickfix" in a signature block."""
+    if span.type != "PERSON":
+        return False
+    value = text[span.start : span.end]
+    before = text[max(0, span.start - 6) : span.start]
+    after = text[span.end : span.end + 3]
+    own_line = (before == "" or before.rstrip("?}> \t").endswith(("\n", "\\n")) or before.rstrip("?}> \t") == "") and (
+        after == "" or after.startswith(("\n", "\\n"))
+    )
+    return own_line and len(value.split()) == 1 and not given_or_surname(value)
 
 
 def _keep_clear(spans: Sequence[Span], blocked: Sequence[tuple[int, int]], length: int) -> list[Span]:
@@ -217,12 +230,22 @@ class Redactor:
         text = job.cased
         # A company's name holds no address or phone: "John Smith, 12 Oak St, Denver Co" is no firm "… Co".
         from_ner = set(job.ner)
-        pattern_mask = SpanMask(len(text), [(s.start, s.end) for s in job.spans if s not in from_ner])
+        # (A weak place guess such as a city name after "in" is no address: it does not veto a company's name.)
+        pattern_mask = SpanMask(len(text), [
+            (s.start, s.end) for s in job.spans if s not in from_ner and not (s.type == "LOCATION" and s.score < 0.8)
+        ])
         org_ranges = [r for r in organisation_ranges(text) if not pattern_mask.touches(*r)]
         orgs = SpanMask(len(text), org_ranges)
-        # NER's people inside a company's name ("Hamilton, Diaz and Contreras") are the company's.
-        job.ner = [s for s in job.ner if s.type != "PERSON" or not orgs.touches(s.start, s.end)]
-        job.spans = [s for s in job.spans if s.type != "PERSON" or s.score >= 0.9 or not orgs.touches(s.start, s.end)]
+        # NER's people and places inside a company's name ("Hamilton, Diaz and Contreras", "BlackRock New York
+        # Municipal Bond Trust") are the company's; so is a one-word "person" alone on a line that no name list
+        # holds (a signature block's company line: "Panjiva").
+        dropped = {s for s in job.ner if orgs.touches(s.start, s.end) or _company_line(text, s)}
+        dropped |= {s for s in job.spans if s.type == "LOCATION" and s.score < 0.8 and orgs.touches(s.start, s.end)}
+        job.ner = [s for s in job.ner if s not in dropped]
+        job.spans = [
+            s for s in job.spans
+            if s not in dropped and (s.type != "PERSON" or s.score >= 0.9 or not orgs.touches(s.start, s.end))
+        ]
         ner = set(job.ner)
         hard = [(s.start, s.end) for s in job.spans if s.type != "PERSON" and s not in ner] + job.blocked
         job.spans += _keep_clear(list(find_structured_names(text)), hard, len(text))

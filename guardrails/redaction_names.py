@@ -343,7 +343,9 @@ def find_rare_capitalised(
         after = text[words[hi][1] : words[hi][1] + 12].split()
         nxt = after[0].lower().strip(".,") if after else ""
         org = any(w in ORG_SUFFIXES for w in lowered) or nxt in ORG_SUFFIXES or nxt in GROUP_NOUNS
-        alone = len(run) == 1 and text[max(0, s - 1) : s] in ("", "\n") and text[words[hi][1] : words[hi][1] + 1] in ("", "\n")
+        line_start = text[max(0, s - 8) : s].rstrip("?}>* \t")
+        alone = len(run) == 1 and (line_start == "" and s < 8 or line_start.endswith("\n")) and text[
+            words[hi][1] : words[hi][1] + 3].lstrip(" \t")[:1] in ("", "\n")
         if not org and not alone and not any(w in NOT_NAMES for w in lowered) and not any(map(camel_case, run)):
             initial = _sentence_initial(text, s)
             rare = any(

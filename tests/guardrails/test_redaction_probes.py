@@ -105,3 +105,20 @@ def test_vocatives_owners_speech_and_title_chains(redactor, text, value):
 @pytest.mark.parametrize("text", ["We sold it, Tuesday.", "No, Monday!", "Sorry, Claims!"])
 def test_a_vocative_needs_a_name_a_list_holds(redactor, text):
     assert not [v for t, v in _found(redactor, text) if t == "PERSON"]
+
+
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [
+        ("Altova is the brainchild of our 3 founders: Schou, Bruun and Tapia.", "Altova"),
+        ("Paula Höglund\nPanjiva\n460 Lloyd Cliff\nSuite 126", "Panjiva"),
+        ("Kenneth Holm\nEarly years teacher\nTOKYO OHKA KOGYO CO.LTD.\n7001 Taylor Glens", "TOKYO"),
+        ("She quit her BlackRock New York Municipal Bond Trust job.", "New York"),
+    ],
+)
+def test_company_names_in_blocks_and_histories_stay(redactor, text, company):
+    assert not [v for _, v in _found(redactor, text) if v in company or company in v]
+
+
+def test_a_signature_name_alone_on_its_line_is_still_a_name(redactor):
+    assert ("PERSON", "Kowalczyk") in _found(redactor, "Thanks,\nKowalczyk")
