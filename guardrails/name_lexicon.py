@@ -11,6 +11,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from guardrails.pii_lexicon import DETERMINERS
+
 LEXICON = Path(__file__).with_name("name_lexicon.json")
 # A word at least this frequent in English (zipf scale) is read as the word, not the name ("Will", "Grace").
 COMMON_ZIPF = 3.6
@@ -96,9 +98,13 @@ def known_place(value: str) -> bool:
     return value.lower().strip(" .,") in _places()
 
 
-def _town_word(word: str) -> bool:
-    w = word.lower()
+def town_word(word: str) -> bool:
+    """A given name or surname glued to a town ending, and itself no name ("Scottberg", "Joneston"; not
+    "Clifford")."""
+    w = word.lower().strip(".,'’")
     given, surnames = _lists()
+    if w in given or w in surnames:
+        return False
     for ending in TOWN_ENDINGS:
         stem = w[: -len(ending)]
         if w.endswith(ending) and len(stem) >= 3 and (stem in given or stem in surnames or stem + "s" in surnames):
@@ -126,13 +132,15 @@ def person_in_place_context(value: str, before: str) -> bool:
     words = value.split()
     if not words or len(words) > 2 or any(not w[:1].isupper() for w in words) or _place_name(value):
         return False
-    if known_place(value) or any(known_place(w) for w in words) or any(_town_word(w) for w in words):
+    if known_place(value) or any(known_place(w) for w in words) or any(town_word(w) for w in words):
         return False
     words_before = [w.lower().strip(",;:\"'“(") for w in before.split()]
     prev = words_before[-1] if words_before else ""
     spoken_to = prev == "to" and any(w in SPEAKING for w in words_before[-3:-1])
     given, surnames = _lists()
     if prev in PLACE_PREPOSITIONS and not spoken_to and not _first_and_last(words, given, surnames):
+        return False
+    if prev in DETERMINERS:  # "the Cleveland office": a determiner introduces a place or a thing, not a person
         return False
     return all(
         (w.lower() in given or w.lower() in surnames or english_zipf(w.lower()) < UNKNOWN_ZIPF) for w in words

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from guardrails.name_lexicon import common_words_not_name, given_or_surname, person_in_place_context, person_misread_as_place, reads_as_role
+from guardrails.name_lexicon import common_words_not_name, given_or_surname, town_word, person_in_place_context, person_misread_as_place, reads_as_role
 from guardrails.nlp import NerPass
 from guardrails.pii_lexicon import ORG_SUFFIXES
 from guardrails.recognizers import PatternPass, Span, SpanMask, protected_spans
@@ -264,6 +264,12 @@ class Redactor:
             if s.type != "PERSON"
             or (reads_as_person(text[s.start : s.end])
                 and (s.score >= 0.9 or not (introduced_as_thing(text, s.start, s.end) or orgs.touches(s.start, s.end))))
+        ]
+        # "Scottberg", "Joneston": a name glued to a town ending is a town, whoever found it.
+        job.spans = [
+            Span("LOCATION", s.start, s.end, s.score)
+            if s.type == "PERSON" and " " not in text[s.start : s.end] and town_word(text[s.start : s.end]) else s
+            for s in job.spans
         ]
         persons = [s for s in job.spans if s.type == "PERSON"]
         if persons:

@@ -123,6 +123,10 @@ def _extend_tail(text: str, end: int) -> int:
     return end
 
 
+# The first street of an intersection, right before " and " ("Timothy and", "Zachary Orchard and").
+CORNER_LEAD = compile_re2(r"(\p{Lu}[\p{L}'’\-]*(?:[ \t]+\p{Lu}[\p{L}'’\-]*){0,2})[ \t]+(?:and|&)[ \t]+$")
+
+
 def find_addresses(text: str) -> Iterator[Span]:
     """LOCATION spans for street addresses; a city that follows an address is part of it."""
     for m in US_STREET.finditer(text):
@@ -147,8 +151,13 @@ def find_addresses(text: str) -> Iterator[Span]:
         cued = STREET_CUE.search(text[max(0, m.start() - 24) : m.start()]) is not None
         between = text[max(0, m.start() - 5) : m.start()] in (" and ", "& ") or text[m.start() - 2 : m.start()] == "& "
         end = _extend_tail(text, m.end())
+        start = m.start()
+        if between:  # an intersection: "Timothy and Luke Forks", "Chase Stravenue and Moon Way"
+            lead = CORNER_LEAD.search(text[max(0, start - 40) : start])
+            if lead:
+                start = max(0, start - 40) + lead.start(1)
         if suffix.lower() in _STRONG or len(suffix) <= 4 or cued or between:
-            yield Span("LOCATION", m.start(), end, 0.88)
+            yield Span("LOCATION", start, end, 0.88)
         elif end > m.end():  # "Hunt Coves\n Suite 385\n North Troy": a weaker street word needs an address after it
             yield Span("LOCATION", m.start(), end, 0.8)
     for m in ZIP_FIELD.finditer(text):

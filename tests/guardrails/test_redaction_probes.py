@@ -122,3 +122,19 @@ def test_company_names_in_blocks_and_histories_stay(redactor, text, company):
 
 def test_a_signature_name_alone_on_its_line_is_still_a_name(redactor):
     assert ("PERSON", "Kowalczyk") in _found(redactor, "Thanks,\nKowalczyk")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("I'll meet you at Timothy and Luke Forks after the concert.", "Timothy and Luke Forks"),
+        ("Scottberg bridge is falling down.", "Scottberg"),
+        ("Erika Axelsson\n\nMarkton\nThailand", "Markton"),
+    ],
+)
+def test_intersections_and_towns_named_after_people_are_places(redactor, text, value):
+    assert ("LOCATION", value) in _found(redactor, text)
+
+
+def test_a_surname_with_a_town_ending_stays_a_person(redactor):
+    assert ("PERSON", "Clifford") in _found(redactor, "Clifford called me.")
