@@ -82,10 +82,10 @@ PLACE_PREPOSITIONS = frozenset(
 # English town endings that are also surname endings: a given name or surname glued to one is a town
 # ("Jasonland", "Scottberg", "Lawrenceton", "Boylefurt").
 TOWN_ENDINGS = ("land", "berg", "ton", "furt", "field", "ford", "fort", "burg", "stad", "ville", "view", "side")
-UNKNOWN_ZIPF = 2.0
+UNKNOWN_ZIPF = 2.0  # rarer than this, English does not know the word at all
 # "spoke to Katherine", "said Luna to Telemaco" aside: after these, "to" introduces a person.
 SPEAKING = frozenset("spoke talked talk speak said say says wrote write replied reply explained mentioned "
-                     "introduced married engaged listen listened".split())  # rarer than this, English does not know the word at all
+                     "introduced married engaged listen listened".split())
 
 
 @lru_cache(maxsize=1)
@@ -113,7 +113,8 @@ def town_word(word: str) -> bool:
 
 
 def _first_and_last(words: list[str], given: frozenset[str], surnames: frozenset[str]) -> bool:
-    """Two words that read as a given name and a surname ("Calcedonio Cianciolo", "Eeva Lahtinen"), even after "from"."""
+    """Two words that read as a given name and a surname ("Calcedonio Cianciolo", "Eeva Lahtinen"), even after
+    "from"."""
     if len(words) != 2:
         return False
     first, last = (w.lower().strip(".,'’") for w in words)

@@ -19,19 +19,24 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from guardrails.name_lexicon import common_words_not_name, given_or_surname, town_word, person_in_place_context, person_misread_as_place, reads_as_role
+from guardrails.name_lexicon import (
+    common_words_not_name,
+    person_in_place_context,
+    person_misread_as_place,
+    reads_as_role,
+    town_word,
+)
 from guardrails.nlp import NerPass
 from guardrails.pii_lexicon import ORG_SUFFIXES
 from guardrails.recognizers import PatternPass, Span, SpanMask, protected_spans
 from guardrails.redaction_addresses import extend_postcodes, find_addresses
 from guardrails.redaction_cache import CacheKey, ResultCache, cache_key
-from guardrails.redaction_orgs import organisation_ranges
+from guardrails.redaction_orgs import company_line, organisation_ranges
 from guardrails.redaction_fields import TOKEN, field_kind, whole_value
 from guardrails.redaction_name_guards import introduced_as_thing, reads_as_person
 from guardrails.redaction_names import (
     coordinated_names,
     extend_names,
-    extend_titles,
     find_rare_capitalised,
     find_structured_names,
     names_from_emails,
@@ -41,6 +46,7 @@ from guardrails.redaction_names import (
 from guardrails.redaction_jsonl import RedactInputError, redact_jsonl  # noqa: F401  (re-exported for the CLI)
 # The result types stay importable from here: the gate, the CLI, the JSONL reader and the tests import them so.
 from guardrails.redaction_results import Entity, RedactedText, RedactionRefused, replace_entities  # noqa: F401
+from guardrails.redaction_titles import extend_titles
 from guardrails.redaction_truecase import truecase, truecase_for_names
 from guardrails.text_normalize import NormalizedText, normalize
 
@@ -80,17 +86,12 @@ def _reads_as_organisation(value: str) -> bool:
         c.isdigit() for c in w) for w in words)
 
 
-def _company_line(text: str, span: Span) -> bool:
-    """An NER person that is one word alone on its line, on no name list: "Seeclickfix" in a signature block."""
-    if span.type != "PERSON":
-        return False
-    value = text[span.start : span.end]
-    before = text[max(0, span.start - 6) : span.start]
-    after = text[span.end : span.end + 3]
-    own_line = (before == "" or before.rstrip("?}> \t").endswith(("\n", "\\n")) or before.rstrip("?}> \t") == "") and (
-        after == "" or after.startswith(("\n", "\\n"))
-    )
-    return own_line and len(value.split()) == 1 and not given_or_surname(value)
+def _value(job: _Pending, span: Span) -> str:
+    return job.cased[span.start : span.end]
+
+
+def _before(job: _Pending, span: Span, width: int = 24) -> str:
+    return job.cased[max(0, span.start - width) : span.start]
 
 
 def _keep_clear(spans: Sequence[Span], blocked: Sequence[tuple[int, int]], length: int) -> list[Span]:
@@ -195,12 +196,11 @@ class Redactor:
                     job.ner = [
                         Span("PERSON", n.start, n.end, n.score)
                         if n.type == "LOCATION" and (
-                            person_misread_as_place(job.cased[n.start : n.end])
-                            or person_in_place_context(job.cased[n.start : n.end], job.cased[max(0, n.start - 24) : n.start])
+                            person_misread_as_place(_value(job, n)) or person_in_place_context(_value(job, n), _before(job, n))
                         ) else n
                         for n in job.ner
-                        if not (n.type == "PERSON" and reads_as_role(job.cased[n.start : n.end]))
-                        and not common_words_not_name(job.cased[n.start : n.end], job.cased[max(0, n.start - 24) : n.start])
+                        if not (n.type == "PERSON" and reads_as_role(_value(job, n)))
+                        and not common_words_not_name(_value(job, n), _before(job, n))
                     ]
                 job.spans += job.ner
                 job.non_pii = [n for n in ner_spans if n.type.startswith("~")]
@@ -239,7 +239,7 @@ class Redactor:
         # NER's people and places inside a company's name ("Hamilton, Diaz and Contreras", "BlackRock New York
         # Municipal Bond Trust") are the company's; so is a one-word "person" alone on a line that no name list
         # holds (a signature block's company line: "Panjiva").
-        dropped = {s for s in job.ner if orgs.touches(s.start, s.end) or _company_line(text, s)}
+        dropped = {s for s in job.ner if orgs.touches(s.start, s.end) or company_line(text, s)}
         dropped |= {s for s in job.spans if s.type == "LOCATION" and s.score < 0.8 and orgs.touches(s.start, s.end)}
         job.ner = [s for s in job.ner if s not in dropped]
         job.spans = [

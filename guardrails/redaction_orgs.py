@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from guardrails.pii_lexicon import ORG_SUFFIXES
-from guardrails.recognizers import compile_re2
+from guardrails.name_lexicon import given_or_surname
+from guardrails.recognizers import Span, compile_re2
 
 _CAP = r"\p{Lu}[\p{L}&'’.\-]*"
 _SUFFIX = r"(?i:" + "|".join(sorted(ORG_SUFFIXES, key=len, reverse=True)) + r")\.?"
@@ -45,8 +46,9 @@ DESCRIBED = compile_re2(
 
 # "Altova is the brainchild of ...", "Intelius was founded in 2004", "X, founded in 1990,": a company's history.
 FOUNDED = compile_re2(
-    r"(" + _CAP + r"(?:[ \t]+" + _CAP + r"){0,4})(?:[ \t]+(?:is|was)[ \t]+the[ \t]+brainchild|,?[ \t]+(?:was|were)?[ \t]*"
-    r"(?i:founded|incorporated|established)[ \t]+(?:in|by|on)\b)"
+    r"(" + _CAP + r"(?:[ \t]+" + _CAP + r"){0,4})"
+    r"(?:[ \t]+(?:is|was)[ \t]+the[ \t]+brainchild"
+    r"|,?[ \t]+(?:was|were)?[ \t]*(?i:founded|incorporated|established)[ \t]+(?:in|by|on)\b)"
 )
 # A whole line of a signature or address block that names a company with a glued or bracketed suffix
 # ("TOKYO OHKA KOGYO CO.LTD.", "Ponni Sugars (Erode) Ltd", "XTRACKERS MSCI BAN/USD").
@@ -106,3 +108,15 @@ def _ranges(text: str) -> Iterator[tuple[int, int]]:
     for m in WORKS_FOR.finditer(text):
         g = 1 if m.group(1) is not None else 2
         yield m.span(g)
+
+
+def company_line(text: str, span: Span) -> bool:
+    """An NER person that is one word alone on its line, on no name list: "Seeclickfix" in a signature block."""
+    if span.type != "PERSON":
+        return False
+    value = text[span.start : span.end]
+    before = text[max(0, span.start - 6) : span.start]
+    after = text[span.end : span.end + 3]
+    lead = before.rstrip("?}> \t")
+    own_line = (lead == "" or lead.endswith(("\n", "\\n"))) and (after == "" or after.startswith(("\n", "\\n")))
+    return own_line and len(value.split()) == 1 and not given_or_surname(value)

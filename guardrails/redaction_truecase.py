@@ -68,7 +68,8 @@ def _title_words(line: str, smart: bool) -> str:
         word = m.group().lower()
         latin = any("a" <= c <= "z" for c in word)
         # A vowel-less Latin word is an abbreviation; Cyrillic, Greek, ... words have no Latin vowels at all.
-        if line[m.start()].isupper() and (len(word) <= 2 or latin and not any(v in word for v in "aeiouyäöüåéèáíóú")):
+        vowelless = latin and not any(v in word for v in "aeiouyäöüåéèáíóú")
+        if line[m.start()].isupper() and (len(word) <= 2 or vowelless):
             chars[m.start() : m.end()] = list(m.group())  # "PRTN", "SRS", "NY": abbreviations stay upper case
             continue
         if smart:
