@@ -11,6 +11,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from guardrails.pii_lexicon import DETERMINERS
+
 LEXICON = Path(__file__).with_name("name_lexicon.json")
 # A word at least this frequent in English (zipf scale) is read as the word, not the name ("Will", "Grace").
 COMMON_ZIPF = 3.6
@@ -42,6 +44,13 @@ def surname(word: str) -> bool:
     return w in _lists()[1] and english_zipf(w) < COMMON_ZIPF
 
 
+def given_or_surname(word: str) -> bool:
+    """On a name list at all, however common in English ("Bell", "Patrick")."""
+    w = word.lower().strip(".,'’")
+    given, surnames = _lists()
+    return w in given or w in surnames
+
+
 def reads_as_full_name(words: list[str]) -> bool:
     """"Priscilla Spanevello", "Eeva Lahtinen": a given name first, then capitalised words (surnames, particles)."""
     return len(words) >= 2 and given_name(words[0]) and all(w[:1].isupper() or w.islower() and len(w) <= 3
@@ -62,6 +71,107 @@ def person_misread_as_place(value: str) -> bool:
     if not words or len(words) > 3 or _place_name(value) or any(not w[:1].isupper() for w in words):
         return False
     return reads_as_full_name(words) or reads_as_name(words)
+
+
+PLACES = Path(__file__).with_name("place_names.json")
+# Words before a place: "from Bahamas", "in Porto". After anything else a capitalised word NER calls a place is
+# more often a person ("said Luna to Telemaco" aside, which stays a place).
+PLACE_PREPOSITIONS = frozenset(
+    "in from at near to towards toward into across around via visit visited visiting of outside inside".split()
+)
+# English town endings that are also surname endings: a given name or surname glued to one is a town
+# ("Jasonland", "Scottberg", "Lawrenceton", "Boylefurt").
+TOWN_ENDINGS = ("land", "berg", "ton", "furt", "field", "ford", "fort", "burg", "stad", "ville", "view", "side")
+UNKNOWN_ZIPF = 2.0  # rarer than this, English does not know the word at all
+# "spoke to Katherine", "said Luna to Telemaco" aside: after these, "to" introduces a person.
+SPEAKING = frozenset("spoke talked talk speak said say says wrote write replied reply explained mentioned "
+                     "introduced married engaged listen listened".split())
+
+
+@lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    return frozenset(json.loads(PLACES.read_text(encoding="utf-8"))["places"])
+
+
+def known_place(value: str) -> bool:
+    """A country, a US state or a large city ("Slovakia", "Ohio", "Sofia")."""
+    return value.lower().strip(" .,") in _places()
+
+
+def town_word(word: str) -> bool:
+    """A given name or surname glued to a town ending, and itself no name ("Scottberg", "Joneston"; not
+    "Clifford")."""
+    w = word.lower().strip(".,'’")
+    given, surnames = _lists()
+    if w in given or w in surnames:
+        return False
+    for ending in TOWN_ENDINGS:
+        stem = w[: -len(ending)]
+        if w.endswith(ending) and len(stem) >= 3 and (stem in given or stem in surnames or stem + "s" in surnames):
+            return True
+    return False
+
+
+def _first_and_last(words: list[str], given: frozenset[str], surnames: frozenset[str]) -> bool:
+    """Two words that read as a given name and a surname ("Calcedonio Cianciolo", "Eeva Lahtinen"), even after
+    "from"."""
+    if len(words) != 2:
+        return False
+    first, last = (w.lower().strip(".,'’") for w in words)
+
+    def unknown(w: str) -> bool:
+        return english_zipf(w) < UNKNOWN_ZIPF
+
+    return (first in given and (last in surnames or unknown(last))) or (unknown(first) and unknown(last))
+
+
+def person_in_place_context(value: str, before: str) -> bool:
+    """An NER "place" no place list knows, that is a name or no English word, and that no place preposition
+    introduces ("I spoke to Katherine", "my kid Ciríaco", "said Boris to Janya"): a person."""
+    from guardrails.nlp import _place_name
+
+    words = value.split()
+    if not words or len(words) > 2 or any(not w[:1].isupper() for w in words) or _place_name(value):
+        return False
+    if known_place(value) or any(known_place(w) for w in words) or any(town_word(w) for w in words):
+        return False
+    words_before = [w.lower().strip(",;:\"'“(") for w in before.split()]
+    prev = words_before[-1] if words_before else ""
+    spoken_to = prev == "to" and any(w in SPEAKING for w in words_before[-3:-1])
+    given, surnames = _lists()
+    if prev in PLACE_PREPOSITIONS and not spoken_to and not _first_and_last(words, given, surnames):
+        return False
+    if prev in DETERMINERS:  # "the Cleveland office": a determiner introduces a place or a thing, not a person
+        return False
+    return all(
+        (w.lower() in given or w.lower() in surnames or english_zipf(w.lower()) < UNKNOWN_ZIPF) for w in words
+    )
+
+
+COMMON_WORD_ZIPF = 3.5
+
+
+def common_words_not_name(value: str, before: str = "") -> bool:
+    """An NER person or place made only of everyday English words no name list holds ("Restaurant manager",
+    "veterinary surgeon", "Producer"): a job or a thing. A place after a place preposition stays one ("in Reading")."""
+    words = [w.strip(".,'’()") for w in value.split()]
+    if not words or known_place(value) or any(not w.isalpha() for w in words):
+        return False
+    prev = before.split()[-1].lower().strip(",;:\"'“(") if before.split() else ""
+    if prev in PLACE_PREPOSITIONS:
+        return False
+    return all(
+        english_zipf(w.lower()) >= COMMON_WORD_ZIPF and not given_or_surname(w) and not _glued(w.lower())
+        for w in words
+    )
+
+
+def _glued(word: str) -> bool:
+    """"Springfield", "Oakland": two English words glued together name a place or a brand, not a job."""
+    return len(word) >= 6 and any(
+        english_zipf(word[:k]) >= COMMON_WORD_ZIPF and english_zipf(word[k:]) >= COMMON_WORD_ZIPF
+        for k in range(3, len(word) - 2)
+    )
 
 
 def reads_as_rare_name(words: list[str]) -> bool:

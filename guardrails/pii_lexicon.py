@@ -36,7 +36,8 @@ ORG_SUFFIXES = frozenset(
     resources technologies technology capital foundation association university college institute bankltd
     healthcare holdings etf orchestra repairs repair glass logistics towing services service motors
     bank partners holdings solutions systems labs clinic hospital garage auto plumbing roofing electric
-    construction restoration rentals rental pharmacy dental realty associates sons""".split()
+    construction restoration rentals rental pharmacy dental realty associates sons incorporated enterprises
+    laboratories pharma software""".split()
 )
 # Words ending in "." that do not end a sentence.
 ABBREVIATIONS = frozenset("mr mrs ms dr st jr sr prof ave rd blvd no apt inc ltd co vs etc e.g i.e ste fl".split())
@@ -91,4 +92,15 @@ NOT_BEFORE_NAME = DETERMINERS | frozenset({"as"})
 # Nouns after a capitalised word that make it an organisation ("Dear Headlight team", "the Acme office").
 GROUP_NOUNS = frozenset(
     "team office department support staff group desk service services crew committee board app shares stock".split()
+)
+# Honorifics and degrees of many countries that Faker-style and real names carry ("Dr. Nagyné Kiss Margit Éva",
+# "Ing. Ines Budig MBA", "pan Witold Ciuła"): part of the name a reader would recognise.
+TITLES_BEFORE = frozenset(
+    """dr dr. prof prof. ing. dipl.-ing. univ.prof. mag. mgr. bc. doç. öğr. uz. pan pani sig. sig.ra dott. dott.ssa
+    mr mr. mrs mrs. ms ms. mx mx. miss sir dame herr frau mme mme. mlle mlle. sr. sra. srta. lic. arch. ir. drs.
+    okt. prof.dr. dr.ir. mevr. dhr.""".split()
+)
+TITLES_AFTER = frozenset(
+    """phd ph.d. mba mba. b.sc. b.eng. b.a. m.sc. m.a. msc bsc ma ba md dds esq. esq jr jr. sr sr. ii iii iv
+    m.eng. ll.m. mph dvm""".split()
 )

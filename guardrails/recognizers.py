@@ -217,7 +217,8 @@ DATE = compile_re2(DATE_PATTERN)
 DATE_FULL = compile_re2("^" + DATE_PATTERN + "$")
 # A birth cue is a whole word ("Dobson", "stubborn" are none), close to the date, and not an event held on it.
 DOB_CUE = compile_re2(
-    r"(?i)(?:^|[^\p{L}])(born|dob|d\.o\.b\.?|date of birth|birth date|birthdate|birthday|birth)(?:[^\p{L}]|$)"
+    r"(?i)(?:^|[^\p{L}])(born|dob|d\.o\.b\.?|date of birth|birth date|birthdate|birthday|birth|bday|b-day|"
+    r"n[ée]e le|geboren|b\.)(?:[^\p{L}]|$)"
 )
 _GAP_BREAKS = (". ", "; ", "! ", "? ", ".\n")
 _MAX_GAP_BEFORE = 32  # "born in Porto on", "date of birth (as on the ID):"

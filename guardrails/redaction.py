@@ -19,13 +19,19 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from guardrails.name_lexicon import person_misread_as_place, reads_as_role
+from guardrails.name_lexicon import (
+    common_words_not_name,
+    person_in_place_context,
+    person_misread_as_place,
+    reads_as_role,
+    town_word,
+)
 from guardrails.nlp import NerPass
 from guardrails.pii_lexicon import ORG_SUFFIXES
 from guardrails.recognizers import PatternPass, Span, SpanMask, protected_spans
 from guardrails.redaction_addresses import extend_postcodes, find_addresses
 from guardrails.redaction_cache import CacheKey, ResultCache, cache_key
-from guardrails.redaction_orgs import organisation_ranges
+from guardrails.redaction_orgs import company_line, organisation_ranges
 from guardrails.redaction_fields import TOKEN, field_kind, whole_value
 from guardrails.redaction_name_guards import introduced_as_thing, reads_as_person
 from guardrails.redaction_names import (
@@ -40,7 +46,8 @@ from guardrails.redaction_names import (
 from guardrails.redaction_jsonl import RedactInputError, redact_jsonl  # noqa: F401  (re-exported for the CLI)
 # The result types stay importable from here: the gate, the CLI, the JSONL reader and the tests import them so.
 from guardrails.redaction_results import Entity, RedactedText, RedactionRefused, replace_entities  # noqa: F401
-from guardrails.redaction_truecase import truecase
+from guardrails.redaction_titles import extend_titles
+from guardrails.redaction_truecase import truecase, truecase_for_names
 from guardrails.text_normalize import NormalizedText, normalize
 
 if TYPE_CHECKING:
@@ -79,6 +86,14 @@ def _reads_as_organisation(value: str) -> bool:
         c.isdigit() for c in w) for w in words)
 
 
+def _value(job: _Pending, span: Span) -> str:
+    return job.cased[span.start : span.end]
+
+
+def _before(job: _Pending, span: Span, width: int = 24) -> str:
+    return job.cased[max(0, span.start - width) : span.start]
+
+
 def _keep_clear(spans: Sequence[Span], blocked: Sequence[tuple[int, int]], length: int) -> list[Span]:
     """The spans that touch no blocked range."""
     mask = SpanMask(length, blocked)
@@ -92,7 +107,7 @@ class _Pending:
     index: int
     key: CacheKey
     norm: NormalizedText
-    cased: str  # the normalised text with all-caps / all-lower lines truecased (same length)
+    cased: str  # the normalised text with all-caps / all-lower lines cased as prose (same length)
     spans: list[Span]
     needs_ner: bool = False
     blocked: list[tuple[int, int]] = dc_field(default_factory=list)
@@ -155,10 +170,10 @@ class Redactor:
                 results[i] = list(cached)
                 continue
             norm = normalize(text)
-            cased = truecase(norm.text)
+            cased = truecase_for_names(norm.text)
             spans = self._patterns.find(norm.text) if norm.text.strip() else []
             if "LOCATION" in self._entities and kind != "structured":
-                spans += find_addresses(cased)
+                spans += find_addresses(truecase(norm.text))
             job = _Pending(i, key, norm, cased, spans)
             whole = whole_value(norm.text, kind) if kind in self._entities else None
             if whole is not None:
@@ -180,9 +195,12 @@ class Redactor:
                 if "PERSON" in self._entities:
                     job.ner = [
                         Span("PERSON", n.start, n.end, n.score)
-                        if n.type == "LOCATION" and person_misread_as_place(job.cased[n.start : n.end]) else n
+                        if n.type == "LOCATION" and (
+                            person_misread_as_place(_value(job, n)) or person_in_place_context(_value(job, n), _before(job, n))
+                        ) else n
                         for n in job.ner
-                        if not (n.type == "PERSON" and reads_as_role(job.cased[n.start : n.end]))
+                        if not (n.type == "PERSON" and reads_as_role(_value(job, n)))
+                        and not common_words_not_name(_value(job, n), _before(job, n))
                     ]
                 job.spans += job.ner
                 job.non_pii = [n for n in ner_spans if n.type.startswith("~")]
@@ -212,12 +230,22 @@ class Redactor:
         text = job.cased
         # A company's name holds no address or phone: "John Smith, 12 Oak St, Denver Co" is no firm "… Co".
         from_ner = set(job.ner)
-        pattern_mask = SpanMask(len(text), [(s.start, s.end) for s in job.spans if s not in from_ner])
+        # (A weak place guess such as a city name after "in" is no address: it does not veto a company's name.)
+        pattern_mask = SpanMask(len(text), [
+            (s.start, s.end) for s in job.spans if s not in from_ner and not (s.type == "LOCATION" and s.score < 0.8)
+        ])
         org_ranges = [r for r in organisation_ranges(text) if not pattern_mask.touches(*r)]
         orgs = SpanMask(len(text), org_ranges)
-        # NER's people inside a company's name ("Hamilton, Diaz and Contreras") are the company's.
-        job.ner = [s for s in job.ner if s.type != "PERSON" or not orgs.touches(s.start, s.end)]
-        job.spans = [s for s in job.spans if s.type != "PERSON" or s.score >= 0.9 or not orgs.touches(s.start, s.end)]
+        # NER's people and places inside a company's name ("Hamilton, Diaz and Contreras", "BlackRock New York
+        # Municipal Bond Trust") are the company's; so is a one-word "person" alone on a line that no name list
+        # holds (a signature block's company line: "Panjiva").
+        dropped = {s for s in job.ner if orgs.touches(s.start, s.end) or company_line(text, s)}
+        dropped |= {s for s in job.spans if s.type == "LOCATION" and s.score < 0.8 and orgs.touches(s.start, s.end)}
+        job.ner = [s for s in job.ner if s not in dropped]
+        job.spans = [
+            s for s in job.spans
+            if s not in dropped and (s.type != "PERSON" or s.score >= 0.9 or not orgs.touches(s.start, s.end))
+        ]
         ner = set(job.ner)
         hard = [(s.start, s.end) for s in job.spans if s.type != "PERSON" and s not in ner] + job.blocked
         job.spans += _keep_clear(list(find_structured_names(text)), hard, len(text))
@@ -232,14 +260,21 @@ class Redactor:
         job.spans += list(find_rare_capitalised(text, taken, job.norm.text))
         job.spans += list(coordinated_names(text, job.spans, hard))
         job.spans = [
-            s for s in trim_names(text, extend_names(text, job.spans, hard))
+            s for s in trim_names(text, extend_titles(text, extend_names(text, job.spans, hard), hard))
             if s.type != "PERSON"
             or (reads_as_person(text[s.start : s.end])
                 and (s.score >= 0.9 or not (introduced_as_thing(text, s.start, s.end) or orgs.touches(s.start, s.end))))
         ]
+        # "Scottberg", "Joneston": a name glued to a town ending is a town, whoever found it.
+        job.spans = [
+            Span("LOCATION", s.start, s.end, s.score)
+            if s.type == "PERSON" and " " not in text[s.start : s.end] and town_word(text[s.start : s.end]) else s
+            for s in job.spans
+        ]
         persons = [s for s in job.spans if s.type == "PERSON"]
         if persons:
-            job.spans += list(propagate(text, persons, taken))
+            # Mentions inside a name already found are that name ("Prof." inside "Mr. Prof. Dr. Á. Németh Béla").
+            job.spans += list(propagate(text, persons, taken + [(s.start, s.end) for s in persons]))
 
     @staticmethod
     def _check(deadline: float) -> None:

@@ -123,6 +123,10 @@ def _extend_tail(text: str, end: int) -> int:
     return end
 
 
+# The first street of an intersection, right before " and " ("Timothy and", "Zachary Orchard and").
+CORNER_LEAD = compile_re2(r"(\p{Lu}[\p{L}'’\-]*(?:[ \t]+\p{Lu}[\p{L}'’\-]*){0,2})[ \t]+(?:and|&)[ \t]+$")
+
+
 def find_addresses(text: str) -> Iterator[Span]:
     """LOCATION spans for street addresses; a city that follows an address is part of it."""
     for m in US_STREET.finditer(text):
@@ -147,8 +151,13 @@ def find_addresses(text: str) -> Iterator[Span]:
         cued = STREET_CUE.search(text[max(0, m.start() - 24) : m.start()]) is not None
         between = text[max(0, m.start() - 5) : m.start()] in (" and ", "& ") or text[m.start() - 2 : m.start()] == "& "
         end = _extend_tail(text, m.end())
+        start = m.start()
+        if between:  # an intersection: "Timothy and Luke Forks", "Chase Stravenue and Moon Way"
+            lead = CORNER_LEAD.search(text[max(0, start - 40) : start])
+            if lead:
+                start = max(0, start - 40) + lead.start(1)
         if suffix.lower() in _STRONG or len(suffix) <= 4 or cued or between:
-            yield Span("LOCATION", m.start(), end, 0.88)
+            yield Span("LOCATION", start, end, 0.88)
         elif end > m.end():  # "Hunt Coves\n Suite 385\n North Troy": a weaker street word needs an address after it
             yield Span("LOCATION", m.start(), end, 0.8)
     for m in ZIP_FIELD.finditer(text):
@@ -196,9 +205,23 @@ def _extend_postcode(text: str, end: int) -> int:
 TRAILING_POSTCODE = compile_re2(r"^,?[ \t]+\d{5}(?:-\d{4})?")
 
 
+# The last line of an address block: a country or state, then the postcode ("\n Slovakia (Slovak Republic) 29657").
+# The gap holds a line break (real or a literal backslash-n) and no digits, colons or currency.
+NEXT_LINE_POSTCODE = compile_re2(r"^([^\d:$€£#@\n]{0,4}(?:\n|\\n)[^\d:$€£#@]{0,64}?[ \t,])(\d{5})(?:-\d{4})?")
+
+
 def extend_postcodes(text: str, spans: list[Span]) -> list[Span]:
-    """A place followed by a five-digit postcode ("South Tracey 37653") takes the postcode with it."""
+    """A place followed by a five-digit postcode ("South Tracey 37653") takes the postcode with it; so does an
+    address block whose last line is a country and a postcode."""
     out: list[Span] = []
+    for span in spans:
+        if span.type != "LOCATION" or span.score < 0.85:  # street addresses, not NER places
+            continue
+        m = NEXT_LINE_POSTCODE.search(text[span.end : span.end + 80])
+        if m:
+            start, end = span.end + m.start(2), span.end + m.end()
+            if not _alnum_at(text, end) and not (text[end : end + 1] in ".,/-" and _alnum_at(text, end + 1)):
+                out.append(Span("LOCATION", start, end, span.score))
     for span in spans:
         if span.type == "LOCATION":
             m = TRAILING_POSTCODE.search(text[span.end : span.end + 16])

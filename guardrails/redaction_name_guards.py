@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from guardrails.name_lexicon import reads_as_full_name
 from guardrails.nlp import camel_case
-from guardrails.pii_lexicon import NOT_BEFORE_NAME, ORG_SUFFIXES, STOP_WORDS
+from guardrails.pii_lexicon import NOT_BEFORE_NAME, ORG_SUFFIXES, STOP_WORDS, TITLES_AFTER, TITLES_BEFORE
 
 _GLUED_SUFFIXES = ("inc", "ltd", "corp", "limited", "llc", "plc", "group", "holdings", "company")
 
@@ -57,7 +57,8 @@ def introduced_as_thing(text: str, start: int, end: int | None = None) -> bool:
 def reads_as_person(value: str) -> bool:
     """False for a "name" that reads as a company or a code: glued or listed company suffixes, vowel-less
     abbreviations, camelCase brands, digits ("GASLOG PRTN CUM RED", "Asahi NetInc", "Groupinc")."""
-    words = [w.strip(".,()'’\"") for w in value.split()]
+    # Honorifics and degrees ("Dr.", "PhD", "MBA") say nothing either way.
+    words = [w.strip(".,()'’\"") for w in value.split() if w.lower() not in TITLES_BEFORE | TITLES_AFTER]
     for w in words:
         lowered = w.lower()
         if not w or any(c.isdigit() for c in w) or lowered in ORG_SUFFIXES or camel_case(w):

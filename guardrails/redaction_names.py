@@ -24,6 +24,7 @@ from guardrails.pii_lexicon import (
     NOT_NAMES,
     ORG_SUFFIXES,
     STOP_WORDS,
+    TITLES_BEFORE,
 )
 from guardrails.recognizers import Span, SpanMask, compile_re2
 from guardrails.redaction_name_guards import names_despite_determiner
@@ -33,7 +34,7 @@ _NAME = r"(\p{Lu}[\p{L}'’\-]*\p{L}(?:[ \t]+(?:\p{Lu}\.|\p{Lu}[\p{L}'’\-]*\p{
 # Cues that make the next capitalised words a name whatever NER thinks ("My name is Stefania", "Dear Ms. Daria").
 STRONG_CUE = compile_re2(
     r"(?:\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam|Mister|Mme|Mlle|Herr|Frau|Sr|Sra)\.?[ \t]+"
-    r"|\b(?i:hi|hello|dear|hey|attn|attention|greetings)[ \t,:]+"
+    r"|\b(?i:hi|hello|dear|hey|attn|attention|greetings|good morning|good afternoon|good evening)[ \t,:]+"
     r"|\b(?i:regards|sincerely|thanks|thank you|cheers|best|yours|yours truly|warmly|respectfully)[ \t]*[,.!]?\s+"
     r"|(?i:my name is|my name's|name is|i am|i'm|this is|call me|calls me|named|signed by|on behalf of|"
     r"identity of)[ \t]+)"
@@ -46,7 +47,8 @@ WEAK_CUE = compile_re2(
     r"colleague|landlord|cardholder|account holder|kid|child|partner|partner's name|player|singer|songwriter|"
     r"actor|actress|author|commenter),?[ \t]+"
     r"|(?i:spoke with|spoke to|talked to|disputed by|met with|ask for|asked for|married to|son of|daughter of|"
-    r"directed by|starring|written by|produced by|performed by|sung by|said|add|change it to)[ \t]+)"
+    r"directed by|starring|written by|produced by|performed by|sung by|said|says|asks|asked|replied|answered|"
+    r"add|change it to)[ \t]+)"
     + _NAME
 )
 # Between the two: someone you call, or who calls ("please call Grace back", "Marcus called from ...").
@@ -56,7 +58,14 @@ ACTION_CUE = compile_re2(
 )
 ACTION_AFTER = compile_re2(
     _NAME + r"[ \t]+(?:called|phoned|emailed|texted|wrote|said|says|asked|reported|lives|lived|moved|works|"
-    r"co-own|co-owns|disputes|requested|is a very|was born|has been|had given|will be)\b"
+    r"co-own|co-owns|disputes|requested|is a very|was born|has been|had given|will be|and I|and me)\b"
+)
+# A name addressed at the end of a clause ("Don't go to town, Helena!", "See you soon, Anna.") or owning a
+# person ("Didina's kid", "Mark's wife"); only names a name list holds count (`find_structured_names`).
+VOCATIVE = compile_re2(r",[ \t]+" + _NAME + r"[ \t]*(?:[!?]|\.(?:\s|$)|$)")
+OWNER_OF_PERSON = compile_re2(
+    _NAME + r"(?:'s|’s)[ \t]+(?:kid|kids|son|sons|daughter|daughters|wife|husband|partner|mother|father|mom|mum|dad|"
+    r"brother|sister|child|children|baby|boyfriend|girlfriend|family|parents|cousin|uncle|aunt)\b"
 )
 # "Rachel Fischer and Lucas Murphy", "Szabó, Montesinos and Budzich": names listed together.
 COORDINATED = compile_re2(_NAME + r"((?:,[ \t]+" + _NAME[1:-1] + r"){0,6}),?[ \t]+(?:and|&|or)[ \t]+" + _NAME)
@@ -101,10 +110,20 @@ def _clean(text: str, start: int, end: int) -> tuple[int, int] | None:
 def find_structured_names(text: str) -> Iterator[Span]:
     """PERSON spans after cue words, in name fields and in signatures (case-sensitive: run on truecased text)."""
     for pattern, score in ((NAME_FIELD, 0.9), (STRONG_CUE, 0.9), (SIGNATURE, 0.9), (SPEAKER, 0.9),
-                           (ACTION_CUE, 0.86), (ACTION_AFTER, 0.86), (WEAK_CUE, 0.7), (NAME_LINE, 0.75)):
+                           (ACTION_CUE, 0.86), (ACTION_AFTER, 0.86), (WEAK_CUE, 0.7), (NAME_LINE, 0.75),
+                           (VOCATIVE, 0.86), (OWNER_OF_PERSON, 0.86)):
         for m in pattern.finditer(text):
             span = _clean(text, *m.span(1))
             if span is None:
+                continue
+            if pattern in (VOCATIVE, OWNER_OF_PERSON) and not _listed_name(text[span[0] : span[1]]):
+                continue
+            for _ in range(3):  # "Dear Dr. Smith", "Mr. Prof. Dr. Németh": the cue caught a title; the name follows
+                if span is None or not _only_titles(text[span[0] : span[1]]):
+                    break
+                again = STRONG_CUE.search(text, span[0])
+                span = _clean(text, *again.span(1)) if again is not None and again.start() == span[0] else None
+            if span is None or _only_titles(text[span[0] : span[1]]):
                 continue
             following = text[span[1] : span[1] + 16].split()
             if following and following[0].lower().strip(".,") in GROUP_NOUNS:  # "Dear Headlight team"
@@ -115,6 +134,18 @@ def find_structured_names(text: str) -> Iterator[Span]:
             ):
                 continue
             yield Span("PERSON", span[0], span[1], score)
+
+
+def _only_titles(value: str) -> bool:
+    return all(w.lower() in TITLES_BEFORE or w.lower() + "." in TITLES_BEFORE for w in value.split())
+
+
+def _listed_name(value: str) -> bool:
+    """Every word a given name or surname some name list holds ("Helena", "Didina Pop"), or no English word."""
+    from guardrails.name_lexicon import english_zipf, given_or_surname
+
+    words = value.split()
+    return 0 < len(words) <= 3 and all(given_or_surname(w) or english_zipf(w.lower()) < 2.0 for w in words)
 
 
 def coordinated_names(text: str, names: Sequence[Span], taken: Sequence[tuple[int, int]]) -> Iterator[Span]:
@@ -311,7 +342,9 @@ def find_rare_capitalised(
         after = text[words[hi][1] : words[hi][1] + 12].split()
         nxt = after[0].lower().strip(".,") if after else ""
         org = any(w in ORG_SUFFIXES for w in lowered) or nxt in ORG_SUFFIXES or nxt in GROUP_NOUNS
-        alone = len(run) == 1 and text[max(0, s - 1) : s] in ("", "\n") and text[words[hi][1] : words[hi][1] + 1] in ("", "\n")
+        line_start = text[max(0, s - 8) : s].rstrip("?}>* \t")
+        alone = len(run) == 1 and (line_start == "" and s < 8 or line_start.endswith("\n")) and text[
+            words[hi][1] : words[hi][1] + 3].lstrip(" \t")[:1] in ("", "\n")
         if not org and not alone and not any(w in NOT_NAMES for w in lowered) and not any(map(camel_case, run)):
             initial = _sentence_initial(text, s)
             rare = any(

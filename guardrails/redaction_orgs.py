@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from guardrails.pii_lexicon import ORG_SUFFIXES
-from guardrails.recognizers import compile_re2
+from guardrails.name_lexicon import given_or_surname
+from guardrails.recognizers import Span, compile_re2
 
 _CAP = r"\p{Lu}[\p{L}&'’.\-]*"
 _SUFFIX = r"(?i:" + "|".join(sorted(ORG_SUFFIXES, key=len, reverse=True)) + r")\.?"
@@ -43,8 +44,49 @@ DESCRIBED = compile_re2(
 )
 
 
-def organisation_ranges(text: str) -> Iterator[tuple[int, int]]:
-    """Character ranges of `text` (truecased) that name an organisation, not a person."""
+# "Altova is the brainchild of ...", "Intelius was founded in 2004", "X, founded in 1990,": a company's history.
+FOUNDED = compile_re2(
+    r"(" + _CAP + r"(?:[ \t]+" + _CAP + r"){0,4})"
+    r"(?:[ \t]+(?:is|was)[ \t]+the[ \t]+brainchild"
+    r"|,?[ \t]+(?:was|were)?[ \t]*(?i:founded|incorporated|established)[ \t]+(?:in|by|on)\b)"
+)
+# A whole line of a signature or address block that names a company with a glued or bracketed suffix
+# ("TOKYO OHKA KOGYO CO.LTD.", "Ponni Sugars (Erode) Ltd", "XTRACKERS MSCI BAN/USD").
+_LINE_SUFFIXES = ORG_SUFFIXES | frozenset("usd eur gbp jpy chf prf pfd noncum etfs vct sas sarl nv bhd tbk".split())
+LINE = compile_re2(r"(?:^|\n|\\n)[?}>\t ]*([^\n\\,:@]{3,80}?)[ \t]*(?:$|\n|\\n)")
+_TOKENS = compile_re2(r"[\p{L}]+")
+
+
+def _company_lines(text: str) -> Iterator[tuple[int, int]]:
+    """Lines of a block (the text has several) of at most eight capitalised words ending in a company word, or
+    holding one with a slash, a bracket or a dot glued to it; a sentence is never such a line."""
+    if "\n" not in text and "\\n" not in text:
+        return
+    pos = 0
+    while pos < len(text):
+        m = LINE.search(text, pos)
+        if m is None:
+            break
+        line = m.group(1)
+        words = _TOKENS.findall(line)
+        tokens = [t.lower() for t in words]
+        capitalised = all(w[:1].isupper() or len(w) < 3 or w.lower() in _LINE_SUFFIXES for w in words)
+        if not capitalised or len(tokens) > 8:
+            pass
+        elif len(tokens) >= 2 and tokens[-1] in _LINE_SUFFIXES or any(
+            t in _LINE_SUFFIXES and ("/" in line or "(" in line or "." in line) for t in tokens
+        ):
+            yield m.span(1)
+        pos = max(m.end(1), m.start() + 1)
+
+
+def organisation_ranges(text: str) -> list[tuple[int, int]]:
+    """Character ranges of `text` (truecased) that name an organisation, not a person (none inside another)."""
+    ranges = list(dict.fromkeys(_ranges(text)))
+    return [r for r in ranges if not any(o != r and o[0] <= r[0] and r[1] <= o[1] for o in ranges)]
+
+
+def _ranges(text: str) -> Iterator[tuple[int, int]]:
     for m in ORG_RUN.finditer(text):
         after = text[m.end() : m.end() + 1]
         if not (after.isalnum() or after in ("-", "'", "’")):  # "co-own" is no "Co."
@@ -60,6 +102,21 @@ def organisation_ranges(text: str) -> Iterator[tuple[int, int]]:
         yield m.span(2)
     for m in DESCRIBED.finditer(text):
         yield m.span(1)
+    for m in FOUNDED.finditer(text):
+        yield m.span(1)
+    yield from _company_lines(text)
     for m in WORKS_FOR.finditer(text):
         g = 1 if m.group(1) is not None else 2
         yield m.span(g)
+
+
+def company_line(text: str, span: Span) -> bool:
+    """An NER person that is one word alone on its line, on no name list: "Seeclickfix" in a signature block."""
+    if span.type != "PERSON":
+        return False
+    value = text[span.start : span.end]
+    before = text[max(0, span.start - 6) : span.start]
+    after = text[span.end : span.end + 3]
+    lead = before.rstrip("?}> \t")
+    own_line = (lead == "" or lead.endswith(("\n", "\\n"))) and (after == "" or after.startswith(("\n", "\\n")))
+    return own_line and len(value.split()) == 1 and not given_or_surname(value)

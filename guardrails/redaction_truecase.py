@@ -1,34 +1,86 @@
 """Truecasing for NER and the name rules: capitalisation is the signal both read, so lines written all in upper
-or all in lower case are title-cased first (same length, so offsets hold)."""
+or all in lower case are re-cased first (same length, so offsets hold).
+
+Two flavours. `truecase` title-cases every word but function words: the street-address patterns want "952 Perez
+Port Apt. 143" whatever the line looked like. `truecase_for_names` capitalises only what could be a name (a word
+English rarely uses, or one a name list holds that is not very common) and the first word of a sentence, so NER
+reads "luna da mota wrote: the receipts match the claim" as "Luna da Mota wrote: the receipts match the claim"
+rather than as a line of title words, and "suppose" or "sing" are never taken for names.
+"""
 from __future__ import annotations
 
-from guardrails.pii_lexicon import COMMON_INITIAL, STOP_WORDS
+from guardrails.pii_lexicon import COMMON_INITIAL, NAME_PARTICLES, STOP_WORDS, TITLES_BEFORE
 from guardrails.text_spans import compile_re2
 
 WORD = compile_re2(r"[\p{L}][\p{L}'’\-]*")
+# A word rarer than this in English is capitalised as a possible name; a word a name list holds up to the second.
+RARE_ZIPF = 3.0
+NAME_LIST_ZIPF = 4.6
 
 
 def truecase(text: str) -> str:
     """`text` with lines written all upper or all lower case title-cased (function words kept); same length."""
+    return _recase(text, smart=False)
+
+
+def truecase_for_names(text: str) -> str:
+    """`text` with all-upper / all-lower lines cased as prose: names and sentence starts capitalised; same length."""
+    return _recase(text, smart=True)
+
+
+def _recase(text: str, *, smart: bool) -> str:
     if not any(c.isalpha() for c in text):
         return text
     out: list[str] = []
     for line in text.split("\n"):
         letters = [c for c in line if c.isalpha()]
         if len(letters) >= 4 and (all(c.isupper() for c in letters) or all(c.islower() for c in letters)):
-            line = _title_words(line)
+            line = _title_words(line, smart)
         out.append(line)
     return "\n".join(out)
 
 
-def _title_words(line: str) -> str:
+def _sentence_start(line: str, pos: int) -> bool:
+    j = pos - 1
+    while j >= 0 and line[j] in " \t\"'([{*-“‘>":
+        j -= 1
+    return j < 0 or line[j] in ".!?:;" or (j >= 1 and line[j - 1 : j + 1] == "\\n")
+
+
+def _after_title(line: str, pos: int) -> bool:
+    before = line[max(0, pos - 12) : pos].split()
+    return bool(before) and before[-1].lower() in TITLES_BEFORE and before[-1].lower().rstrip(".") not in STOP_WORDS
+
+
+def _could_be_name(word: str) -> bool:
+    from guardrails.name_lexicon import english_zipf, given_or_surname
+
+    w = word.strip("'’-")
+    if w.endswith(("'s", "’s")):  # "richard's kid"
+        w = w[:-2]
+    zipf = english_zipf(w)
+    return zipf < RARE_ZIPF or (zipf < NAME_LIST_ZIPF and given_or_surname(w))
+
+
+def _title_words(line: str, smart: bool) -> str:
     chars = [c.lower() if len(c.lower()) == 1 else c for c in line]
     for m in WORD.finditer(line):
         word = m.group().lower()
-        if line[m.start()].isupper() and (len(word) <= 2 or not any(v in word for v in "aeiouyäöüåéèáíóú")):
+        latin = any("a" <= c <= "z" for c in word)
+        # A vowel-less Latin word is an abbreviation; Cyrillic, Greek, ... words have no Latin vowels at all.
+        vowelless = latin and not any(v in word for v in "aeiouyäöüåéèáíóú")
+        if line[m.start()].isupper() and (len(word) <= 2 or vowelless):
             chars[m.start() : m.end()] = list(m.group())  # "PRTN", "SRS", "NY": abbreviations stay upper case
             continue
-        if word in STOP_WORDS or word in COMMON_INITIAL:
+        if smart:
+            # An honorific and the word after it are capitalised: "mrs. mansız" -> "Mrs. Mansız".
+            if word + "." in TITLES_BEFORE or word in TITLES_BEFORE or _after_title(line, m.start()):
+                pass
+            elif not _sentence_start(line, m.start()) and (
+                word in STOP_WORDS or word in COMMON_INITIAL or word in NAME_PARTICLES or not _could_be_name(word)
+            ):
+                continue
+        elif word in STOP_WORDS or word in COMMON_INITIAL:
             continue
         first = chars[m.start()].upper()
         if len(first) == 1:
