@@ -9,9 +9,9 @@ waits for a person), duplicate effects (a claim paid twice, a notification sent 
 orphans (a process of the scenario alive after teardown). It prints one table row per scenario, writes
 bench/results/chaos.json and exits 1 if any figure is not zero.
 
-Randomness: one `random.Random(f"{seed}:{scenario}")` per scenario chooses when each fault strikes (after how
-many runs ended, plus a 0-1 s delay so it lands mid-run) and nothing else, so a seed replays the same plan;
-when the processes then are at that moment is up to the machine.
+Randomness: one `random.Random(f"{seed}:{scenario}")` per scenario chooses when each fault strikes (once the
+k-th claim is stored in the stream, while up to 8 runs are in flight, plus a 0-0.3 s delay so it lands mid-run)
+and nothing else, so a seed replays the same plan; where each process is at that moment is up to the machine.
 """
 from __future__ import annotations
 
@@ -193,7 +193,7 @@ async def run_campaign(scenarios: list[Scenario], *, runs: int, kills: int, seed
         step(f"topology up in {base} (ack wait {ack_wait_s:.0f} s)")
         for scenario in scenarios:
             driver = _Driver(topo, chaos_claims(runs, f"X{seed}{scenario.name.upper().replace('-', '')}"),
-                             window=max(2, min(8, runs // 3)))
+                             window=max(2, min(8, runs // 2)))
             result = Result(scenario.name, runs)
             played.append((result, driver, time.monotonic()))
             sub = await ingest.subscribe(RUNS_COMPLETED_SUBJECT, cb=driver.on_completed)
@@ -227,7 +227,7 @@ async def run_campaign(scenarios: list[Scenario], *, runs: int, kills: int, seed
         step(f"{result.scenario}: lost {result.runs_lost}, duplicate effects {result.duplicate_effects}, audit "
              f"{audit}, orphans {result.orphans}; decisions {result.decisions}")
         results.append(result)
-    if not keep and all(r.ok for r in results):
+    if not keep and all(r.ok and not r.detail.get("undecided") for r in results):
         shutil.rmtree(base, ignore_errors=True)
     return results
 
@@ -238,17 +238,16 @@ async def _play(scenario: Scenario, topo: Topology, driver: _Driver, result: Res
     or at the deadline, and the runtime has acked every event (or ack wait has passed)."""
     runs = len(driver.claims)
     rng = random.Random(f"{seed}:{scenario.name}")
-    # a fault after this many runs ended (others in flight), then 0-1 s more so it lands mid-run
-    points = range(0, max(1, runs - driver.window))
-    plan = sorted(rng.sample(points, min(kills, len(points))))
-    delays = [rng.uniform(0.0, 1.0) for _ in plan]
-    step(f"{runs} claims, at most {driver.window} in flight; faults after {plan} runs ended")
+    # a fault once this many claims were published (so up to `window` runs are in flight), 0-0.3 s later
+    plan = sorted(rng.sample(range(1, runs), min(kills, runs - 1)))
+    delays = [rng.uniform(0.0, 0.3) for _ in plan]
+    step(f"{runs} claims, at most {driver.window} in flight; faults after claims {plan} were published")
     deadline = time.monotonic() + 120 + runs * 2.0 + kills * (ack_wait_s + 90)
     publishing = asyncio.create_task(driver.publish_all(ingest, event_key, deadline))
     last_sweep = time.monotonic()
     try:
         while time.monotonic() < deadline and (len(driver.ended) < runs or not publishing.done()):
-            if plan and len(driver.ended) >= plan[0]:
+            if plan and len(driver.seq) >= plan[0]:
                 plan.pop(0)
                 await asyncio.sleep(delays.pop(0))
                 t, ended, in_flight = time.monotonic(), len(driver.ended), driver.published - len(driver.ended)
@@ -285,8 +284,10 @@ async def _check(result: Result, topo: Topology, driver: _Driver, left: list[str
     result.duplicate_effects = effects.pop("count")
     result.audit_chain_ok = audit_ok
     result.orphans = len(left)
-    result.detail |= {"lost": lost[:20], "effects": effects, "audit": audit, "orphans": left,
-                      "folder": str(topo.base)}
+    undecided = {c: [driver.run_id(c), *states[driver.run_id(c)]] for c in sorted(driver.seq)
+                 if states[driver.run_id(c)][1] is None}  # ended without a decision: worth a look
+    result.detail |= {"lost": lost[:20], "undecided": undecided, "effects": effects, "audit": audit,
+                      "orphans": left, "folder": str(topo.base)}
 
 
 def table(results: list[Result]) -> str:

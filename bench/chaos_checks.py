@@ -17,10 +17,12 @@ GRAPH = "claims_triage"
 
 async def run_states(runtime_data: Path, run_ids: list[str]) -> dict[str, tuple[str, str | None]]:
     """run id -> (status, decision) from the runtime's LangGraph checkpoints: `completed` (no next step),
-    `waiting` (stopped in interrupt(), e.g. for an adjuster), `running` (started, not finished) or `missing`."""
+    `waiting` (stopped in interrupt(), e.g. for an adjuster), `running` (started, not finished: a run lost if it
+    stays so) or `missing`."""
     import aiosqlite
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
+    from agents.graph_actor import finished
     from graphs.ports import GraphDeps
     from graphs.registry import packages
 
@@ -35,7 +37,7 @@ async def run_states(runtime_data: Path, run_ids: list[str]) -> dict[str, tuple[
             snap = await graph.aget_state({"configurable": {"thread_id": run_id}})
             if not snap.values:
                 states[run_id] = ("missing", None)
-            elif not snap.next:
+            elif finished(snap):  # not `not snap.next`: that also reads true for a run killed between steps
                 states[run_id] = ("completed", snap.values.get("decision"))
             elif snap.interrupts:
                 states[run_id] = ("waiting", "awaiting_approval")

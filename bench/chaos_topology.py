@@ -141,8 +141,11 @@ class Topology:
             proc.wait(timeout=10)
 
     def stop(self) -> None:
-        """SIGTERM the roles, then the bus; SIGKILL whatever does not stop in time."""
-        for name in (*reversed(ROLES), BUS):
+        """SIGTERM the roles together, then the bus; SIGKILL whatever does not stop in time."""
+        for role in ROLES:
+            if self.running(role):
+                self.procs[role].send_signal(signal.SIGTERM)
+        for name in (*ROLES, BUS):
             self.kill(name, signal.SIGTERM)
 
     def running(self, name: str) -> bool:
