@@ -98,7 +98,8 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        return not (self.runs_lost or self.duplicate_effects or self.orphans) and self.audit_chain_ok
+        return (not (self.runs_lost or self.duplicate_effects or self.orphans) and self.audit_chain_ok
+                and "error" not in self.detail)
 
 
 def chaos_claims(n: int, prefix: str) -> list[dict[str, Any]]:
