@@ -58,6 +58,13 @@ test: $(STAMP) browser
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
+.PHONY: chaos
+# kill -9 and restart each component (runtime, gate, tools, everything with nats-server) and restart nats-server
+# during 100 claim runs each; prints runs lost, duplicate effects, audit chain and orphans per scenario, writes
+# bench/results/chaos.json and fails unless all are zero. CHAOS_ARGS="--runs 20 --seed 3 --scenario kill-gate".
+chaos: $(STAMP)
+	$(BIN)/python -m bench.chaos $(CHAOS_ARGS)
+
 clean:
 	rm -rf .warden
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from agents.agent_id import AgentId
 from agents.envelope import Envelope, RunOutcome
 from agents.runtime_errors import RuntimeErrors
-from agents.supervisor import Supervisor
+from agents.supervisor import Supervisor, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ class ActorHost:
 
     async def _handle_supervised(self, envelope: Envelope) -> None:
         handler = self.handlers[envelope.agent.type]
-        attempt = 0
+        attempt = waits = 0
         while True:
             attempt += 1
             beat = asyncio.create_task(self._heartbeat(envelope))
@@ -126,6 +126,13 @@ class ActorHost:
                 outcome = await handler(envelope)
             except asyncio.CancelledError:
                 raise
+            except Unavailable as exc:  # not a crash: wait for the component, keep the message (no attempt used)
+                attempt, waits = attempt - 1, waits + 1
+                self.errors.count_handler(envelope.agent.type, "unavailable")
+                log.warning("actor %s waits on %s (try %d): %s", envelope.agent, envelope.msg_id, waits, exc)
+                await self._guard(envelope, "in_progress", envelope.in_progress)
+                await asyncio.sleep(self.supervisor.backoff_s(min(waits, 16)))
+                continue
             except Exception as exc:  # the actor crashed: supervise
                 self.supervisor.record(str(envelope.agent), envelope.msg_id, attempt, exc)
                 log.warning("actor %s crashed on %s (attempt %d): %s", envelope.agent, envelope.msg_id, attempt, exc)

@@ -36,6 +36,12 @@ def run_id_for(graph: str, msg_id: str) -> str:
     return "run-" + hashlib.sha256(f"{graph}:{msg_id}".encode()).hexdigest()[:16]
 
 
+def finished(snapshot: Any) -> bool:
+    """The run ended: state, and no step left. `next` alone is empty too while a step's nodes have saved their
+    writes but the process died before the checkpoint after them (kill -9): that run must continue."""
+    return bool(snapshot.values) and not snapshot.next and not snapshot.tasks
+
+
 class GraphActor:
     """Handles messages for one actor type by running a compiled graph under a thread per run."""
 
@@ -60,7 +66,7 @@ class GraphActor:
     async def _run(self, run_id: str, envelope: Envelope) -> RunOutcome:
         config = {"configurable": {"thread_id": run_id}}
         snapshot = await self.graph.aget_state(config)
-        if snapshot.values and not snapshot.next:
+        if finished(snapshot):
             return self._outcome(run_id, envelope, snapshot.values, "skipped")  # finished before: a redelivery
         if not snapshot.values:
             try:
@@ -86,7 +92,7 @@ class GraphActor:
         for _ in range(RESUME_WAIT_STEPS):
             if snapshot.interrupts:
                 break
-            settled = settled + step_s if (snapshot.values and not snapshot.next) else 0.0
+            settled = settled + step_s if finished(snapshot) else 0.0
             if settled >= RESUME_SETTLED_S:
                 break
             await asyncio.sleep(step_s)

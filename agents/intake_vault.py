@@ -14,10 +14,15 @@ from nats.aio.client import Client
 from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
 
 from agents.bus_users import tokens_subject
+from agents.supervisor import Unavailable
 
 
 class TokenRegistrationError(RuntimeError):
     """The gate did not accept the run's tokens: the run must not start (it retries on redelivery)."""
+
+
+class GateUnavailable(TokenRegistrationError, Unavailable):
+    """No gate answered the registration: the run waits for one (agents/supervisor.py `Unavailable`)."""
 
 
 class PendingRunVault:
@@ -62,7 +67,7 @@ async def register_tokens(nc: Client, graph: str, run: PendingRunVault, *, timeo
     try:
         msg = await nc.request(tokens_subject(graph), body, timeout=timeout_s)
     except (NatsTimeout, NoRespondersError) as exc:
-        raise TokenRegistrationError(f"gate did not take the tokens of {run.run_id} ({type(exc).__name__})") from None
+        raise GateUnavailable(f"gate did not take the tokens of {run.run_id} ({type(exc).__name__})") from None
     reply: dict[str, Any] = json.loads(msg.data)
     if reply.get("stored") != len(entries):
         raise TokenRegistrationError(f"gate refused the tokens of {run.run_id}: {reply.get('error', 'unknown error')}")

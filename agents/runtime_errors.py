@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-STAGES = ("actor", "outcome", "ack", "deadletter", "in_progress")
+STAGES = ("actor", "outcome", "ack", "deadletter", "in_progress", "unavailable")
 """Where after a handler a failure can happen: each is counted on its own."""
 
 

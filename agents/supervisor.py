@@ -6,6 +6,12 @@ import time
 from dataclasses import dataclass, field
 
 
+class Unavailable(RuntimeError):
+    """A component the run needs (the gate) did not answer: the message is sound, so it waits for the component
+    instead of counting as a crash. Counting it would dead-letter, in a few tenths of a second, every event that
+    arrives while the gate restarts: runs lost for an outage, not for anything in the events."""
+
+
 @dataclass
 class Failure:
     """One crash of an actor on one message, kept for operators and tests."""

@@ -89,6 +89,28 @@ async def test_a_crashing_actor_is_restarted_and_then_dead_lettered() -> None:
     assert {f.agent for f in rt.host.supervisor.failures} == {"t/flaky", "t/broken"}
 
 
+async def test_an_actor_waits_for_a_gate_that_is_down_instead_of_dead_lettering_its_event() -> None:
+    """A gate restarting is an outage, not a poison message: more failures than `max_deliveries`, then the run."""
+    from agents.intake_vault import GateUnavailable
+
+    tries = 0
+
+    async def handler(env: Envelope) -> RunOutcome:
+        nonlocal tries
+        tries += 1
+        if tries <= 5:
+            raise GateUnavailable("gate did not take the tokens of run-1 (NoRespondersError)")
+        return outcome(env)
+
+    rt = InMemoryRuntime({"t": handler}, supervisor=Supervisor(max_deliveries=3, base_backoff_s=0.001,
+                                                               max_backoff_s=0.002))
+    await rt.send(AgentId("t", "CLM-1"), {})
+    await rt.host.drain()
+    assert tries == 6 and [o.key for o in rt.outcomes] == ["CLM-1"]
+    assert rt.deadletters == [] and rt.host.supervisor.failures == []
+    assert rt.host.errors.handler[("t", "unavailable")] == 5
+
+
 async def test_duplicate_message_ids_run_once_and_idle_actors_deactivate() -> None:
     calls = 0
 
