@@ -44,8 +44,9 @@ plain if {
 # An automatic payment, in exact minor units (input.money, written by the gate) within the limits of its
 # currency. `amount_minor > 0` and `<= limit` together admit numbers only (Rego orders strings, arrays and
 # objects above numbers). A claim already paid in another currency is left to the full rules (which deny it):
-# `claim_currencies` must be empty or exactly this currency. The hottest rule of the pack, so access_ok is
-# written out in it (a rule call costs rego-cpp about as much as three literals).
+# `claim_currencies` must be empty or exactly this currency. The hottest rule of the pack, so access_ok and the
+# rate limits are written out in it (a rule call costs rego-cpp about as much as three literals); a counter the
+# gate did not send leaves the rule undefined, and the full rules decide.
 payments_issue if {
 	input.tool == "payments.issue"
 	input.known_tool == true
@@ -56,7 +57,10 @@ payments_issue if {
 	"payments.issue" in data.roles[role].tools
 	data.kill_switch == {"all": false, "tools": []}
 	s := input.state
-	within_rate_limits(s)
+	s.calls_last_minute < data.rate_limit.calls_per_minute
+	s.key_calls_last_minute < data.rate_limit.key_calls_per_minute
+	fleet := data.rate_limit.fleet
+	s.fleet_calls_last_minute < fleet.runtimes * fleet.calls_per_minute_per_runtime
 	p := input.args
 	m := input.money
 	cur := p.currency
