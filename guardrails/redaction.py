@@ -170,7 +170,8 @@ class Redactor:
                 results[i] = list(cached)
                 continue
             norm = normalize(text)
-            cased = truecase_for_names(norm.text)
+            # Casing is for NER, names and addresses, none of which a structured value (an id, a code) gets.
+            cased = norm.text if kind == "structured" else truecase_for_names(norm.text)
             spans = self._patterns.find(norm.text) if norm.text.strip() else []
             if "LOCATION" in self._entities and kind != "structured":
                 spans += find_addresses(truecase(norm.text))
