@@ -1,7 +1,7 @@
 """Chaos: claim runs through the multi-process topology while a scenario kills and restarts parts of it.
 
 `python -m bench.chaos [--runs 100] [--kills 3] [--seed 7] [--scenario NAME ...]` (`make chaos`). For each
-scenario: a fresh topology (bench/chaos_topology.py: nats-server, then tools, gate and runtime as three
+scenario: a fresh topology (bench/topology.py: nats-server, then tools, gate and runtime as three
 `warden up --role` processes with the scripted model), N distinct claims published as `ingest` (the shipped
 samples with fresh claim ids, so honest outcomes are paid, awaiting approval and rejected), faults at seeded
 random points, then the checks (bench/chaos_checks.py): runs lost (a published claim whose run neither ended nor
@@ -38,7 +38,7 @@ from agents.triggers import RUNS_COMPLETED_SUBJECT
 from app.assembly import ingest_payload
 from app.demo import load_claims
 from bench.chaos_checks import audit_chain, duplicate_effects, run_states
-from bench.chaos_topology import BUS, ROLES, Topology, orphans
+from bench.topology import BUS, ROLES, Topology, orphans
 
 SUBJECT = "events.claims.submitted"
 RESULTS = Path(__file__).resolve().parent / "results" / "chaos.json"

@@ -1,6 +1,6 @@
 """What a chaos scenario checks after the dust settles, each read from the store that is the truth for it:
 the runtime's checkpoints (did every run end or wait?), the tools' ledgers (did any effect happen twice?) and
-the gate's audit trail (is the hash chain intact?). Orphans are bench/chaos_topology.py's `orphans`."""
+the gate's audit trail (is the hash chain intact?). Orphans are bench/topology.py's `orphans`."""
 from __future__ import annotations
 
 import sqlite3

@@ -42,6 +42,7 @@ from agents.bus import connect  # noqa: E402
 from agents.credentials import load_for  # noqa: E402
 from agents.nats_server import NatsCredentials, nats_server_binary  # noqa: E402
 from agents.triggers import RUNS_COMPLETED_SUBJECT  # noqa: E402
+from bench.topology import free_port  # noqa: E402
 from bench.runtime_bench import RuntimeBenchError, _Driver, _pct_ms, bench_claims, bench_policy_dir  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,11 +54,6 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 class FleetBenchError(RuntimeError):
     """A process of the fleet did not come up, or the runs did not finish: the figures would be meaningless."""
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _cpu_s(pid: int) -> float:
@@ -71,7 +67,7 @@ class Fleet:
 
     def __init__(self, tmp: Path) -> None:
         self.tmp = tmp
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"nats://127.0.0.1:{self.port}"
         self.secrets = tmp / "secrets"
         self.server: subprocess.Popen | None = None

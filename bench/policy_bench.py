@@ -46,7 +46,10 @@ def bench_policy(n: int = 2000) -> dict[str, float]:
     The headline is an automatic payment (the fast path); the baseline is a payment above the auto-approval
     limit, which only the full rules can decide (require_approval), measured in the same run."""
     engine = RegopyEngine()
-    fast = _timings_us(engine, _payments(n, 100.0), "allow")
+    payments = _payments(n, 100.0)
+    if not engine.fast_path_allows(payments[0]):  # else the headline would silently time the full rules
+        raise RuntimeError(f"the benchmark payment is not decided by the fast path ({engine.fast_status})")
+    fast = _timings_us(engine, payments, "allow")
     full = _timings_us(engine, _payments(n // 4, 1500.0), "require_approval")
     return {
         "policy_eval_p50_us": round(statistics.median(fast), 1),

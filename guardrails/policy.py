@@ -256,6 +256,13 @@ class RegopyEngine:
                 result.reveal_facts = self._facts(compiled, runner, tool, input)
         return result
 
+    def fast_path_allows(self, input: dict[str, Any]) -> bool:
+        """Whether the fast rule alone allows this input (benchmarks check they measure what they say they do)."""
+        with self._lock:
+            compiled = self._compiled
+            entrypoint = compiled.fast_entrypoint(input.get("tool"))
+            return bool(entrypoint) and _query(compiled.runner._impl, compiled.fast, entrypoint, _fast_view(input)) is True
+
     @staticmethod
     def _facts(compiled: "_Compiled", runner: Any, tool: Any, input: dict[str, Any]) -> list[str]:
         """For an allowed call of a tool that declares `reveal_facts`: which of them the policy grants here."""

@@ -14,8 +14,8 @@ SAMPLE_PAYMENT_INPUT: dict[str, Any] = {
     "provenance": {"claim_id": "system", "amount": "model", "currency": "model", "payee_account": "system"},
     "context": {"claim": {"claim_id": "CLM-1001", "payee_account_on_file": "ACCT-77812",
                           "claimant_email": "pat@example.com", "claimant_phone": "+1 415 555 0100"}},
-    "state": {"claim_paid_minor": 0, "claim_currencies": [], "calls_last_minute": 3, "principal_reserved_total": 0,
-              "claim_fraud_band": "low"},
+    "state": {"claim_paid_minor": 0, "claim_currencies": [], "calls_last_minute": 3, "key_calls_last_minute": 1,
+              "fleet_calls_last_minute": 40, "principal_reserved_total": 0, "claim_fraud_band": "low"},
     "approval": None,
 }
 """Allowed automatically under the shipped policy pack."""

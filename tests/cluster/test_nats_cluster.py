@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import socket
 import sqlite3
@@ -22,6 +21,7 @@ from agents.credentials import load_for
 from agents.nats_cluster import ROUTE_USER, ClusterNode, cluster_configs, seeds
 from agents.nats_server import NatsCredentials, nats_server_binary, server_config
 from app.assembly import ingest_payload
+from bench.topology import clean_env, free_port
 
 pytestmark = pytest.mark.cluster
 
@@ -32,15 +32,6 @@ TRIGGER = "events.claims.submitted"
 REPLICAS = 3
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WARDEN_", "NATS_"))}
-    return env | extra
 
 
 def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -105,13 +96,13 @@ def test_credentials_list_every_seed_with_the_users_login() -> None:
 
 @pytest.fixture
 def cluster(tmp_path: Path):
-    nodes = [ClusterNode(f"nats-{i}", "127.0.0.1", _port(), _port()) for i in (1, 2, 3)]
+    nodes = [ClusterNode(f"nats-{i}", "127.0.0.1", free_port(), free_port()) for i in (1, 2, 3)]
     url = seeds(nodes)
     secrets = tmp_path / "secrets"
-    assert _run("init", "--out", str(secrets), "--url", url, "--store", str(tmp_path / "single"), env=_env()).returncode == 0
+    assert _run("init", "--out", str(secrets), "--url", url, "--store", str(tmp_path / "single"), env=clean_env()).returncode == 0
     made = _run("nats-config", "--credentials", str(secrets), "--out", str(tmp_path / "cluster"), "--cluster", "3",
                 "--listen", "127.0.0.1", "--store", str(tmp_path / "jetstream"),
-                "--nodes", ",".join(f"{n.host}:{n.client_port}:{n.route_port}" for n in nodes), env=_env())
+                "--nodes", ",".join(f"{n.host}:{n.client_port}:{n.route_port}" for n in nodes), env=clean_env())
     assert made.returncode == 0 and f"NATS_URL={url}" in made.stdout, made.stderr
     servers: dict[str, subprocess.Popen] = {}
     procs: list[subprocess.Popen] = []
@@ -151,7 +142,7 @@ def _wait_listening(port: int, proc: subprocess.Popen, log: Path) -> None:
 
 
 def _start(cluster, role: str) -> subprocess.Popen:
-    env = _env(NATS_URL=cluster["url"], WARDEN_CREDENTIALS=str(cluster["secrets"] / f"{role}.json"),
+    env = clean_env(NATS_URL=cluster["url"], WARDEN_CREDENTIALS=str(cluster["secrets"] / f"{role}.json"),
                WARDEN_DATA_DIR=str(cluster["tmp"] / f"data-{role}"))
     log_path = cluster["tmp"] / f"{role}.log"
     with open(log_path, "w") as log:
@@ -184,7 +175,7 @@ async def _publish(js, claim: dict, key: bytes) -> None:
 
 
 async def test_killing_the_events_leader_mid_batch_loses_no_claim_and_pays_none_twice(cluster) -> None:
-    operator = _env(NATS_URL=cluster["url"], WARDEN_CREDENTIALS=str(cluster["secrets"] / "admin.json"))
+    operator = clean_env(NATS_URL=cluster["url"], WARDEN_CREDENTIALS=str(cluster["secrets"] / "admin.json"))
     earlier = _run("up", "--role", "admin", env=operator)  # as a single-copy deployment left the bus
     assert earlier.returncode == 0 and "(1 replica)" in earlier.stdout, earlier.stdout + earlier.stderr
     setup = _run("up", "--role", "admin", "--replicas", str(REPLICAS), env=operator)  # scales it up

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -24,6 +23,7 @@ from agents.gate_client import NatsToolGateway
 from agents.nats_server import NatsCredentials, nats_server_binary
 from app.assembly import ingest_payload
 from warden.keyed_subjects import keyed_subject
+from bench.topology import clean_env, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 WARDEN = ROOT / ".venv/bin/warden"
@@ -33,23 +33,15 @@ ROLES = ("tools", "gate", "gate", "runtime", "runtime", "runtime")
 ACK_WAIT_S = "4"  # how soon a killed runtime's partitions are taken over (the operator step's setting)
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _env(**extra: str) -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("WARDEN_", "NATS_"))} | extra
 
 
 @pytest.fixture
 def fleet(tmp_path: Path, pg_url: str):
-    port = _port()
+    port = free_port()
     url = f"nats://127.0.0.1:{port}"
     secrets = tmp_path / "secrets"
     init = subprocess.run([str(WARDEN), "init", "--out", str(secrets), "--url", url, "--store", str(tmp_path / "js")],
-                          capture_output=True, text=True, timeout=120, env=_env(), cwd=ROOT)
+                          capture_output=True, text=True, timeout=120, env=clean_env(), cwd=ROOT)
     assert init.returncode == 0, init.stderr
     server = subprocess.Popen([str(nats_server_binary()), "-c", str(secrets / "nats-server.conf")],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -61,13 +53,13 @@ def fleet(tmp_path: Path, pg_url: str):
             time.sleep(0.05)
     common = {"NATS_URL": url, "WARDEN_POSTGRES_URL": pg_url}
     setup = subprocess.run([str(WARDEN), "up", "--role", "admin"], capture_output=True, text=True, timeout=120, cwd=ROOT,
-                           env=_env(**common, WARDEN_CREDENTIALS=str(secrets / "admin.json"), WARDEN_BUS_ACK_WAIT_S=ACK_WAIT_S,
+                           env=clean_env(**common, WARDEN_CREDENTIALS=str(secrets / "admin.json"), WARDEN_BUS_ACK_WAIT_S=ACK_WAIT_S,
                                     WARDEN_DATA_DIR=str(tmp_path / "data-admin")))
     assert setup.returncode == 0 and "streams and consumers created" in setup.stdout, setup.stderr
     procs: list[tuple[str, subprocess.Popen, Path]] = []
     for i, role in enumerate(ROLES):  # all at once, as an orchestrator would start them
         log = tmp_path / f"{role}-{i}.log"
-        env = _env(**common, WARDEN_CREDENTIALS=str(secrets / f"{role}.json"), WARDEN_DATA_DIR=str(tmp_path / f"data-{role}-{i}"))
+        env = clean_env(**common, WARDEN_CREDENTIALS=str(secrets / f"{role}.json"), WARDEN_DATA_DIR=str(tmp_path / f"data-{role}-{i}"))
         proc = subprocess.Popen([str(WARDEN), "up", "--role", role, "--port", "0", "--llm", "scripted"],
                                 stdout=open(log, "w"), stderr=subprocess.STDOUT, env=env, cwd=ROOT)
         procs.append((role, proc, log))

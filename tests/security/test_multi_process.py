@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -18,21 +17,13 @@ from app.assembly import ingest_payload
 from agents.bus import connect
 from agents.credentials import load_for
 from agents.nats_server import NatsCredentials, nats_server_binary
+from bench.topology import clean_env, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 WARDEN = ROOT / ".venv/bin/warden"
 CLAIMS = [json.loads(l) for l in (ROOT / "graphs/claims/samples/claims.jsonl").read_text().splitlines() if l.strip()]
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WARDEN_", "NATS_"))}
-    return env | extra
 
 
 def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -41,11 +32,11 @@ def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def topology(tmp_path: Path):
-    port = _port()
+    port = free_port()
     url = f"nats://127.0.0.1:{port}"
     secrets = tmp_path / "secrets"
     # as the README runs it: no --listen, the server listens where --url points
-    init = _run("init", "--out", str(secrets), "--url", url, "--store", str(tmp_path / "jetstream"), env=_env())
+    init = _run("init", "--out", str(secrets), "--url", url, "--store", str(tmp_path / "jetstream"), env=clean_env())
     assert init.returncode == 0, init.stderr
     server = subprocess.Popen([str(nats_server_binary()), "-c", str(secrets / "nats-server.conf")],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -71,7 +62,7 @@ def topology(tmp_path: Path):
 
 def _start(topology, role: str) -> subprocess.Popen:
     data = topology["tmp"] / f"data-{role}"
-    env = _env(NATS_URL=topology["url"], WARDEN_CREDENTIALS=str(topology["secrets"] / f"{role}.json"),
+    env = clean_env(NATS_URL=topology["url"], WARDEN_CREDENTIALS=str(topology["secrets"] / f"{role}.json"),
                WARDEN_DATA_DIR=str(data))
     log = open(topology["tmp"] / f"{role}.log", "w")
     proc = subprocess.Popen([str(WARDEN), "up", "--role", role, "--port", "0", "--llm", "scripted"], stdout=log,
@@ -86,7 +77,7 @@ def _start(topology, role: str) -> subprocess.Popen:
 
 
 async def test_three_processes_with_their_own_credentials_run_claims(topology) -> None:
-    setup = _run("up", "--role", "admin", env=_env(NATS_URL=topology["url"],
+    setup = _run("up", "--role", "admin", env=clean_env(NATS_URL=topology["url"],
                                                     WARDEN_CREDENTIALS=str(topology["secrets"] / "admin.json")))
     assert setup.returncode == 0 and "streams and consumers created" in setup.stdout, setup.stderr
     for role in ("tools", "gate", "runtime"):
@@ -122,16 +113,16 @@ async def test_three_processes_with_their_own_credentials_run_claims(topology) -
 
 
 def test_a_role_without_its_credential_fails_at_start_with_one_line(topology) -> None:
-    missing = _run("up", "--role", "runtime", "--port", "0", env=_env(NATS_URL=topology["url"]))
+    missing = _run("up", "--role", "runtime", "--port", "0", env=clean_env(NATS_URL=topology["url"]))
     assert missing.returncode == 1 and len(missing.stderr.strip().splitlines()) == 1
     assert "run `warden init`" in missing.stderr
     wrong = _run("up", "--role", "runtime", "--port", "0",
-                 env=_env(NATS_URL=topology["url"], WARDEN_CREDENTIALS=str(topology["secrets"] / "tools.json")))
+                 env=clean_env(NATS_URL=topology["url"], WARDEN_CREDENTIALS=str(topology["secrets"] / "tools.json")))
     assert wrong.returncode == 1 and "holds the tools credential, not runtime" in wrong.stderr
 
 
 def test_the_runtime_stops_on_sigterm_while_it_cannot_reach_the_bus(topology, tmp_path: Path) -> None:
-    env = _env(NATS_URL=f"nats://127.0.0.1:{_port()}", WARDEN_CREDENTIALS=str(topology["secrets"] / "runtime.json"),
+    env = clean_env(NATS_URL=f"nats://127.0.0.1:{free_port()}", WARDEN_CREDENTIALS=str(topology["secrets"] / "runtime.json"),
                WARDEN_DATA_DIR=str(tmp_path / "rt"))
     proc = subprocess.Popen([str(WARDEN), "up", "--role", "runtime", "--port", "0", "--llm", "scripted"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)

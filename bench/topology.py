@@ -1,5 +1,6 @@
-"""The multi-process topology a chaos scenario breaks: one nats-server and tools, gate and runtime as three
-`warden up --role` processes, each with its own credential and data folder, all under one scratch folder.
+"""The multi-process topology, driven from Python: one nats-server and tools, gate and runtime as three
+`warden up --role` processes, each with its own credential and data folder, all under one scratch folder. Chaos
+scenarios break it; the process tests and benchmarks share its helpers (`free_port`, `clean_env`).
 
 It is the README's "Running the components as separate processes", driven from Python so a scenario can
 `kill -9` any part and start it again on the same store and data folder. Every process it starts is its own
@@ -36,7 +37,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _clean_env(**extra: str) -> dict[str, str]:
+def clean_env(**extra: str) -> dict[str, str]:
     """This process's environment without any Warden or NATS setting of the caller's, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WARDEN_", "NATS_"))}
     return env | {"TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "", "LITELLM_LOCAL_MODEL_COST_MAP": "True",
@@ -92,7 +93,7 @@ class Topology:
 
     def start_bus(self) -> None:
         """The nats-server on the config `warden init` wrote; returns once it accepts connections."""
-        self._spawn(BUS, [str(nats_server_binary()), "-c", str(self.secrets / "nats-server.conf")], env=_clean_env())
+        self._spawn(BUS, [str(nats_server_binary()), "-c", str(self.secrets / "nats-server.conf")], env=clean_env())
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -161,12 +162,12 @@ class Topology:
         self.started.append(Started(name, proc.pid, process_start(proc.pid)))
 
     def _role_env(self, role: str) -> dict[str, str]:
-        return _clean_env(NATS_URL=self.url, WARDEN_CREDENTIALS=str(self.secrets / f"{role}.json"),
+        return clean_env(NATS_URL=self.url, WARDEN_CREDENTIALS=str(self.secrets / f"{role}.json"),
                           WARDEN_DATA_DIR=str(self.data_dir(role)))
 
     def _warden(self, *args: str, env: dict[str, str] | None = None) -> str:
         done = subprocess.run([str(WARDEN), *args], capture_output=True, text=True, timeout=180,
-                              env=env or _clean_env(), cwd=ROOT)
+                              env=env or clean_env(), cwd=ROOT)
         if done.returncode != 0:
             raise TopologyError(f"warden {args[0]} failed ({done.returncode}): {done.stderr.strip()[-300:]}")
         return done.stdout
