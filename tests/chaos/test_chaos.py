@@ -12,8 +12,8 @@ import pytest
 
 from bench.chaos import SCENARIOS, Result, run_campaign
 
-RUNS, KILLS, SEED = 10, 1, 14
-ACK_WAIT_S = 10.0  # the operator's redelivery delay, shortened so a killed runtime's events come back quickly
+RUNS, KILLS, SEED = 8, 1, 14
+ACK_WAIT_S = 5.0  # the operator's redelivery delay, shortened so a killed runtime's events come back quickly
 
 
 @pytest.fixture(scope="module")
