@@ -42,7 +42,7 @@ from agents.bus import connect  # noqa: E402
 from agents.credentials import load_for  # noqa: E402
 from agents.nats_server import NatsCredentials, nats_server_binary  # noqa: E402
 from agents.triggers import RUNS_COMPLETED_SUBJECT  # noqa: E402
-from bench.topology import free_port  # noqa: E402
+from bench.topology import free_port, stop_processes  # noqa: E402
 from bench.runtime_bench import RuntimeBenchError, _Driver, _pct_ms, bench_claims, bench_policy_dir  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,15 +120,8 @@ class Fleet:
             time.sleep(0.1)
 
     def stop(self, procs: list[subprocess.Popen]) -> None:
+        stop_processes(procs, timeout_s=30)
         for proc in procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
             if proc in self.workers:
                 self.workers.remove(proc)
 

@@ -44,6 +44,45 @@ def clean_env(**extra: str) -> dict[str, str]:
                   "HF_HUB_OFFLINE": "1"} | extra
 
 
+def wait_listening(port: int, proc: subprocess.Popen | None = None, timeout_s: float = 30.0) -> None:
+    """Until something accepts connections on 127.0.0.1:`port`; TopologyError when `proc` exits or time is up."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise TopologyError(f"the process for port {port} exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise TopologyError(f"nothing listens on port {port} after {timeout_s:.0f} s")
+
+
+def start_nats_server(config: Path, port: int, log: Path | None = None) -> subprocess.Popen:
+    """A nats-server on `config` (from `warden init` or `warden nats-config`); returns once it listens on `port`."""
+    out = open(log, "ab") if log is not None else subprocess.DEVNULL
+    try:
+        proc = subprocess.Popen([str(nats_server_binary()), "-c", str(config)], stdout=out, stderr=subprocess.STDOUT)
+    finally:
+        if log is not None:
+            out.close()
+    wait_listening(port, proc)
+    return proc
+
+
+def stop_processes(procs: list[subprocess.Popen], timeout_s: float = 20.0) -> None:
+    """SIGTERM every process still running, then wait for each; SIGKILL whatever does not stop in time."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
 @dataclass
 class Started:
     """One process the topology started: enough to tell later whether that very process still lives."""

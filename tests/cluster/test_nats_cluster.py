@@ -21,7 +21,7 @@ from agents.credentials import load_for
 from agents.nats_cluster import ROUTE_USER, ClusterNode, cluster_configs, seeds
 from agents.nats_server import NatsCredentials, nats_server_binary, server_config
 from app.assembly import ingest_payload
-from bench.topology import clean_env, free_port
+from bench.topology import clean_env, free_port, stop_processes
 
 pytestmark = pytest.mark.cluster
 
@@ -115,15 +115,7 @@ def cluster(tmp_path: Path):
             _wait_listening(n.client_port, servers[n.name], tmp_path / f"{n.name}.log")
         yield {"url": url, "nodes": nodes, "secrets": secrets, "tmp": tmp_path, "servers": servers, "procs": procs}
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        stop_processes(procs)
         for s in servers.values():
             if s.poll() is None:
                 s.kill()

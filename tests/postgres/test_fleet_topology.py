@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
 import subprocess
 import time
 from collections import defaultdict
@@ -20,10 +19,10 @@ import pytest
 from agents.bus import connect
 from agents.credentials import load_for
 from agents.gate_client import NatsToolGateway
-from agents.nats_server import NatsCredentials, nats_server_binary
+from agents.nats_server import NatsCredentials
 from app.assembly import ingest_payload
 from warden.keyed_subjects import keyed_subject
-from bench.topology import clean_env, free_port
+from bench.topology import clean_env, free_port, start_nats_server, stop_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 WARDEN = ROOT / ".venv/bin/warden"
@@ -43,14 +42,7 @@ def fleet(tmp_path: Path, pg_url: str):
     init = subprocess.run([str(WARDEN), "init", "--out", str(secrets), "--url", url, "--store", str(tmp_path / "js")],
                           capture_output=True, text=True, timeout=120, env=clean_env(), cwd=ROOT)
     assert init.returncode == 0, init.stderr
-    server = subprocess.Popen([str(nats_server_binary()), "-c", str(secrets / "nats-server.conf")],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    server = start_nats_server(secrets / "nats-server.conf", port)
     common = {"NATS_URL": url, "WARDEN_POSTGRES_URL": pg_url}
     setup = subprocess.run([str(WARDEN), "up", "--role", "admin"], capture_output=True, text=True, timeout=120, cwd=ROOT,
                            env=clean_env(**common, WARDEN_CREDENTIALS=str(secrets / "admin.json"), WARDEN_BUS_ACK_WAIT_S=ACK_WAIT_S,
@@ -72,17 +64,8 @@ def fleet(tmp_path: Path, pg_url: str):
         else:
             raise AssertionError(f"{role} did not come up: {log.read_text()[-2000:]}")
     yield {"url": url, "secrets": secrets, "procs": procs, "pg_url": pg_url}
-    for _, proc, _ in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-    for _, proc, _ in procs:
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    server.terminate()
-    server.wait(timeout=10)
+    stop_processes([proc for _, proc, _ in procs])
+    stop_processes([server], timeout_s=10)
 
 
 async def _wait(condition, what: str, steps: int = 1800) -> None:

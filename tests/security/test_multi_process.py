@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -16,8 +15,8 @@ import pytest
 from app.assembly import ingest_payload
 from agents.bus import connect
 from agents.credentials import load_for
-from agents.nats_server import NatsCredentials, nats_server_binary
-from bench.topology import clean_env, free_port
+from agents.nats_server import NatsCredentials
+from bench.topology import clean_env, free_port, start_nats_server, stop_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 WARDEN = ROOT / ".venv/bin/warden"
@@ -38,26 +37,11 @@ def topology(tmp_path: Path):
     # as the README runs it: no --listen, the server listens where --url points
     init = _run("init", "--out", str(secrets), "--url", url, "--store", str(tmp_path / "jetstream"), env=clean_env())
     assert init.returncode == 0, init.stderr
-    server = subprocess.Popen([str(nats_server_binary()), "-c", str(secrets / "nats-server.conf")],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    server = start_nats_server(secrets / "nats-server.conf", port)
     procs: list[subprocess.Popen] = []
     yield {"url": url, "secrets": secrets, "tmp": tmp_path, "procs": procs}
-    for p in procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-    for p in procs:
-        try:
-            p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            p.kill()
-    server.terminate()
-    server.wait(timeout=10)
+    stop_processes(procs, timeout_s=15)
+    stop_processes([server], timeout_s=10)
 
 
 def _start(topology, role: str) -> subprocess.Popen:
