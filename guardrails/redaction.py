@@ -32,7 +32,7 @@ from guardrails.recognizers import PatternPass, Span, SpanMask, protected_spans
 from guardrails.redaction_addresses import extend_postcodes, find_addresses
 from guardrails.redaction_cache import CacheKey, ResultCache, cache_key
 from guardrails.redaction_orgs import company_line, organisation_ranges
-from guardrails.redaction_fields import TOKEN, field_kind, whole_value
+from guardrails.redaction_fields import field_kind, whole_value
 from guardrails.redaction_name_guards import introduced_as_thing, reads_as_person
 from guardrails.redaction_names import (
     coordinated_names,
@@ -47,6 +47,7 @@ from guardrails.redaction_jsonl import RedactInputError, redact_jsonl  # noqa: F
 # The result types stay importable from here: the gate, the CLI, the JSONL reader and the tests import them so.
 from guardrails.redaction_results import Entity, RedactedText, RedactionRefused, replace_entities  # noqa: F401
 from guardrails.redaction_titles import extend_titles
+from guardrails.redaction_tree import all_strings, string_leaves, with_replaced
 from guardrails.redaction_truecase import truecase, truecase_for_names
 from guardrails.text_normalize import NormalizedText, normalize
 
@@ -322,7 +323,7 @@ class Redactor:
         return await self._bounded(
             lambda deadline: self.redact_args(args, vault=vault, path=path, exclude=exclude, deadline=deadline),
             budget_s,
-            _strings(args),
+            all_strings(args),
         )
 
     async def _bounded(self, work: Any, budget_s: float | None, texts: Sequence[str]) -> Any:
@@ -357,24 +358,8 @@ class Redactor:
         `placeholders` names paths whose findings become typed placeholders (`<BANK_ACCOUNT>`) instead of vault tokens.
         Raises `RedactionRefused` (nothing redacted) for a string over `max_chars` or when past the budget.
         """
-        skip = frozenset(exclude)
         untokenized = frozenset(placeholders)
-        leaves: list[tuple[str, str]] = []  # (path, text)
-
-        def collect(value: Any, where: str) -> None:
-            if where in skip:
-                return
-            if isinstance(value, str):
-                if value.strip() and not TOKEN.fullmatch(value.strip()):
-                    leaves.append((where, value))
-            elif isinstance(value, dict):
-                for k, v in value.items():
-                    collect(v, f"{where}.{k}")
-            elif isinstance(value, (list, tuple)):
-                for n, v in enumerate(value):
-                    collect(v, f"{where}[{n}]")
-
-        collect(args, path)
+        leaves = string_leaves(args, path, frozenset(exclude))
         found = self.analyze_many([(text, where) for where, text in leaves], deadline=deadline)
         replaced: dict[str, str] = {}
         pairs: list[tuple[str, str]] = []
@@ -384,29 +369,7 @@ class Redactor:
                 for entity in entities:
                     if (where, entity.type) not in pairs:
                         pairs.append((where, entity.type))
-
-        def rebuild(value: Any, where: str) -> Any:
-            if where in replaced:
-                return replaced[where]
-            if isinstance(value, dict):
-                return {k: rebuild(v, f"{where}.{k}") for k, v in value.items()}
-            if isinstance(value, list):
-                return [rebuild(v, f"{where}[{n}]") for n, v in enumerate(value)]
-            if isinstance(value, tuple):
-                return tuple(rebuild(v, f"{where}[{n}]") for n, v in enumerate(value))
-            return value
-
-        return rebuild(args, path), pairs
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, (list, tuple)):
-        return [s for v in value for s in _strings(v)]
-    return []
+        return with_replaced(args, path, replaced), pairs
 
 
 _default: Redactor | None = None
