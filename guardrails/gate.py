@@ -267,7 +267,8 @@ class Gate:
                 judge = functools.partial(self.check, request or raw, count_call=True, bound=bound, facts=facts)
                 # Short structured calls are judged on the loop (a thread hop costs more than the work); anything
                 # with text worth redacting goes to a worker thread, so the loop keeps answering other calls.
-                judgement = judge() if _small(raw) else await asyncio.to_thread(judge)
+                inline = _small(raw)
+                judgement = judge() if inline else await asyncio.to_thread(judge)
                 if judgement.decision.allowed and request is not None and request.approval_id:
                     judgement = self._spend_approval(request, judgement, key)
                 if held and not judgement.decision.allowed:
@@ -288,7 +289,6 @@ class Gate:
             reply = GateReply(decision=decision.model_copy(update={"args": judgement.redacted_args}))
             trace_id = format(span.get_span_context().trace_id, "032x")
             principal = bound or (request.principal if request else None)
-            inline = _small(raw)
 
             def record(result_status: str) -> AuditRecord:
                 timing = {"judge": round((judged - started) * 1000, 3), "total": round((time.perf_counter() - started) * 1000, 3)}
