@@ -36,6 +36,7 @@ from agents.intake_vault import PendingRunVault, register_tokens  # noqa: E402
 from agents.nats_server import EmbeddedNats  # noqa: E402
 from warden.settings import Settings  # noqa: E402
 from graphs.claims import PACKAGE as CLAIMS  # noqa: E402
+from warden.heap import settle_heap  # noqa: E402
 from tools.client import call_tool  # noqa: E402
 from tools.gate_proof import GateSigner, GateVerifier, generate_signing_key  # noqa: E402
 
@@ -199,6 +200,7 @@ async def gated_bus(runs_wanted: int) -> AsyncIterator[SimpleNamespace]:
             await service.start()
             nc_runtime = await connect(creds, runtime_user(GRAPH))
             conns.append(nc_runtime)
+            settle_heap()  # as `warden up` does once its components are up (warden/heap.py)
             yield SimpleNamespace(gate=gate, service=service, nc_runtime=nc_runtime, nc_gate=nc_gate, signer=signer,
                                   runs=runs)
         finally:

@@ -6,7 +6,7 @@ the tool's own. The gate runs as it is deployed: its own process (or `gates` pro
 provider behind the tool; the fleet worker's test hook) and one external nats-server. This process is the graph's
 runtime: it asks `gate.claims_triage.call.<tool>` as the graph's bus user, one run per call (each run its own
 stored claim event, scored low in the gate's store before the gate starts, as the graph's scoring call would
-have). Real policy, audit before and after each effect, signing, tool ledgers. Two batches, one after the other:
+have, and its tokens handed to the gate at intake, before the timed calls, as the runtime does). Real policy, audit before and after each effect, signing, tool ledgers. Two batches, one after the other:
 - structured: 64 automatic payments, one per claim (what the target is checked on: ids and amounts, no free text);
 - text: 64 short staff notifications, whose body also goes through NER (spaCy): reported beside it.
 `python -m bench.gate_concurrency_bench` prints the figures as JSON.
@@ -30,10 +30,12 @@ from agents.bus import connect  # noqa: E402
 from agents.bus_users import runtime_user  # noqa: E402
 from agents.credentials import load_for  # noqa: E402
 from agents.gate_client import NatsToolGateway  # noqa: E402
+from agents.intake_vault import PendingRunVault, register_tokens  # noqa: E402
 from agents.nats_server import NatsCredentials  # noqa: E402
 from bench.fleet_bench import Fleet, _cpu_s  # noqa: E402
 from bench.gate_bench import GRAPH, NOTIFY_PROVENANCE, PAYMENT_PROVENANCE, _claim, _event, _payment_args, _pct_ms  # noqa: E402
 from graphs.claims import PACKAGE as CLAIMS  # noqa: E402
+from warden.heap import settle_heap  # noqa: E402
 
 PROVIDER_S = 0.2
 CONCURRENT = 64
@@ -90,13 +92,19 @@ async def bench_gate_concurrency(concurrent: int = CONCURRENT, provider_s: float
         runtime = await connect(creds, runtime_user(GRAPH))
         conns.append(runtime)
         gateway = NatsToolGateway(runtime, GRAPH, timeout_s=60.0)
+        for i, run_id in runs:  # intake, as the runtime does before a run's first tool call (the gate reads the
+            intake = PendingRunVault(run_id)  # run's stored event then, once per run): not part of a tool call
+            intake.tokenize("EMAIL_ADDRESS", _claim(i)["claimant_email"])
+            await register_tokens(runtime, GRAPH, intake)
+        settle_heap()  # this process plays the runtime, which `warden up` settles once started (warden/heap.py)
         pay = lambda i: _payment_args(_claim(i))  # noqa: E731
         half = WARMUP + concurrent
         await _batch(gateway, "payments.issue", pay, PAYMENT_PROVENANCE, runs[:WARMUP])  # warm-up, untimed
         await _batch(gateway, "notifications.send", _staff_note, NOTIFY_PROVENANCE, runs[half:half + WARMUP])
-        cpu0 = sum(_cpu_s(p.pid) for p in gate_procs)
+        cpu0, tools_cpu0 = sum(_cpu_s(p.pid) for p in gate_procs), _cpu_s(tools.pid)
         structured, structured_wall = await _batch(gateway, "payments.issue", pay, PAYMENT_PROVENANCE, runs[WARMUP:half])
         gate_cpu_ms = (sum(_cpu_s(p.pid) for p in gate_procs) - cpu0) * 1000 / concurrent
+        tools_cpu_ms = (_cpu_s(tools.pid) - tools_cpu0) * 1000 / concurrent
         text, text_wall = await _batch(gateway, "notifications.send", _staff_note, NOTIFY_PROVENANCE,
                                        runs[half + WARMUP:])
     finally:
@@ -109,6 +117,7 @@ async def bench_gate_concurrency(concurrent: int = CONCURRENT, provider_s: float
         "gate_concurrent_calls": concurrent,
         "gate_concurrent_gate_processes": gates,
         "gate_concurrent_gate_cpu_ms_per_call": round(gate_cpu_ms, 2),
+        "gate_concurrent_tools_cpu_ms_per_call": round(tools_cpu_ms, 2),
         "gate_concurrent_tool_ms": round(provider_s * 1000, 1),
         "gate_concurrent_p50_ms": p50,
         "gate_concurrent_p99_ms": _pct_ms(structured, 0.99),

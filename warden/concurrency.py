@@ -4,6 +4,12 @@ nats-py awaits a subscription's callback before it hands over the next message, 
 tool makes every other caller wait behind it (four 0.5 s tool calls through the gate took 2 s). `BoundedDispatch`
 runs each message as its own task, at most `limit` at once; past that the callback waits for a free slot, and the
 messages wait in the subscription's own pending queue (backpressure, nothing dropped).
+
+After starting a message's task the callback yields once, so that task's first step runs, and with it whatever it
+woke, before the next message is taken. nats-py hands over every message already received without yielding, and
+its writes to the socket wait for a flusher task: without the yield, 64 requests arriving together became 64 ready
+tasks queued ahead of the flusher, and no tool request left the gate until all 64 had been judged (every call
+then finished at the latest one's time).
 """
 from __future__ import annotations
 
@@ -42,6 +48,7 @@ class BoundedDispatch:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         self.peak = max(self.peak, len(self._tasks))
+        await asyncio.sleep(0)  # this message's first step (and the writes it queues) before the next message
 
     async def _run(self, msg: Any) -> None:
         try:
