@@ -65,7 +65,7 @@ def test_concurrent_deciders_and_users_on_several_stores_win_once(backend) -> No
     stores = [backend.open_approvals() for _ in range(2)]
     approval = new_approval(stores[0])
     deciders = [Principal(id=f"user:adj{i}", roles=["adjuster"]) for i in range(10)]
-    start = threading.Barrier(10)
+    start = threading.Barrier(10, timeout=60)
 
     def decide(i: int) -> str:
         start.wait()
@@ -79,7 +79,7 @@ def test_concurrent_deciders_and_users_on_several_stores_win_once(backend) -> No
     assert len(winners) == 1
     final = stores[1].get(approval.id)
     assert final.decided_by == winners[0] and final.status == "approved"
-    use_start = threading.Barrier(10)
+    use_start = threading.Barrier(10, timeout=60)
 
     def use(i: int) -> bool:
         use_start.wait()

@@ -17,7 +17,7 @@ def record(i: int) -> AuditRecord:
 
 def test_gates_appending_at_once_extend_one_chain(backend) -> None:
     logs = [backend.open_audit() for _ in range(2)]
-    start = threading.Barrier(24)
+    start = threading.Barrier(24, timeout=60)
 
     def append(i: int) -> dict:
         start.wait()

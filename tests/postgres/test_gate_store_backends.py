@@ -60,7 +60,7 @@ def test_two_gates_paying_one_claim_at_once_cannot_pass_its_total(backend) -> No
     hold, then pay or release): whatever the interleaving, the claim is never paid more than 25,000."""
     stores = [backend.open_gate_store(), backend.open_gate_store()]
     amount, attempts = 250_000, 24
-    start = threading.Barrier(attempts)
+    start = threading.Barrier(attempts, timeout=60)
 
     def pay(i: int) -> bool:
         store, key = stores[i % 2], f"payments.issue:CLM-7:{i}"
@@ -92,7 +92,7 @@ def test_rate_limit_counts_calls_through_every_gate(backend) -> None:
 
 def test_concurrent_counts_from_two_gates_see_each_other(backend) -> None:
     stores = [backend.open_gate_store(), backend.open_gate_store()]
-    start = threading.Barrier(20)
+    start = threading.Barrier(20, timeout=60)
 
     def count(i: int) -> int:
         start.wait()
@@ -114,7 +114,7 @@ def test_one_call_counts_toward_its_run_its_key_and_its_agent_at_once(backend) -
 
 def test_concurrent_counts_over_overlapping_scopes_neither_deadlock_nor_lose_calls(backend) -> None:
     stores = [backend.open_gate_store(), backend.open_gate_store()]
-    start = threading.Barrier(16)
+    start = threading.Barrier(16, timeout=60)
 
     def count(i: int) -> list[int]:
         start.wait()

@@ -111,7 +111,7 @@ async def test_a_release_that_failed_does_not_hold_its_key(tools_settings: Setti
 
 def test_two_processes_racing_with_one_key_apply_the_effect_once(tools_settings: Settings) -> None:
     stores = [open_ledger(tools_settings, "scratch.db", EFFECTS) for _ in range(2)]  # two pools or two connections
-    start = threading.Barrier(12)
+    start = threading.Barrier(12, timeout=60)
 
     def apply(conn: LedgerConnection) -> dict:
         conn.execute("INSERT INTO effects (idempotency_key, applied_at) VALUES (?, ?)", ("k-race", time.time()))

@@ -31,7 +31,7 @@ def test_a_token_from_one_gate_resolves_at_another_in_its_run_only(backend) -> N
 
 def test_gates_minting_at_once_never_share_a_token(backend) -> None:
     vaults = [backend.open_vault(), backend.open_vault()]
-    start = threading.Barrier(16)
+    start = threading.Barrier(16, timeout=60)
 
     def mint(i: int) -> str:
         start.wait()
