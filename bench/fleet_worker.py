@@ -56,7 +56,7 @@ async def serve(role: str, *, model_delay_s: float, tool_latency_s: float, profi
     from app.assembly import Warden
     from warden.settings import Settings
 
-    sampler = StackSampler().start() if profile else None
+    sampler = StackSampler() if profile else None  # sampling only between SIGUSR1 and SIGUSR2 (see cpu_profile.stop)
     if tool_latency_s and role == "tools":
         slow_tools(tool_latency_s)
     model = slow_scripted_model(model_delay_s) if role == "runtime" else None
@@ -65,8 +65,8 @@ async def serve(role: str, *, model_delay_s: float, tool_latency_s: float, profi
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)
     if sampler is not None and profile is not None:
-        loop.add_signal_handler(signal.SIGUSR1, sampler.reset)
-        loop.add_signal_handler(signal.SIGUSR2, lambda: sampler.dump(profile))
+        loop.add_signal_handler(signal.SIGUSR1, lambda: (sampler.reset(), sampler.start()))
+        loop.add_signal_handler(signal.SIGUSR2, lambda: (sampler.stop(), sampler.dump(profile)))
     async with Warden(Settings(llm="scripted"), roles=(role,), model=model):
         print(f"fleet-worker ready role={role} pid={os.getpid()}", flush=True)
         await stop.wait()

@@ -33,14 +33,18 @@ def test_a_busy_thread_is_sampled_under_its_concept_and_a_waiting_one_is_not() -
     spinner = threading.Thread(target=namespace["spin"], args=(stop,))
     waiter.start()
     spinner.start()
-    sampler.reset()
-    while sampler.summary()["busy_samples"].get("redaction", 0) < 200:  # enough CPU ticks (10 ms each) to split
-        stop.wait(0.01)
-    summary = sampler.summary()
-    stop.set()
-    idle.set()
-    spinner.join()
-    waiter.join()
+    try:
+        sampler.reset()
+        while sampler.summary()["busy_samples"].get("redaction", 0) < 200:  # enough CPU ticks (10 ms each) to split
+            stop.wait(0.01)
+        summary = sampler.summary()
+    finally:  # never leave a sampler walking the frames of the rest of the test run
+        sampler.stop()
+        stop.set()
+        idle.set()
+        spinner.join()
+        waiter.join()
     assert summary["idle_samples"] > 0, "the thread waiting on an event is idle, and so is this one while it waits"
     assert summary["busy_share"]["redaction"] > 0.5
     assert summary["cpu_share"]["redaction"] > 0.5, "the spinning thread's CPU is filed under its concept"
+    assert not any(t.name == "stack-sampler" for t in threading.enumerate()), "the sampler stopped"
