@@ -38,13 +38,33 @@ async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointS
 
         saver = AsyncPostgresSaver(pool)
         async with pool.connection() as conn:
-            await conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+            await _take_setup_lock(conn)
             try:
                 await saver.setup()
                 await conn.execute(STREAMS_TABLE)
             finally:
                 await conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
         yield saver
+
+
+SETUP_WAIT_S = 120.0
+
+
+async def _take_setup_lock(conn) -> None:
+    """Wait for the migrations lock by asking again, never inside a statement.
+
+    A runtime blocked in `pg_advisory_lock` is a statement in progress with a snapshot, and LangGraph's
+    migrations create indexes CONCURRENTLY, which wait for every such snapshot to end: the runtime migrating
+    waited for the ones waiting for it, and three runtimes started together hung about one start in five."""
+    deadline = asyncio.get_running_loop().time() + SETUP_WAIT_S
+    while True:
+        row = await (await conn.execute("SELECT pg_try_advisory_lock(%s) AS taken", (SETUP_LOCK,))).fetchone()
+        if row["taken"]:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise PostgresUnavailable(f"another runtime has held the checkpoint migrations lock for over "
+                                      f"{SETUP_WAIT_S:.0f} s; is one stuck?")
+        await asyncio.sleep(0.1)
 
 
 @asynccontextmanager
