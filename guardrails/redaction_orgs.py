@@ -10,14 +10,21 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from guardrails.pii_lexicon import ORG_SUFFIXES
+from guardrails.pii_lexicon import ORG_DOTTED, ORG_HEADS, ORG_SUFFIXES, ORG_TAILS
 from guardrails.name_lexicon import given_or_surname
 from guardrails.recognizers import Span, compile_re2
 
 _CAP = r"\p{Lu}[\p{L}&'’.\-]*"
-_SUFFIX = r"(?i:" + "|".join(sorted(ORG_SUFFIXES, key=len, reverse=True)) + r")\.?"
+# A company word is a whole word ("Dobson LLC said" is no firm "... LLC sa"), or a dotted legal form ("S.p.A.").
+_SUFFIX = (r"(?:(?i:" + ORG_DOTTED + r")|(?i:" + "|".join(sorted(ORG_TAILS, key=len, reverse=True)) + r")\b\.?)")
+_JOIN = r"(?:[ \t]+(?i:van|von|de|der|den|del|y|i|e|&|of|the))?[ \t]+"
+# A company named by its first word ("Stichting van Northeim", "Fundacja Stempel", "Bank of Lindmark").
+ORG_HEAD = compile_re2(
+    r"\b(?:(?i:" + "|".join(sorted(ORG_HEADS, key=len, reverse=True)) + r")|(?i:bank[ \t]+of))" + _JOIN
+    + r"\p{L}[\p{L}'’\-]*(?:" + _JOIN + _CAP + r"){0,3}"
+)
 ORG_RUN = compile_re2(
-    _CAP + r"(?:(?:,?[ \t]+(?:and|&|of|the|de|\d[\d\-]*)|,)?[ \t]+" + _CAP + r"){0,6}"
+    _CAP + r"(?:(?:,?[ \t]+(?:and|&|of|the|de|e|y|i|et|und|en|og|och|van|von|\d[\d\-]*)|,)?[ \t]+" + _CAP + r"){0,6}"
     r"(?:,?[ \t]+(?:and|&))?[ \t]+" + _SUFFIX
 )
 _SURNAME = r"\p{Lu}[\p{L}'’\-]*"
@@ -52,7 +59,7 @@ FOUNDED = compile_re2(
 )
 # A whole line of a signature or address block that names a company with a glued or bracketed suffix
 # ("TOKYO OHKA KOGYO CO.LTD.", "Ponni Sugars (Erode) Ltd", "XTRACKERS MSCI BAN/USD").
-_LINE_SUFFIXES = ORG_SUFFIXES | frozenset("usd eur gbp jpy chf prf pfd noncum etfs vct sas sarl nv bhd tbk".split())
+_LINE_SUFFIXES = ORG_TAILS | frozenset("usd eur gbp jpy chf prf pfd noncum etfs vct sas sarl nv bhd tbk".split())
 LINE = compile_re2(r"(?:^|\n|\\n)[?}>\t ]*([^\n\\,:@]{3,80}?)[ \t]*(?:$|\n|\\n)")
 _TOKENS = compile_re2(r"[\p{L}]+")
 
@@ -91,6 +98,8 @@ def _ranges(text: str) -> Iterator[tuple[int, int]]:
         after = text[m.end() : m.end() + 1]
         if not (after.isalnum() or after in ("-", "'", "’")):  # "co-own" is no "Co."
             yield m.span()
+    for m in ORG_HEAD.finditer(text):
+        yield m.span()
     for m in FIRM_LIST.finditer(text):
         quote = m.group(1)
         if quote:
