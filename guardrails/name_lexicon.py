@@ -32,6 +32,11 @@ def english_zipf(word: str) -> float:
     return zipf_frequency(word, "en") if len(word) <= 40 else 0.0
 
 
+def given_names() -> frozenset[str]:
+    """Every given name on the lists, lower case, however common in English."""
+    return _lists()[0]
+
+
 def given_name(word: str) -> bool:
     """A given name somewhere, and not a common English word."""
     w = word.lower().strip(".,'’")

@@ -43,6 +43,7 @@ from guardrails.redaction_names import (
     propagate,
     trim_names,
 )
+from guardrails.redaction_layouts import layout_names
 from guardrails.redaction_jsonl import RedactInputError, redact_jsonl  # noqa: F401  (re-exported for the CLI)
 # The result types stay importable from here: the gate, the CLI, the JSONL reader and the tests import them so.
 from guardrails.redaction_results import Entity, RedactedText, RedactionRefused, replace_entities  # noqa: F401
@@ -250,7 +251,7 @@ class Redactor:
         ]
         ner = set(job.ner)
         hard = [(s.start, s.end) for s in job.spans if s.type != "PERSON" and s not in ner] + job.blocked
-        job.spans += _keep_clear(list(find_structured_names(text)), hard, len(text))
+        job.spans += _keep_clear(list(find_structured_names(text)) + list(layout_names(text)), hard, len(text))
         emails = [s for s in job.spans if s.type == "EMAIL_ADDRESS"]
         job.spans += list(names_from_emails(text, emails, hard))
         # For the rare-word rule NER's places veto too, unless written in another script (NER, trained on English,

@@ -48,7 +48,8 @@ WEAK_CUE = compile_re2(
     r"actor|actress|author|commenter),?[ \t]+"
     r"|(?i:spoke with|spoke to|talked to|disputed by|met with|ask for|asked for|married to|son of|daughter of|"
     r"directed by|starring|written by|produced by|performed by|sung by|said|says|asks|asked|replied|answered|"
-    r"add|change it to)[ \t]+)"
+    r"add|change it to|photos by|photo by|pictures by|taken by|handled by|reviewed by|approved by|prepared by|"
+    r"checked by|sent by|filed by|assigned to|who is|who was|thanks to)[ \t]+)"
     + _NAME
 )
 # Between the two: someone you call, or who calls ("please call Grace back", "Marcus called from ...").
@@ -62,7 +63,7 @@ ACTION_AFTER = compile_re2(
 )
 # A name addressed at the end of a clause ("Don't go to town, Helena!", "See you soon, Anna.") or owning a
 # person ("Didina's kid", "Mark's wife"); only names a name list holds count (`find_structured_names`).
-VOCATIVE = compile_re2(r",[ \t]+" + _NAME + r"[ \t]*(?:[!?]|\.(?:\s|$)|$)")
+VOCATIVE = compile_re2(r",[ \t]+" + _NAME + r"[ \t]*(?:[!?:]|\.(?:\s|$)|$)")
 OWNER_OF_PERSON = compile_re2(
     _NAME + r"(?:'s|’s)[ \t]+(?:kid|kids|son|sons|daughter|daughters|wife|husband|partner|mother|father|mom|mum|dad|"
     r"brother|sister|child|children|baby|boyfriend|girlfriend|family|parents|cousin|uncle|aunt)\b"

@@ -21,7 +21,7 @@ FRAMES_ROUND4 = [
     "Policyholder | {name} | born {dob} | {phone}",
     "- Name: {name}\n- Date of birth: {dob}\n- Incident date: {date}",
     "Insured: {name}, DOB {dob}, tel. {phone}",
-    "{last};{first};{dob};{phone}",
+    "surname;given name;date of birth;phone\n{last};{first};{dob};{phone}",
     "{name},{phone},{company}",
     "| {name} | {job} | {company} |",
     "Applicant's date of birth (dd/mm/yyyy): {dob}",
@@ -118,6 +118,8 @@ COMPANIES = [
 ]
 COMPANY_LOCALES = ["en_US", "en_GB", "de_DE", "fr_FR", "it_IT", "es_ES", "nl_NL", "sv_SE", "da_DK", "pl_PL"]
 PLACE_LOCALES = ["en_US", "en_GB", "de_DE", "fr_FR", "nl_NL", "sv_SE", "it_IT", "es_ES"]
+# it_IT's city() draws from a set, so its order changes from one process to the next: no cities from it here.
+CITY_LOCALES = [loc for loc in PLACE_LOCALES if loc != "it_IT"]
 TYPES_ROUND4 = {"addr": "LOCATION", "city": "LOCATION", "phone": "PHONE_NUMBER"}
 NEGATIVES_ROUND4 = {"company": "ORGANIZATION", "stamp": "DATE", "weekday": "DATE", "daymonth": "DATE",
                     "year": "DATE", "age": "AGE", "month": "DATE"}
@@ -132,6 +134,8 @@ def round4_values(seed: int) -> dict[str, Callable[[], str]]:
     companies.seed_instance(seed + 1)
     places = Faker(PLACE_LOCALES)
     places.seed_instance(seed + 2)
+    cities = Faker(CITY_LOCALES)
+    cities.seed_instance(seed + 4)
 
     def day() -> datetime.date:
         return datetime.date(2015, 1, 1) + datetime.timedelta(days=rng.randrange(11 * 365))
@@ -153,7 +157,7 @@ def round4_values(seed: int) -> dict[str, Callable[[], str]]:
         return d.isoformat(sep=rng.choice([" ", "T"]))
 
     return {
-        "addr": address, "city": lambda: places.city(), "phone": lambda: places.phone_number(),
+        "addr": address, "city": lambda: cities.city(), "phone": lambda: places.phone_number(),
         "company": company, "stamp": stamp,
         "weekday": lambda: day().strftime("%A"),
         "daymonth": lambda: (lambda d: f"{d.strftime('%A')} {d.day} {d.strftime('%B')}")(day()),
