@@ -171,6 +171,13 @@ def common_words_not_name(value: str, before: str = "") -> bool:
     )
 
 
+def brand_word(value: str) -> bool:
+    """One Latin word on no name list, made of two English words ("Farmlogs", "Datamyne"): a brand, no person."""
+    word = value.strip(".,'’()")
+    return (" " not in word and word.isalpha() and word.isascii() and not given_or_surname(word)
+            and _glued(word.lower()))
+
+
 def _glued(word: str) -> bool:
     """"Springfield", "Oakland": two English words glued together name a place or a brand, not a job."""
     return len(word) >= 6 and any(

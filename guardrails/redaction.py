@@ -20,6 +20,7 @@ from dataclasses import field as dc_field
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from guardrails.name_lexicon import (
+    brand_word,
     common_words_not_name,
     person_in_place_context,
     person_misread_as_place,
@@ -86,6 +87,11 @@ def _reads_as_organisation(value: str) -> bool:
     words = value.split()
     return any(w.isupper() and len(w) > 1 or w.lower().strip(".,") in ORG_SUFFIXES or "&" in w or any(
         c.isdigit() for c in w) for w in words)
+
+
+def _weak_place(text: str, span: Span) -> bool:
+    """A place guess (a city after "in") or a street name with no number: no address, so a company may hold it."""
+    return span.type == "LOCATION" and (span.score < 0.8 or not any(c.isdigit() for c in text[span.start : span.end]))
 
 
 def _value(job: _Pending, span: Span) -> str:
@@ -202,7 +208,7 @@ class Redactor:
                             person_misread_as_place(_value(job, n)) or person_in_place_context(_value(job, n), _before(job, n))
                         ) else n
                         for n in job.ner
-                        if not (n.type == "PERSON" and reads_as_role(_value(job, n)))
+                        if not (n.type == "PERSON" and (reads_as_role(_value(job, n)) or brand_word(_value(job, n))))
                         and not common_words_not_name(_value(job, n), _before(job, n))
                     ]
                 job.spans += job.ner
@@ -234,8 +240,9 @@ class Redactor:
         # A company's name holds no address or phone: "John Smith, 12 Oak St, Denver Co" is no firm "… Co".
         from_ner = set(job.ner)
         # (A weak place guess such as a city name after "in" is no address: it does not veto a company's name.)
+        # Nor is a street name without a number ("Real Estate Investors PLC", "Atlantic Avenue Acquisition Corp").
         pattern_mask = SpanMask(len(text), [
-            (s.start, s.end) for s in job.spans if s not in from_ner and not (s.type == "LOCATION" and s.score < 0.8)
+            (s.start, s.end) for s in job.spans if s not in from_ner and not _weak_place(text, s)
         ])
         org_ranges = [r for r in organisation_ranges(text) if not pattern_mask.touches(*r)]
         orgs = SpanMask(len(text), org_ranges)
@@ -243,7 +250,7 @@ class Redactor:
         # Municipal Bond Trust") are the company's; so is a one-word "person" alone on a line that no name list
         # holds (a signature block's company line: "Panjiva").
         dropped = {s for s in job.ner if orgs.touches(s.start, s.end) or company_line(text, s)}
-        dropped |= {s for s in job.spans if s.type == "LOCATION" and s.score < 0.8 and orgs.touches(s.start, s.end)}
+        dropped |= {s for s in job.spans if _weak_place(text, s) and orgs.touches(s.start, s.end)}
         job.ner = [s for s in job.ner if s not in dropped]
         job.spans = [
             s for s in job.spans

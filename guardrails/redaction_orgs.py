@@ -23,8 +23,11 @@ ORG_HEAD = compile_re2(
     r"\b(?:(?i:" + "|".join(sorted(ORG_HEADS, key=len, reverse=True)) + r")|(?i:bank[ \t]+of))" + _JOIN
     + r"\p{L}[\p{L}'’\-]*(?:" + _JOIN + _CAP + r"){0,3}"
 )
+# A bracketed word may sit inside the name ("Ponni Sugars (Erode) Ltd", "Mindteck (India) Ltd").
+_CAP_OR_BRACKETED = r"(?:" + _CAP + r"|\(\p{Lu}[\p{L}]*\))"
 ORG_RUN = compile_re2(
-    _CAP + r"(?:(?:,?[ \t]+(?:and|&|of|the|de|e|y|i|et|und|en|og|och|van|von|\d[\d\-]*)|,)?[ \t]+" + _CAP + r"){0,6}"
+    _CAP + r"(?:(?:,?[ \t]+(?:and|&|of|the|de|e|y|i|et|und|en|og|och|van|von|\d[\d\-]*)|,)?[ \t]+"
+    + _CAP_OR_BRACKETED + r"){0,6}"
     r"(?:,?[ \t]+(?:and|&))?[ \t]+" + _SUFFIX
 )
 _SURNAME = r"\p{Lu}[\p{L}'’\-]*"
