@@ -32,7 +32,7 @@ from guardrails.pii_lexicon import ORG_SUFFIXES
 from guardrails.recognizers import PatternPass, Span, SpanMask, protected_spans
 from guardrails.redaction_addresses import extend_postcodes, find_addresses
 from guardrails.redaction_cache import CacheKey, ResultCache, cache_key
-from guardrails.redaction_orgs import company_line, organisation_ranges
+from guardrails.redaction_orgs import after_person, company_line, organisation_ranges
 from guardrails.redaction_fields import field_kind, whole_value
 from guardrails.redaction_name_guards import introduced_as_thing, reads_as_person
 from guardrails.redaction_names import (
@@ -250,7 +250,8 @@ class Redactor:
         # Municipal Bond Trust") are the company's; so is a one-word "person" alone on a line that no name list
         # holds (a signature block's company line: "Panjiva").
         dropped = {s for s in job.ner if orgs.touches(s.start, s.end) or company_line(text, s)}
-        dropped |= {s for s in job.spans if _weak_place(text, s) and orgs.touches(s.start, s.end)}
+        dropped |= {s for s in job.spans if s.type == "LOCATION" and (
+            s.score < 0.8 and orgs.touches(s.start, s.end) or _weak_place(text, s) and orgs.covers(s.start, s.end))}
         job.ner = [s for s in job.ner if s not in dropped]
         job.spans = [
             s for s in job.spans
@@ -265,7 +266,7 @@ class Redactor:
         # calls "Николай" a place); so do NER's organisations that read like one.
         taken = hard + [(s.start, s.end) for s in job.spans if s.type == "PERSON"]
         taken += [(s.start, s.end) for s in job.ner if s.type == "LOCATION" and not _foreign(text[s.start : s.end])]
-        taken += [(n.start, n.end) for n in job.non_pii if _reads_as_organisation(text[n.start : n.end])]
+        taken += [after_person(text, n.start, n.end) for n in job.non_pii if _reads_as_organisation(text[n.start : n.end])]
         taken += org_ranges
         job.spans += list(find_rare_capitalised(text, taken, job.norm.text))
         job.spans += list(coordinated_names(text, job.spans, hard))

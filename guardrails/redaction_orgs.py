@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from guardrails.pii_lexicon import ORG_DOTTED, ORG_HEADS, ORG_SUFFIXES, ORG_TAILS
-from guardrails.name_lexicon import given_or_surname
+from guardrails.pii_lexicon import ORG_DOTTED, ORG_HEADS, ORG_SUFFIXES, ORG_TAILS, PLACE_PREFIXES
+from guardrails.name_lexicon import given_names, given_or_surname, known_place
 from guardrails.recognizers import Span, compile_re2
 
 _CAP = r"\p{Lu}[\p{L}&'’.\-]*"
@@ -90,6 +90,25 @@ def _company_lines(text: str) -> Iterator[tuple[int, int]]:
         pos = max(m.end(1), m.start() + 1)
 
 
+_AND = compile_re2(r"[ \t]+(?:and|&)[ \t]+")
+
+
+def after_person(text: str, start: int, end: int) -> tuple[int, int]:
+    """"Guy Maillard and Vantage Point Advisors": a person (a given name and more words, no comma) and a
+    company joined by "and" are two; the company starts after "and". "Weber and Sons" stays one."""
+    joins = list(_AND.finditer(text, start, end))
+    if not joins:
+        return start, end
+    left = text[start : joins[0].start()]
+    words = left.split()
+    first = words[0].lower().strip(".") if words else ""
+    person = (len(words) >= 2 and "," not in left and "\n" not in left and words[0][1:].islower()
+              and first in given_names() and first not in PLACE_PREFIXES and not known_place(left))
+    if person:
+        return joins[0].end(), end
+    return start, end
+
+
 def organisation_ranges(text: str) -> list[tuple[int, int]]:
     """Character ranges of `text` (truecased) that name an organisation, not a person (none inside another)."""
     ranges = list(dict.fromkeys(_ranges(text)))
@@ -100,7 +119,7 @@ def _ranges(text: str) -> Iterator[tuple[int, int]]:
     for m in ORG_RUN.finditer(text):
         after = text[m.end() : m.end() + 1]
         if not (after.isalnum() or after in ("-", "'", "’")):  # "co-own" is no "Co."
-            yield m.span()
+            yield after_person(text, *m.span())
     for m in ORG_HEAD.finditer(text):
         yield m.span()
     for m in FIRM_LIST.finditer(text):
