@@ -366,11 +366,13 @@ def find_rare_capitalised(
 
 
 def trim_names(text: str, spans: Sequence[Span]) -> list[Span]:
-    """PERSON spans without the role and cue words NER sometimes includes ("Claimant Maria Gonzalez")."""
+    """PERSON spans without the role and cue words NER sometimes includes ("Claimant Maria Gonzalez"), and without
+    what follows a spaced dash ("Audrey - Biomedical scientist": the job after the name)."""
     out: list[Span] = []
     for span in spans:
         if span.type == "PERSON":
-            trimmed = _clean(text, span.start, span.end)
+            dash = text.find(" - ", span.start, span.end)
+            trimmed = _clean(text, span.start, dash if dash > span.start else span.end)
             if trimmed is None:
                 continue
             span = Span("PERSON", trimmed[0], trimmed[1], span.score)
