@@ -14,7 +14,7 @@ from typing import Iterable, Iterator, Sequence
 
 import re2
 
-from guardrails.name_lexicon import english_not_name, reads_as_rare_name
+from guardrails.name_lexicon import english_not_name, known_place, reads_as_rare_name
 from guardrails.nlp import camel_case
 from guardrails.pii_lexicon import (
     COMMON_INITIAL,
@@ -54,7 +54,8 @@ WEAK_CUE = compile_re2(
 )
 # Between the two: someone you call, or who calls ("please call Grace back", "Marcus called from ...").
 ACTION_CUE = compile_re2(
-    r"(?:\b(?i:call|callback for|phoned|emailed|texted|remind|tell|ask|belongs to|ordered for|co-owned by)[ \t]+)"
+    r"(?:\b(?i:call|callback for|phoned|emailed|texted|remind|tell|ask|belongs to|ordered for|co-owned by|"
+    r"hear from|heard from|message from|letter from|note from|email from|e-mail from|text from|waiting for)[ \t]+)"
     + _NAME
 )
 ACTION_AFTER = compile_re2(
@@ -118,6 +119,8 @@ def find_structured_names(text: str) -> Iterator[Span]:
             if span is None:
                 continue
             if pattern in (VOCATIVE, OWNER_OF_PERSON) and not _listed_name(text[span[0] : span[1]]):
+                continue
+            if pattern is ACTION_CUE and known_place(text[span[0] : span[1]]):  # "heard from Paris"
                 continue
             for _ in range(3):  # "Dear Dr. Smith", "Mr. Prof. Dr. Németh": the cue caught a title; the name follows
                 if span is None or not _only_titles(text[span[0] : span[1]]):

@@ -79,6 +79,8 @@ def test_dates_without_a_birth_cue_of_their_own_stay(redactor, text, birth_dates
         ("Regarding your call, Heather: the claim is approved.", "Heather"),
         ("Photos by Vedhika Kapadia.", "Vedhika Kapadia"),
         ("Blom, Audrey - Biomedical scientist", "Audrey"),
+        ("Did you hear from Sandra?", "Sandra"),  # NER reads a place after "from"
+        ("We are waiting for Dominic Pop to sign.", "Dominic Pop"),
     ],
 )
 def test_names_a_layout_points_at(redactor, text, name):
@@ -91,6 +93,10 @@ def test_names_a_layout_points_at(redactor, text, name):
 )
 def test_layout_rules_leave_labels_and_lists_alone(redactor, text):
     assert [v for t, v in _found(redactor, text) if t == "PERSON"] == []
+
+
+def test_a_place_after_a_person_cue_stays_a_place(redactor):
+    assert ("LOCATION", "Paris") in _found(redactor, "I heard from Paris that the office closed.")
 
 
 def test_a_job_after_a_spaced_dash_is_no_part_of_the_name(redactor):
