@@ -172,10 +172,11 @@ def common_words_not_name(value: str, before: str = "") -> bool:
 
 
 def brand_word(value: str) -> bool:
-    """One Latin word on no name list, made of two English words ("Farmlogs", "Datamyne"): a brand, no person."""
+    """One Latin word on no name list, made of two English words ("Farmlogs", "Datamyne"): a brand, no person;
+    unless it has a town's shape ("Kennedyton": see `town_word`)."""
     word = value.strip(".,'’()")
     return (" " not in word and word.isalpha() and word.isascii() and not given_or_surname(word)
-            and _glued(word.lower()))
+            and _glued(word.lower()) and not town_word(word))
 
 
 def _glued(word: str) -> bool:

@@ -29,6 +29,11 @@ def test_company_names_of_many_shapes_stay(redactor, text):
     assert _found(redactor, text) == []
 
 
+@pytest.mark.parametrize("text", ["kennedyton bridge is falling down.", "Kennedyton bridge is falling down."])
+def test_a_glued_word_with_a_town_ending_is_still_a_town_not_a_brand(redactor, text):
+    assert ("LOCATION", text.split()[0]) in _found(redactor, text)
+
+
 def test_a_person_and_a_company_joined_by_and_are_two(redactor):
     text = "Guy Maillard and Vantage Point Advisors signed the lease on 27 October 2019."
     assert _found(redactor, text) == [("PERSON", "Guy Maillard")]
