@@ -47,7 +47,8 @@ ORG_TAILS = ORG_SUFFIXES | frozenset(
     landscaping marine advisors advisers health clinics shipyard union brothers legal traders trading bakery
     consulting consultants media studios foods farms transport freight airlines mining manufacturing management
     investments ventures networks communications telecom hotels hotel builders engineering electrical cleaning
-    security supplies supply stores markets mills agency studio medical motors dealership outfitters""".split()
+    security supplies supply stores markets mills agency studio medical motors dealership outfitters research
+    analytics robotics""".split()
 )
 # Dotted and slashed legal forms ("S.p.A.", "s.r.l.", "Sp. z o.o.", "A/S", "e.V."), as RE2 alternatives.
 ORG_DOTTED = (

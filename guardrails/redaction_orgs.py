@@ -90,7 +90,7 @@ def _company_lines(text: str) -> Iterator[tuple[int, int]]:
         pos = max(m.end(1), m.start() + 1)
 
 
-_AND = compile_re2(r"[ \t]+(?:and|&)[ \t]+")
+_AND = compile_re2(r"[ \t]+and[ \t]+")
 
 
 def after_person(text: str, start: int, end: int) -> tuple[int, int]:
@@ -102,8 +102,9 @@ def after_person(text: str, start: int, end: int) -> tuple[int, int]:
     left = text[start : joins[0].start()]
     words = left.split()
     first = words[0].lower().strip(".") if words else ""
-    person = (len(words) >= 2 and "," not in left and "\n" not in left and words[0][1:].islower()
-              and first in given_names() and first not in PLACE_PREFIXES and not known_place(left))
+    person = (2 <= len(words) <= 4 and "," not in left and "\n" not in left and words[0][1:].islower()
+              and first in given_names() and first not in PLACE_PREFIXES and not known_place(left)
+              and not any(w.lower().strip(".,") in ORG_TAILS for w in words))
     if person:
         return joins[0].end(), end
     return start, end
