@@ -302,6 +302,9 @@ def find_rare_capitalised(
     """
     words = _spans_of(CAPITALISED, text)
     mask = SpanMask(len(text), blocked)
+    letters = sum(1 for c in text if c.isalpha())
+    latin = sum(1 for c in text if c.isascii() and c.isalpha())
+    latin_text = latin >= 8 and latin * 4 >= letters  # English around the words, not a text in another language
     i = 0
     while i < len(words):
         s, e = words[i]
@@ -331,7 +334,9 @@ def find_rare_capitalised(
         lowered = [w.lower().rstrip("'’") for w in run]
         # Capitals that truecasing added carry no signal: there only a name from the lexicon counts ("łukasz").
         cased_by_us = original is not None and not original[s].isupper()
-        if any(len(w) > MAX_WORD for w in run) or (cased_by_us and not reads_as_rare_name(run)):
+        # Or, in English text, words of another script ("рыбаков пантелеймон" in a lower-case line).
+        lexicon_or_script = reads_as_rare_name(run) or latin_text and not any(map(_latin, run))
+        if any(len(w) > MAX_WORD for w in run) or (cased_by_us and not lexicon_or_script):
             i = j + 1
             continue
         if len(run) == 1 and _compound(lowered[0]):

@@ -100,6 +100,12 @@ def test_layout_rules_leave_labels_and_lists_alone(redactor, text):
     assert [v for t, v in _found(redactor, text) if t == "PERSON"] == []
 
 
+def test_names_in_another_script_in_a_lower_case_english_line(redactor):
+    text = "maybe it's under баранова ульяна вениаминовна"
+    assert ("PERSON", "баранова ульяна вениаминовна") in _found(redactor, text)
+    assert _found(redactor, "я живу в москве и работаю в банке") == []  # a Russian text is not a list of names
+
+
 def test_a_place_after_a_person_cue_stays_a_place(redactor):
     assert ("LOCATION", "Paris") in _found(redactor, "I heard from Paris that the office closed.")
 
