@@ -32,6 +32,11 @@ def english_zipf(word: str) -> float:
     return zipf_frequency(word, "en") if len(word) <= 40 else 0.0
 
 
+def given_names() -> frozenset[str]:
+    """Every given name on the lists, lower case, however common in English."""
+    return _lists()[0]
+
+
 def given_name(word: str) -> bool:
     """A given name somewhere, and not a common English word."""
     w = word.lower().strip(".,'’")
@@ -164,6 +169,14 @@ def common_words_not_name(value: str, before: str = "") -> bool:
         english_zipf(w.lower()) >= COMMON_WORD_ZIPF and not given_or_surname(w) and not _glued(w.lower())
         for w in words
     )
+
+
+def brand_word(value: str) -> bool:
+    """One Latin word on no name list, made of two English words ("Farmlogs", "Datamyne"): a brand, no person;
+    unless it has a town's shape ("Kennedyton": see `town_word`)."""
+    word = value.strip(".,'’()")
+    return (" " not in word and word.isalpha() and word.isascii() and not given_or_surname(word)
+            and _glued(word.lower()) and not town_word(word))
 
 
 def _glued(word: str) -> bool:

@@ -39,6 +39,30 @@ ORG_SUFFIXES = frozenset(
     construction restoration rentals rental pharmacy dental realty associates sons incorporated enterprises
     laboratories pharma software""".split()
 )
+# More words that end a company's name, for the organisation rules only (the name and address rules keep to
+# ORG_SUFFIXES): legal forms of other countries ("Jepsen A/S", "Lefort SARL", "Persson & Larsson HB") and trades
+# a firm is named for ("Blue Harbor Marine", "Vantage Point Advisors", "First Lakeside Credit Union").
+ORG_TAILS = ORG_SUFFIXES | frozenset(
+    """aps sarl srl sl slu slne hb kb oy kg gbr ohg llp lp pty pvt ltda sro kft zrt bhd sdn sas sccl cv ev eg
+    landscaping marine advisors advisers health clinics shipyard union brothers legal traders trading bakery
+    consulting consultants media studios foods farms transport freight airlines mining manufacturing management
+    investments ventures networks communications telecom hotels hotel builders engineering electrical cleaning
+    security supplies supply stores markets mills agency studio medical motors dealership outfitters research
+    analytics robotics""".split()
+)
+# Dotted and slashed legal forms ("S.p.A.", "s.r.l.", "Sp. z o.o.", "A/S", "e.V."), as RE2 alternatives.
+ORG_DOTTED = (
+    r"s\.r\.l\.?|s\.a\.r\.l\.?|s\.p\.a\.?|s\.a\.s\.?|s\.l\.(?:u\.|n\.?e\.?)?|s\.(?:com|coop)\.?|s\.c\.|"
+    r"sp\.[ \t]?z[ \t]?o\.[ \t]?o\.(?:[ \t]?sp\.[ \t]?k\.)?|sp\.[ \t]?[jk]\.|a/s|s/a|e\.[ \t]?v\.|e\.[ \t]?g\.|s\.a\.|"
+    r"n\.v\.|b\.v\.|a\.[sş]\.|co\.[ \t]?ltd\.?|s\.[ \t]?de[ \t]r\.l\.|y[ \t]+asociados[ \t]+s\.\p{L}+\.?"
+)
+# First words of a company's name in several languages ("Stichting van Northeim", "Fundacja Stempel",
+# "Grupo Almeida"); "Bank of" is matched on its own.
+ORG_HEADS = frozenset(
+    """stichting fundacja fundación fundacion fondazione stiftung spółdzielnia stowarzyszenie gabinety ppuh fpuh
+    phu przedsiębiorstwo grupo familia comercializadora compagnie société societe banco banca cooperativa
+    kancelaria firma""".split()
+)
 # Words ending in "." that do not end a sentence.
 ABBREVIATIONS = frozenset("mr mrs ms dr st jr sr prof ave rd blvd no apt inc ltd co vs etc e.g i.e ste fl".split())
 # Capitalised words that follow a person cue ("Customer Service", "Dear Claims Team") without naming anyone.

@@ -247,18 +247,69 @@ def _plain_gap(gap: str) -> bool:
     ) and CLAUSE_BREAK.search(gap) is None
 
 
+# Cues that name the field ("date of birth", "DOB") rather than the event ("born"): a form's label may stand far
+# from its value, behind a parenthesis or a dotted leader ("The insured's birth date, as shown on the passport, is").
+NOUN_CUE = compile_re2(r"(?i)^(?:dob|d\.o\.b\.?|date of birth|birth date|birthdate|birthday|bday|b-day)$")
+_MAX_NOUN_GAP = 64
+NOUN_BREAK = compile_re2(r"(?i)\b(?:and|but|or|then|released|moved|married|died|since|until|while)\b")
+LEADER = compile_re2(r"[._\-]{3,}")
+# A time of day right after a date makes it a time stamp, never a birth date ("2021-03-04 13:22:11").
+TIME_AFTER = compile_re2(r"^(?:[ \t]+|T)\d{1,2}:\d{2}")
+
+
+def _noun_gap(gap: str) -> bool:
+    """A field label's gap: no sentence ends in it (a question may: "What is your DOB?\nsure, ..."), no digit."""
+    gap = LEADER.sub(" ", gap)
+    question = gap.find("?")
+    if question >= 0:
+        rest = gap[question + 1 :]
+        if len(rest) > 12 or "?" in rest:
+            return False
+        gap = gap[:question] + " " + rest
+    return len(gap) <= _MAX_NOUN_GAP and not any(b in gap for b in (". ", "; ", "! ", ".\n")) and not any(
+        ch.isdigit() for ch in gap) and not any(w.strip(",.:;()") in _EVENTS for w in gap.lower().split()) and (
+        NOUN_BREAK.search(gap) is None)
+
+
 def _is_birth_date(text: str, start: int, end: int) -> bool:
-    """A birth cue just before the date ("born on", "DOB:") or right after it ("... as date of birth")."""
-    window = max(0, start - CONTEXT_WINDOW)
+    """A birth cue just before the date ("born on", "DOB:") or right after it ("... as date of birth"); a form
+    label farther before it; or the column's header in a delimited table."""
+    if TIME_AFTER.search(text[end : end + 8]):
+        return False
+    window = max(0, start - 2 * CONTEXT_WINDOW)
     cues = list(DOB_CUE.finditer(text[window:start]))
     if cues:
-        gap = text[window + cues[-1].end(1) : start]
+        last = cues[-1]
+        gap = text[window + last.end(1) : start]
         if len(gap) <= _MAX_GAP_BEFORE and _plain_gap(gap):
+            return True
+        if NOUN_CUE.search(last.group(1)) and _noun_gap(gap):
             return True
     cue = DOB_CUE.search(text[end : end + CONTEXT_WINDOW // 2 + 2])
     if cue:
         gap = text[end : end + cue.start(1)]
-        return len(gap) <= _MAX_GAP_AFTER and _plain_gap(gap)
+        if len(gap) <= _MAX_GAP_AFTER and _plain_gap(gap):
+            return True
+    return birth_column(text, start, end)
+
+
+_DELIMITERS = (";", "|", "\t", ",")
+
+
+def birth_column(text: str, start: int, end: int) -> bool:
+    """In a delimited table, the date's cell sits under a header cell that is a birth cue ("date of birth")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if line_start == 0:
+        return False
+    line_end = text.find("\n", end)
+    line = text[line_start : len(text) if line_end < 0 else line_end]
+    header = text[: text.find("\n")]
+    for sep in _DELIMITERS:
+        if sep not in line or header.count(sep) != line.count(sep) or sep in text[start:end]:
+            continue
+        column = text[line_start:start].count(sep)
+        cells = header.split(sep)
+        return column < len(cells) and DOB_CUE.search(cells[column].strip()) is not None
     return False
 
 

@@ -20,6 +20,7 @@ from dataclasses import field as dc_field
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from guardrails.name_lexicon import (
+    brand_word,
     common_words_not_name,
     person_in_place_context,
     person_misread_as_place,
@@ -31,7 +32,7 @@ from guardrails.pii_lexicon import ORG_SUFFIXES
 from guardrails.recognizers import PatternPass, Span, SpanMask, protected_spans
 from guardrails.redaction_addresses import extend_postcodes, find_addresses
 from guardrails.redaction_cache import CacheKey, ResultCache, cache_key
-from guardrails.redaction_orgs import company_line, organisation_ranges
+from guardrails.redaction_orgs import after_person, company_line, organisation_ranges
 from guardrails.redaction_fields import field_kind, whole_value
 from guardrails.redaction_name_guards import introduced_as_thing, reads_as_person
 from guardrails.redaction_names import (
@@ -43,6 +44,7 @@ from guardrails.redaction_names import (
     propagate,
     trim_names,
 )
+from guardrails.redaction_layouts import layout_names
 from guardrails.redaction_jsonl import RedactInputError, redact_jsonl  # noqa: F401  (re-exported for the CLI)
 # The result types stay importable from here: the gate, the CLI, the JSONL reader and the tests import them so.
 from guardrails.redaction_results import Entity, RedactedText, RedactionRefused, replace_entities  # noqa: F401
@@ -85,6 +87,11 @@ def _reads_as_organisation(value: str) -> bool:
     words = value.split()
     return any(w.isupper() and len(w) > 1 or w.lower().strip(".,") in ORG_SUFFIXES or "&" in w or any(
         c.isdigit() for c in w) for w in words)
+
+
+def _weak_place(text: str, span: Span) -> bool:
+    """A place guess (a city after "in") or a street name with no number: no address, so a company may hold it."""
+    return span.type == "LOCATION" and (span.score < 0.8 or not any(c.isdigit() for c in text[span.start : span.end]))
 
 
 def _value(job: _Pending, span: Span) -> str:
@@ -201,7 +208,7 @@ class Redactor:
                             person_misread_as_place(_value(job, n)) or person_in_place_context(_value(job, n), _before(job, n))
                         ) else n
                         for n in job.ner
-                        if not (n.type == "PERSON" and reads_as_role(_value(job, n)))
+                        if not (n.type == "PERSON" and (reads_as_role(_value(job, n)) or brand_word(_value(job, n))))
                         and not common_words_not_name(_value(job, n), _before(job, n))
                     ]
                 job.spans += job.ner
@@ -233,8 +240,9 @@ class Redactor:
         # A company's name holds no address or phone: "John Smith, 12 Oak St, Denver Co" is no firm "… Co".
         from_ner = set(job.ner)
         # (A weak place guess such as a city name after "in" is no address: it does not veto a company's name.)
+        # Nor is a street name without a number ("Real Estate Investors PLC", "Atlantic Avenue Acquisition Corp").
         pattern_mask = SpanMask(len(text), [
-            (s.start, s.end) for s in job.spans if s not in from_ner and not (s.type == "LOCATION" and s.score < 0.8)
+            (s.start, s.end) for s in job.spans if s not in from_ner and not _weak_place(text, s)
         ])
         org_ranges = [r for r in organisation_ranges(text) if not pattern_mask.touches(*r)]
         orgs = SpanMask(len(text), org_ranges)
@@ -242,7 +250,8 @@ class Redactor:
         # Municipal Bond Trust") are the company's; so is a one-word "person" alone on a line that no name list
         # holds (a signature block's company line: "Panjiva").
         dropped = {s for s in job.ner if orgs.touches(s.start, s.end) or company_line(text, s)}
-        dropped |= {s for s in job.spans if s.type == "LOCATION" and s.score < 0.8 and orgs.touches(s.start, s.end)}
+        dropped |= {s for s in job.spans if s.type == "LOCATION" and (
+            s.score < 0.8 and orgs.touches(s.start, s.end) or _weak_place(text, s) and orgs.covers(s.start, s.end))}
         job.ner = [s for s in job.ner if s not in dropped]
         job.spans = [
             s for s in job.spans
@@ -250,14 +259,14 @@ class Redactor:
         ]
         ner = set(job.ner)
         hard = [(s.start, s.end) for s in job.spans if s.type != "PERSON" and s not in ner] + job.blocked
-        job.spans += _keep_clear(list(find_structured_names(text)), hard, len(text))
+        job.spans += _keep_clear(list(find_structured_names(text)) + list(layout_names(text)), hard, len(text))
         emails = [s for s in job.spans if s.type == "EMAIL_ADDRESS"]
         job.spans += list(names_from_emails(text, emails, hard))
         # For the rare-word rule NER's places veto too, unless written in another script (NER, trained on English,
         # calls "Николай" a place); so do NER's organisations that read like one.
         taken = hard + [(s.start, s.end) for s in job.spans if s.type == "PERSON"]
         taken += [(s.start, s.end) for s in job.ner if s.type == "LOCATION" and not _foreign(text[s.start : s.end])]
-        taken += [(n.start, n.end) for n in job.non_pii if _reads_as_organisation(text[n.start : n.end])]
+        taken += [after_person(text, n.start, n.end) for n in job.non_pii if _reads_as_organisation(text[n.start : n.end])]
         taken += org_ranges
         job.spans += list(find_rare_capitalised(text, taken, job.norm.text))
         job.spans += list(coordinated_names(text, job.spans, hard))

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from guardrails.pii_lexicon import NOT_NAMES, NOT_PLACES, ORG_SUFFIXES, PLACE_PREFIXES, STOP_WORDS, STREET_SUFFIXES
+from guardrails.pii_lexicon import (
+    NOT_NAMES, NOT_PLACES, ORG_SUFFIXES, ORG_TAILS, PLACE_PREFIXES, STOP_WORDS, STREET_SUFFIXES,
+)
 from guardrails.recognizers import Span, compile_re2
 
 _SUFFIX = "(?:" + "|".join(sorted(STREET_SUFFIXES, key=len, reverse=True)) + ")s?"
@@ -147,6 +149,9 @@ def find_addresses(text: str) -> Iterator[Span]:
         # "Dr. Smith", "St. Louis": an abbreviation followed by a capitalised word is a title or a saint.
         nxt = text[m.end() : m.end() + 2].lstrip()
         if len(suffix) <= 4 and suffix.istitle() and nxt[:1].isupper():
+            continue
+        after_words = text[m.end() : m.end() + 24].split()
+        if after_words and after_words[0].lower().strip(".,") in ORG_TAILS:  # "Vantage Point Advisors"
             continue
         cued = STREET_CUE.search(text[max(0, m.start() - 24) : m.start()]) is not None
         between = text[max(0, m.start() - 5) : m.start()] in (" and ", "& ") or text[m.start() - 2 : m.start()] == "& "

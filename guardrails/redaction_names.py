@@ -14,7 +14,7 @@ from typing import Iterable, Iterator, Sequence
 
 import re2
 
-from guardrails.name_lexicon import english_not_name, reads_as_rare_name
+from guardrails.name_lexicon import english_not_name, known_place, reads_as_rare_name
 from guardrails.nlp import camel_case
 from guardrails.pii_lexicon import (
     COMMON_INITIAL,
@@ -48,12 +48,14 @@ WEAK_CUE = compile_re2(
     r"actor|actress|author|commenter),?[ \t]+"
     r"|(?i:spoke with|spoke to|talked to|disputed by|met with|ask for|asked for|married to|son of|daughter of|"
     r"directed by|starring|written by|produced by|performed by|sung by|said|says|asks|asked|replied|answered|"
-    r"add|change it to)[ \t]+)"
+    r"add|change it to|photos by|photo by|pictures by|taken by|handled by|reviewed by|approved by|prepared by|"
+    r"checked by|sent by|filed by|assigned to|who is|who was|thanks to)[ \t]+)"
     + _NAME
 )
 # Between the two: someone you call, or who calls ("please call Grace back", "Marcus called from ...").
 ACTION_CUE = compile_re2(
-    r"(?:\b(?i:call|callback for|phoned|emailed|texted|remind|tell|ask|belongs to|ordered for|co-owned by)[ \t]+)"
+    r"(?:\b(?i:call|callback for|phoned|emailed|texted|remind|tell|ask|belongs to|ordered for|co-owned by|"
+    r"hear from|heard from|message from|letter from|note from|email from|e-mail from|text from|waiting for)[ \t]+)"
     + _NAME
 )
 ACTION_AFTER = compile_re2(
@@ -62,7 +64,7 @@ ACTION_AFTER = compile_re2(
 )
 # A name addressed at the end of a clause ("Don't go to town, Helena!", "See you soon, Anna.") or owning a
 # person ("Didina's kid", "Mark's wife"); only names a name list holds count (`find_structured_names`).
-VOCATIVE = compile_re2(r",[ \t]+" + _NAME + r"[ \t]*(?:[!?]|\.(?:\s|$)|$)")
+VOCATIVE = compile_re2(r",[ \t]+" + _NAME + r"[ \t]*(?:[!?:]|\.(?:\s|$)|$)")
 OWNER_OF_PERSON = compile_re2(
     _NAME + r"(?:'s|’s)[ \t]+(?:kid|kids|son|sons|daughter|daughters|wife|husband|partner|mother|father|mom|mum|dad|"
     r"brother|sister|child|children|baby|boyfriend|girlfriend|family|parents|cousin|uncle|aunt)\b"
@@ -117,6 +119,8 @@ def find_structured_names(text: str) -> Iterator[Span]:
             if span is None:
                 continue
             if pattern in (VOCATIVE, OWNER_OF_PERSON) and not _listed_name(text[span[0] : span[1]]):
+                continue
+            if pattern is ACTION_CUE and known_place(text[span[0] : span[1]]):  # "heard from Paris"
                 continue
             for _ in range(3):  # "Dear Dr. Smith", "Mr. Prof. Dr. Németh": the cue caught a title; the name follows
                 if span is None or not _only_titles(text[span[0] : span[1]]):
@@ -298,6 +302,9 @@ def find_rare_capitalised(
     """
     words = _spans_of(CAPITALISED, text)
     mask = SpanMask(len(text), blocked)
+    letters = sum(1 for c in text if c.isalpha())
+    latin = sum(1 for c in text if c.isascii() and c.isalpha())
+    latin_text = latin >= 8 and latin * 4 >= letters  # English around the words, not a text in another language
     i = 0
     while i < len(words):
         s, e = words[i]
@@ -327,7 +334,9 @@ def find_rare_capitalised(
         lowered = [w.lower().rstrip("'’") for w in run]
         # Capitals that truecasing added carry no signal: there only a name from the lexicon counts ("łukasz").
         cased_by_us = original is not None and not original[s].isupper()
-        if any(len(w) > MAX_WORD for w in run) or (cased_by_us and not reads_as_rare_name(run)):
+        # Or, in English text, words of another script ("рыбаков пантелеймон" in a lower-case line).
+        lexicon_or_script = reads_as_rare_name(run) or latin_text and not any(map(_latin, run))
+        if any(len(w) > MAX_WORD for w in run) or (cased_by_us and not lexicon_or_script):
             i = j + 1
             continue
         if len(run) == 1 and _compound(lowered[0]):
@@ -365,11 +374,13 @@ def find_rare_capitalised(
 
 
 def trim_names(text: str, spans: Sequence[Span]) -> list[Span]:
-    """PERSON spans without the role and cue words NER sometimes includes ("Claimant Maria Gonzalez")."""
+    """PERSON spans without the role and cue words NER sometimes includes ("Claimant Maria Gonzalez"), and without
+    what follows a spaced dash ("Audrey - Biomedical scientist": the job after the name)."""
     out: list[Span] = []
     for span in spans:
         if span.type == "PERSON":
-            trimmed = _clean(text, span.start, span.end)
+            dash = text.find(" - ", span.start, span.end)
+            trimmed = _clean(text, span.start, dash if dash > span.start else span.end)
             if trimmed is None:
                 continue
             span = Span("PERSON", trimmed[0], trimmed[1], span.score)

@@ -10,14 +10,24 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from guardrails.pii_lexicon import ORG_SUFFIXES
-from guardrails.name_lexicon import given_or_surname
+from guardrails.pii_lexicon import ORG_DOTTED, ORG_HEADS, ORG_SUFFIXES, ORG_TAILS, PLACE_PREFIXES
+from guardrails.name_lexicon import given_names, given_or_surname, known_place
 from guardrails.recognizers import Span, compile_re2
 
 _CAP = r"\p{Lu}[\p{L}&'’.\-]*"
-_SUFFIX = r"(?i:" + "|".join(sorted(ORG_SUFFIXES, key=len, reverse=True)) + r")\.?"
+# A company word is a whole word ("Dobson LLC said" is no firm "... LLC sa"), or a dotted legal form ("S.p.A.").
+_SUFFIX = (r"(?:(?i:" + ORG_DOTTED + r")|(?i:" + "|".join(sorted(ORG_TAILS, key=len, reverse=True)) + r")\b\.?)")
+_JOIN = r"(?:[ \t]+(?i:van|von|de|der|den|del|y|i|e|&|of|the))?[ \t]+"
+# A company named by its first word ("Stichting van Northeim", "Fundacja Stempel", "Bank of Lindmark").
+ORG_HEAD = compile_re2(
+    r"\b(?:(?i:" + "|".join(sorted(ORG_HEADS, key=len, reverse=True)) + r")|(?i:bank[ \t]+of))" + _JOIN
+    + r"\p{L}[\p{L}'’\-]*(?:" + _JOIN + _CAP + r"){0,3}"
+)
+# A bracketed word may sit inside the name ("Ponni Sugars (Erode) Ltd", "Mindteck (India) Ltd").
+_CAP_OR_BRACKETED = r"(?:" + _CAP + r"|\(\p{Lu}[\p{L}]*\))"
 ORG_RUN = compile_re2(
-    _CAP + r"(?:(?:,?[ \t]+(?:and|&|of|the|de|\d[\d\-]*)|,)?[ \t]+" + _CAP + r"){0,6}"
+    _CAP + r"(?:(?:,?[ \t]+(?:and|&|of|the|de|e|y|i|et|und|en|og|och|van|von|\d[\d\-]*)|,)?[ \t]+"
+    + _CAP_OR_BRACKETED + r"){0,6}"
     r"(?:,?[ \t]+(?:and|&))?[ \t]+" + _SUFFIX
 )
 _SURNAME = r"\p{Lu}[\p{L}'’\-]*"
@@ -52,7 +62,7 @@ FOUNDED = compile_re2(
 )
 # A whole line of a signature or address block that names a company with a glued or bracketed suffix
 # ("TOKYO OHKA KOGYO CO.LTD.", "Ponni Sugars (Erode) Ltd", "XTRACKERS MSCI BAN/USD").
-_LINE_SUFFIXES = ORG_SUFFIXES | frozenset("usd eur gbp jpy chf prf pfd noncum etfs vct sas sarl nv bhd tbk".split())
+_LINE_SUFFIXES = ORG_TAILS | frozenset("usd eur gbp jpy chf prf pfd noncum etfs vct sas sarl nv bhd tbk".split())
 LINE = compile_re2(r"(?:^|\n|\\n)[?}>\t ]*([^\n\\,:@]{3,80}?)[ \t]*(?:$|\n|\\n)")
 _TOKENS = compile_re2(r"[\p{L}]+")
 
@@ -80,6 +90,26 @@ def _company_lines(text: str) -> Iterator[tuple[int, int]]:
         pos = max(m.end(1), m.start() + 1)
 
 
+_AND = compile_re2(r"[ \t]+and[ \t]+")
+
+
+def after_person(text: str, start: int, end: int) -> tuple[int, int]:
+    """"Guy Maillard and Vantage Point Advisors": a person (a given name and more words, no comma) and a
+    company joined by "and" are two; the company starts after "and". "Weber and Sons" stays one."""
+    joins = list(_AND.finditer(text, start, end))
+    if not joins:
+        return start, end
+    left = text[start : joins[0].start()]
+    words = left.split()
+    first = words[0].lower().strip(".") if words else ""
+    person = (2 <= len(words) <= 4 and "," not in left and "\n" not in left and words[0][1:].islower()
+              and first in given_names() and first not in PLACE_PREFIXES and not known_place(left)
+              and not any(w.lower().strip(".,") in ORG_TAILS for w in words))
+    if person:
+        return joins[0].end(), end
+    return start, end
+
+
 def organisation_ranges(text: str) -> list[tuple[int, int]]:
     """Character ranges of `text` (truecased) that name an organisation, not a person (none inside another)."""
     ranges = list(dict.fromkeys(_ranges(text)))
@@ -90,7 +120,9 @@ def _ranges(text: str) -> Iterator[tuple[int, int]]:
     for m in ORG_RUN.finditer(text):
         after = text[m.end() : m.end() + 1]
         if not (after.isalnum() or after in ("-", "'", "’")):  # "co-own" is no "Co."
-            yield m.span()
+            yield after_person(text, *m.span())
+    for m in ORG_HEAD.finditer(text):
+        yield m.span()
     for m in FIRM_LIST.finditer(text):
         quote = m.group(1)
         if quote:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Sequence
 
 from evals.pii.independent import NAME_LOCALES
+from evals.pii.probe_frames import FRAMES_ROUND4, NEGATIVES_ROUND4, TYPES_ROUND4, round4_values
 
 SEED = 4242
 PROBES = Path(__file__).with_name("probes_dev.jsonl")
@@ -85,9 +86,10 @@ FRAMES = [
 ]
 PRODUCTS = ["MacBook Air", "Galaxy S21", "Kindle Paperwhite", "Dyson V11", "PlayStation 5", "Model 3", "ThinkPad X1",
             "Nespresso Vertuo", "Apple Watch", "Bosch dishwasher"]
-TYPES = {"name": "PERSON", "first": "PERSON", "last": "PERSON", "dob": "DATE_OF_BIRTH"}
+TYPES = {"name": "PERSON", "first": "PERSON", "last": "PERSON", "dob": "DATE_OF_BIRTH", **TYPES_ROUND4}
 NEGATIVES = {"org": "ORGANIZATION", "job": "JOB", "date": "DATE", "amount": "AMOUNT", "claim": "CLAIM_ID",
-             "product": "PRODUCT"}
+             "product": "PRODUCT", **NEGATIVES_ROUND4}
+ROUND4_FROM = len(FRAMES)  # frames from this index on were added in round 4 (evals/pii/probe_frames.py)
 
 
 def _date(rng: random.Random, lo: int, hi: int) -> str:
@@ -105,8 +107,9 @@ def probes(seed: int = SEED, per_frame: int = 12) -> list[dict]:
     fake = Faker("en_US")
     fake.seed_instance(seed + 1)
     rng = random.Random(seed + 2)
+    more = round4_values(seed + 3)
     out = []
-    for f, frame in enumerate(FRAMES):
+    for f, frame in enumerate(FRAMES + FRAMES_ROUND4):
         for k in range(per_frame):
             text, spans, negatives, pos = "", [], [], 0
             for m in SLOT.finditer(frame):
@@ -116,7 +119,7 @@ def probes(seed: int = SEED, per_frame: int = 12) -> list[dict]:
                          "org": fake.company, "job": fake.job,
                          "amount": lambda: f"${rng.randint(50, 20000):,}.{rng.randint(0, 99):02d}",
                          "claim": lambda: f"CLM-{rng.randint(1000, 99999)}",
-                         "product": lambda: rng.choice(PRODUCTS)}[slot]()
+                         "product": lambda: rng.choice(PRODUCTS), **more}[slot]()
                 text += frame[pos : m.start()]
                 start = len(text)
                 text += value
@@ -152,7 +155,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         from evals.pii.scorer import format_table, ours_finder, score
 
         finder = ours_finder()
-        print(format_table([score(finder, records, "warden")]))
+        round4 = [r for r in records if r["frame"] >= ROUND4_FROM]
+        print(format_table([score(finder, records, "warden"), score(finder, round4, "round-4")]))
         print_misses(records, finder)
 
 

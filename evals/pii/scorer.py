@@ -10,7 +10,9 @@ Spans a set marks `ignore` (countries, titles: neither PII we must find nor text
 
 `python -m evals.pii.scorer` prints, for our redactor and stock Presidio (same spaCy model, same run), the
 project's own set and the independent held-out set (evals/pii/independent.py); `--dev` adds the independent
-dev split, the only independent split anyone may look at while tuning.
+dev split, the only independent split anyone may look at while tuning. `--no-heldout` leaves the held-out split
+out (for development: its aggregate is printed once per round, by whoever merges) and `--probes` adds the
+project's probe sentences (evals/pii/probes.py).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from typing import Callable, Iterable, Sequence
 
 from evals.pii.generate import DATASET
 from evals.pii.independent import DEV, HELDOUT
+from evals.pii.probes import PROBES
 
 Prediction = tuple[str, int, int]  # (type, start, end)
 Finder = Callable[[str], list[Prediction]]
@@ -187,7 +190,7 @@ def format_table(scores: Sequence[Score]) -> str:
     return "\n".join(lines)
 
 
-SETS = {"own": DATASET, "independent-dev": DEV, "independent-heldout": HELDOUT}
+SETS = {"own": DATASET, "independent-dev": DEV, "independent-heldout": HELDOUT, "probes": PROBES}
 
 
 def report(name: str, path: Path) -> str:
@@ -199,13 +202,21 @@ def report(name: str, path: Path) -> str:
     return head + "\n" + format_table(scores)
 
 
+def select_sets(*, dev: bool, heldout: bool, probes: bool) -> list[str]:
+    """The sets to print, in order; the held-out split only when asked for."""
+    return ["own"] + (["independent-heldout"] if heldout else []) + (["independent-dev"] if dev else []) + (
+        ["probes"] if probes else [])
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--dev", action="store_true", help="also score the independent dev split")
+    parser.add_argument("--no-heldout", action="store_true", help="leave the held-out split out (development runs)")
+    parser.add_argument("--probes", action="store_true", help="also score the probe sentences (dev material)")
     args = parser.parse_args(argv)
-    names = ["own", "independent-heldout"] + (["independent-dev"] if args.dev else [])
+    names = select_sets(dev=args.dev, heldout=not args.no_heldout, probes=args.probes)
     for name in names:
         print(report(name, SETS[name]), end="\n\n", flush=True)
 
