@@ -43,12 +43,21 @@ def fleet(tmp_path: Path, pg_url: str):
                           capture_output=True, text=True, timeout=120, env=clean_env(), cwd=ROOT)
     assert init.returncode == 0, init.stderr
     server = start_nats_server(secrets / "nats-server.conf", port)
+    procs: list[tuple[str, subprocess.Popen, Path]] = []
+    try:
+        yield _start_fleet(tmp_path, url, secrets, pg_url, procs)
+    finally:  # also when a process did not come up: nothing of the fleet outlives the test
+        stop_processes([proc for _, proc, _ in procs])
+        stop_processes([server], timeout_s=10)
+
+
+def _start_fleet(tmp_path: Path, url: str, secrets: Path, pg_url: str,
+                 procs: list[tuple[str, subprocess.Popen, Path]]) -> dict:
     common = {"NATS_URL": url, "WARDEN_POSTGRES_URL": pg_url}
     setup = subprocess.run([str(WARDEN), "up", "--role", "admin"], capture_output=True, text=True, timeout=120, cwd=ROOT,
                            env=clean_env(**common, WARDEN_CREDENTIALS=str(secrets / "admin.json"), WARDEN_BUS_ACK_WAIT_S=ACK_WAIT_S,
                                     WARDEN_DATA_DIR=str(tmp_path / "data-admin")))
     assert setup.returncode == 0 and "streams and consumers created" in setup.stdout, setup.stderr
-    procs: list[tuple[str, subprocess.Popen, Path]] = []
     for i, role in enumerate(ROLES):  # all at once, as an orchestrator would start them
         log = tmp_path / f"{role}-{i}.log"
         env = clean_env(**common, WARDEN_CREDENTIALS=str(secrets / f"{role}.json"), WARDEN_DATA_DIR=str(tmp_path / f"data-{role}-{i}"))
@@ -63,9 +72,7 @@ def fleet(tmp_path: Path, pg_url: str):
             time.sleep(0.1)
         else:
             raise AssertionError(f"{role} did not come up: {log.read_text()[-2000:]}")
-    yield {"url": url, "secrets": secrets, "procs": procs, "pg_url": pg_url}
-    stop_processes([proc for _, proc, _ in procs])
-    stop_processes([server], timeout_s=10)
+    return {"url": url, "secrets": secrets, "procs": procs, "pg_url": pg_url}
 
 
 async def _wait(condition, what: str, steps: int = 1800) -> None:
