@@ -108,11 +108,16 @@ class RunJournal:
         return [_run_row(r) for r in rows]
 
     def counts(self) -> dict[str, list[tuple[str, str, int]]]:
-        """Runs by (graph, status) and gate decisions by (tool, decision), for /metrics."""
+        """Runs by (graph, status) and gate decisions by (tool, decision), for /metrics.
+
+        An allowed call has two records (`dispatched` before the effect, its result after): counted once, by its
+        result record."""
         with self._lock:
             runs = self._db.execute("SELECT graph, status, COUNT(*) FROM runs GROUP BY graph, status").fetchall()
             calls = self._db.execute("SELECT json_extract(body, '$.tool'), json_extract(body, '$.decision'), COUNT(*) "
-                                     "FROM run_events WHERE kind = 'tool.decision' GROUP BY 1, 2").fetchall()
+                                     "FROM run_events WHERE kind = 'tool.decision'"
+                                     " AND COALESCE(json_extract(body, '$.result_status'), '') <> 'dispatched'"
+                                     " GROUP BY 1, 2").fetchall()
         return {"runs": runs, "decisions": calls}
 
     # -- waiting for news -------------------------------------------------------------------------------

@@ -47,3 +47,16 @@ def test_audit_search_through_a_backend_interface_is_newest_first_and_filtered(t
         _append(log, "run-claims_triage-1", "payments.issue" if n % 2 else "scoring.fraud_risk")
     rows = _through_interface(TrailWithSince(log), run_id=None, tool="payments.issue", decision=None, before=6, limit=2)
     assert [r.seq for r in rows] == [4, 2]
+
+
+def test_an_allowed_call_counts_once_in_the_decision_metrics_though_it_has_two_records(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "audit.db")
+    run = "run-claims_triage-1"
+    for status in ("dispatched", "paid"):  # the decision before the effect, then its result
+        log.append(AuditRecord(tool="payments.issue", run_id=run, graph="claims_triage", decision="allow",
+                               args={"claim_id": "CLM-1"}, result_status=status))
+    log.append(AuditRecord(tool="payments.issue", run_id=run, graph="claims_triage", decision="deny",
+                           args={"claim_id": "CLM-1"}, result_status="not_executed"))
+    journal = RunJournal(tmp_path / "api.db")
+    AuditTail(tmp_path / "audit.db", journal).poll()
+    assert sorted(journal.counts()["decisions"]) == [("payments.issue", "allow", 1), ("payments.issue", "deny", 1)]
