@@ -247,7 +247,8 @@ async def _play(scenario: Scenario, topo: Topology, driver: _Driver, result: Res
     publishing = asyncio.create_task(driver.publish_all(ingest, event_key, deadline))
     last_sweep = time.monotonic()
     try:
-        while time.monotonic() < deadline and (len(driver.ended) < runs or not publishing.done()):
+        # A planned fault is struck even when the runs were quicker than this loop's poll (it comes after them then).
+        while time.monotonic() < deadline and (plan or len(driver.ended) < runs or not publishing.done()):
             if plan and len(driver.seq) >= plan[0]:
                 plan.pop(0)
                 await asyncio.sleep(delays.pop(0))
