@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from guardrails.audit import DISPATCHED
+
 TERMINAL = ("completed", "failed")
 
 
@@ -116,8 +118,8 @@ class RunJournal:
             runs = self._db.execute("SELECT graph, status, COUNT(*) FROM runs GROUP BY graph, status").fetchall()
             calls = self._db.execute("SELECT json_extract(body, '$.tool'), json_extract(body, '$.decision'), COUNT(*) "
                                      "FROM run_events WHERE kind = 'tool.decision'"
-                                     " AND COALESCE(json_extract(body, '$.result_status'), '') <> 'dispatched'"
-                                     " GROUP BY 1, 2").fetchall()
+                                     " AND COALESCE(json_extract(body, '$.result_status'), '') <> ?"
+                                     " GROUP BY 1, 2", (DISPATCHED,)).fetchall()
         return {"runs": runs, "decisions": calls}
 
     # -- waiting for news -------------------------------------------------------------------------------

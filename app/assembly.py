@@ -21,7 +21,6 @@ from agents.graph_actor import GraphActor
 from agents.intake_vault import IntakeVault, register_tokens
 from agents.nats_server import EmbeddedNats, NatsCredentials
 from agents.runtime_nats import NatsRuntime
-from warden.heap import settle_heap
 from warden.keyed_subjects import MAX_PARTITIONS
 from warden.settings import Settings
 from agents.supervisor import Supervisor
@@ -89,7 +88,6 @@ class Warden:
             await self._start_gate()
         if "runtime" in self.roles:
             await self._start_runtime()
-        settle_heap()  # what start loaded lives as long as the process: out of the collector's way
         return self
 
     # -- credentials ------------------------------------------------------------------------------------

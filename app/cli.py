@@ -20,6 +20,7 @@ import typer
 
 from app.cli_output import fail, jsonl
 from app.cli_people import approvals_app, users_app
+from warden.heap import settle_heap
 from warden.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Warden: LLM agents as actors, behind a policy gate.")
@@ -155,6 +156,7 @@ def up(port: int = typer.Option(8080, help="HTTP port for the staff API"),
             return
         stopping.cancel()
         starting.result()  # raises the start error, if any
+        settle_heap()  # what start loaded lives as long as this process: out of the collector's way
         try:
             if roles == ("admin",):
                 copies = warden.bus_replicas

@@ -25,6 +25,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bench.cpu_profile import StackSampler  # noqa: E402
+from warden.heap import settle_heap  # noqa: E402
 
 ROLES = ("tools", "gate", "runtime")
 
@@ -68,6 +69,7 @@ async def serve(role: str, *, model_delay_s: float, tool_latency_s: float, profi
         loop.add_signal_handler(signal.SIGUSR1, lambda: (sampler.reset(), sampler.start()))
         loop.add_signal_handler(signal.SIGUSR2, lambda: (sampler.stop(), sampler.dump(profile)))
     async with Warden(Settings(llm="scripted"), roles=(role,), model=model):
+        settle_heap()  # as `warden up` does once started
         print(f"fleet-worker ready role={role} pid={os.getpid()}", flush=True)
         await stop.wait()
 

@@ -118,6 +118,15 @@ async def _direct(nc, signer: GateSigner, tool: str, args: dict[str, Any], run_i
     return elapsed
 
 
+async def intake(nc_runtime, i: int, run_id: str) -> None:
+    """As the runtime does at intake, before any tool call of a run: hand the run's tokens to the gate (which reads
+    the run's stored event then, once per run). Benches do it for every run before the timed calls: it is intake,
+    not a tool call."""
+    pending = PendingRunVault(run_id)
+    pending.tokenize("EMAIL_ADDRESS", _claim(i)["claimant_email"])
+    await register_tokens(nc_runtime, GRAPH, pending)
+
+
 async def _measure(nc_runtime, nc_gate, signer: GateSigner, tool: str, n: int, warmup: int, make_args,
                    provenance, runs: list[str]) -> dict[str, list[float]]:
     """Alternate gated and direct calls of `tool`; returns their latencies (s), warm-up dropped."""
@@ -126,12 +135,7 @@ async def _measure(nc_runtime, nc_gate, signer: GateSigner, tool: str, n: int, w
     direct: list[float] = []
     tag = tool.split(".")[0]
     for i in range(n + warmup):
-        # As the runtime does at intake, before any tool call of a run: hand the run's tokens to the gate (which
-        # reads the run's stored event then, once per run). Done for every run before the timed calls: it is
-        # intake, not a tool call.
-        intake = PendingRunVault(runs[i])
-        intake.tokenize("EMAIL_ADDRESS", _claim(i)["claimant_email"])
-        await register_tokens(nc_runtime, GRAPH, intake)
+        await intake(nc_runtime, i, runs[i])
     for i in range(n + warmup):
         claim = _claim(i)
         args = make_args(claim)

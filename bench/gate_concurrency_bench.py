@@ -33,10 +33,11 @@ from agents.bus import connect  # noqa: E402
 from agents.bus_users import runtime_user  # noqa: E402
 from agents.credentials import load_for  # noqa: E402
 from agents.gate_client import NatsToolGateway  # noqa: E402
-from agents.intake_vault import PendingRunVault, register_tokens  # noqa: E402
 from agents.nats_server import NatsCredentials  # noqa: E402
 from bench.fleet_bench import Fleet, _cpu_s  # noqa: E402
-from bench.gate_bench import GRAPH, NOTIFY_PROVENANCE, PAYMENT_PROVENANCE, _claim, _event, _payment_args, _pct_ms  # noqa: E402
+from bench.gate_bench import (  # noqa: E402
+    GRAPH, NOTIFY_PROVENANCE, PAYMENT_PROVENANCE, _claim, _event, _payment_args, _pct_ms, intake,
+)
 from graphs.claims import PACKAGE as CLAIMS  # noqa: E402
 from warden.heap import settle_heap  # noqa: E402
 
@@ -97,10 +98,8 @@ async def bench_gate_concurrency(concurrent: int = CONCURRENT, provider_s: float
         runtime = await connect(creds, runtime_user(GRAPH))
         conns.append(runtime)
         gateway = NatsToolGateway(runtime, GRAPH, timeout_s=60.0)
-        for i, run_id in runs:  # intake, as the runtime does before a run's first tool call (the gate reads the
-            intake = PendingRunVault(run_id)  # run's stored event then, once per run): not part of a tool call
-            intake.tokenize("EMAIL_ADDRESS", _claim(i)["claimant_email"])
-            await register_tokens(runtime, GRAPH, intake)
+        for i, run_id in runs:
+            await intake(runtime, i, run_id)
         settle_heap()  # this process plays the runtime, which `warden up` settles once started (warden/heap.py)
         pay = lambda i: _payment_args(_claim(i))  # noqa: E731
         text_runs = runs[structured_runs:]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
 import sqlite3
 import subprocess
 import time
@@ -19,9 +18,9 @@ from agents.bus import connect, setup_bus
 from agents.bus_users import EVENTS_STREAM, graph_consumer
 from agents.credentials import load_for
 from agents.nats_cluster import ROUTE_USER, ClusterNode, cluster_configs, seeds
-from agents.nats_server import NatsCredentials, nats_server_binary, server_config
+from agents.nats_server import NatsCredentials, server_config
 from app.assembly import ingest_payload
-from bench.topology import clean_env, free_port, stop_processes
+from bench.topology import clean_env, free_port, start_nats_server, stop_processes
 
 pytestmark = pytest.mark.cluster
 
@@ -108,11 +107,8 @@ def cluster(tmp_path: Path):
     procs: list[subprocess.Popen] = []
     try:
         for n in nodes:
-            with open(tmp_path / f"{n.name}.log", "w") as log:
-                servers[n.name] = subprocess.Popen([str(nats_server_binary()), "-c", str(tmp_path / "cluster" / f"{n.name}.conf")],
-                                                   stdout=log, stderr=subprocess.STDOUT)
-        for n in nodes:
-            _wait_listening(n.client_port, servers[n.name], tmp_path / f"{n.name}.log")
+            servers[n.name] = start_nats_server(tmp_path / "cluster" / f"{n.name}.conf", n.client_port,
+                                                log=tmp_path / f"{n.name}.log")
         yield {"url": url, "nodes": nodes, "secrets": secrets, "tmp": tmp_path, "servers": servers, "procs": procs}
     finally:
         stop_processes(procs)
@@ -120,17 +116,6 @@ def cluster(tmp_path: Path):
             if s.poll() is None:
                 s.kill()
             s.wait(timeout=10)
-
-
-def _wait_listening(port: int, proc: subprocess.Popen, log: Path) -> None:
-    for _ in range(200):
-        assert proc.poll() is None, log.read_text()
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"nats-server did not listen on {port}: {log.read_text()[-800:]}")
 
 
 def _start(cluster, role: str) -> subprocess.Popen:
