@@ -165,8 +165,8 @@ def _request_bytes() -> int:
 @contextlib.asynccontextmanager
 async def gated_bus(runs_wanted: int) -> AsyncIterator[SimpleNamespace]:
     """An embedded bus with the tool services, a gate service signing its calls and `runs_wanted` stored claim events
-    (scored low, as the graph would have); yields the gate, its service, the graph's and the gate's connections,
-    the signer and the run ids. Everything is stopped on exit."""
+    (scored low, as the graph would have); yields the gate, its service, the graph's, the gate's and the admin's
+    connections, the signer and the run ids. Everything is stopped on exit."""
     from guardrails.gate_service import GateService, build_gate
     from guardrails.records import RunRecords
     from tools.registry import start_tool_services
@@ -206,7 +206,7 @@ async def gated_bus(runs_wanted: int) -> AsyncIterator[SimpleNamespace]:
             conns.append(nc_runtime)
             settle_heap()  # as `warden up` does once its components are up (warden/heap.py)
             yield SimpleNamespace(gate=gate, service=service, nc_runtime=nc_runtime, nc_gate=nc_gate, signer=signer,
-                                  runs=runs)
+                                  runs=runs, admin=admin)
         finally:
             if service:
                 await service.stop()

@@ -8,6 +8,7 @@ the caller's own run, and an approval is spent by one execution.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import functools
 import logging
@@ -118,6 +119,8 @@ class Gate:
         self.publish_audit = publish_audit
         self.publish_approval = publish_approval
         self._claim_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._outbox: collections.deque[dict[str, Any]] = collections.deque()
+        self._outbox_task: asyncio.Task | None = None
 
     # -- judging -------------------------------------------------------------------------------------
     def check(self, raw: dict[str, Any] | ToolCallRequest, *, state: dict[str, Any] | None = None,
@@ -247,7 +250,7 @@ class Gate:
                              policy_engine=decision.policy.engine, policy_bundle=decision.policy.bundle,
                              result_status="refused", approval_id=None, idempotency_key="", timing_ms={}, trace_id="")
         stored = await asyncio.to_thread(self.audit.append, record)
-        await self._publish_audit(stored)
+        self._copy(stored)
         return GateReply(decision=decision, audit_seq=stored["seq"])
 
     # -- executing -----------------------------------------------------------------------------------
@@ -302,7 +305,7 @@ class Gate:
                     if held:
                         self._release(request, key)
                     raise
-                await self._publish_audit(dispatched)
+                self._copy(dispatched)
                 status = await self._execute(request, decision, reply, key, judgement, facts, bound)
         stored = await self._append(record(status), inline)
         reply.audit_seq = stored["seq"]
@@ -311,7 +314,7 @@ class Gate:
                 await self.publish_approval(opened.model_dump(mode="json"))
             except Exception as exc:  # the approval is recorded; announcing it is best effort
                 log.warning("approval announce failed: %s", exc)
-        await self._publish_audit(stored)
+        self._copy(stored)
         return reply
 
     def _record(self, raw: dict[str, Any], request: ToolCallRequest | None, principal: Principal | None,
@@ -330,6 +333,26 @@ class Gate:
     async def _append(self, record: AuditRecord, inline: bool) -> dict[str, Any]:
         """Append to the trail: on the loop for a short structured call, else in a worker thread."""
         return self.audit.append(record) if inline else await asyncio.to_thread(self.audit.append, record)
+
+    def _copy(self, stored: dict[str, Any]) -> None:
+        """Queue a record appended to the trail for the AUDIT stream. The copies are for subscribers: SQLite holds the
+        chain of record (each record is appended before the step it records), so no call waits on them. One
+        publisher sends them in the order they were queued, after the reply of the call that queued them."""
+        if not self.publish_audit:
+            return
+        self._outbox.append(stored)
+        if self._outbox_task is None or self._outbox_task.done():
+            self._outbox_task = asyncio.get_running_loop().create_task(self._publish_outbox())
+
+    async def _publish_outbox(self) -> None:
+        await asyncio.sleep(0)  # a reply queued before this task ran goes out first
+        while self._outbox:
+            await self._publish_audit(self._outbox.popleft())
+
+    async def flush_audit_copies(self) -> None:
+        """Wait until every record queued for the AUDIT stream is published (a stopping gate sends what it recorded)."""
+        while self._outbox_task is not None and not self._outbox_task.done():
+            await asyncio.gather(self._outbox_task, return_exceptions=True)
 
     async def _publish_audit(self, stored: dict[str, Any]) -> None:
         if self.publish_audit:

@@ -83,6 +83,7 @@ class GateService:
             await sub.unsubscribe()
         self._subs.clear()
         await self._dispatch.drain(self.tool_timeout_s + 5.0)  # calls in hand finish and are audited
+        await self.gate.flush_audit_copies()
 
     async def announce_decisions(self) -> int:
         """Deny approvals nobody answered in time, then deliver every answer not yet delivered to its waiting run
