@@ -337,7 +337,8 @@ class Gate:
     def _copy(self, stored: dict[str, Any]) -> None:
         """Queue a record appended to the trail for the AUDIT stream. The copies are for subscribers: SQLite holds the
         chain of record (each record is appended before the step it records), so no call waits on them. One
-        publisher sends them in the order they were queued, after the reply of the call that queued them."""
+        publisher task sends them in the order they were queued. It first runs once the call has queued its next
+        message (the tool request, or the reply), so each copy rides in the same write to the bus, behind it."""
         if not self.publish_audit:
             return
         self._outbox.append(stored)
@@ -345,7 +346,6 @@ class Gate:
             self._outbox_task = asyncio.get_running_loop().create_task(self._publish_outbox())
 
     async def _publish_outbox(self) -> None:
-        await asyncio.sleep(0)  # a reply queued before this task ran goes out first
         while self._outbox:
             await self._publish_audit(self._outbox.popleft())
 
