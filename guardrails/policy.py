@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -121,6 +122,20 @@ def rules_digest(modules: dict[str, str]) -> str:
     return f"sha256:{digest.hexdigest()}"
 
 
+_DATA_REF = re.compile(r"\bdata\.([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def fast_data(module: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The top-level keys of the data document that the fast-path module names (`data.<key>`), and only those:
+    rego-cpp evaluates a query about a tenth faster over a smaller document. Safe by the fast path's rule (positive
+    literals only): a key left out can only leave a fast rule undefined, and then the full rules decide. A module
+    that reaches data any other way (`data[...]`, `data` alone) gets the whole document."""
+    code = "\n".join(line.split("#", 1)[0] for line in module.splitlines())  # comments name data too
+    if re.search(r"\bdata\b(?!\.[A-Za-z_])", code):
+        return data
+    return {key: data[key] for key in sorted(set(_DATA_REF.findall(code))) if key in data}
+
+
 def _first_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return " ".join(lines[:3])[:300] or "unknown error"
@@ -169,7 +184,8 @@ class _Compiled:
         if missing:
             raise PolicyError(f"{MANIFEST_FILE} names fast rules that {FAST_MODULE} does not define or the engine "
                               f"does not know: {', '.join(sorted(missing))}")
-        bundle = self._build({FAST_MODULE: fast}, [f"warden/fast/{rule}" for rule in (*FAST_RULES, "covers", "plain_tools")])
+        bundle = self._build({FAST_MODULE: fast}, [f"warden/fast/{rule}" for rule in (*FAST_RULES, "covers", "plain_tools")],
+                             data=fast_data(fast, self.sources.data))
         listed = _query(self.runner._impl, bundle, FAST_PLAIN_TOOLS, {})
         if sorted(listed or []) != sorted(plain_tools(manifest)):
             raise PolicyError(f"{FAST_MODULE} plain_tools and the tools {MANIFEST_FILE} declares plain differ: "
@@ -191,12 +207,12 @@ class _Compiled:
             return None
         return self.fast_rules.get(tool)
 
-    def _build(self, modules: dict[str, str], entrypoints: list[str]) -> Any:
+    def _build(self, modules: dict[str, str], entrypoints: list[str], data: dict[str, Any] | None = None) -> Any:
         try:
             builder = Interpreter()
             for name, text in modules.items():
                 builder.add_module(name, text)
-            builder.add_data_json(json.dumps(self.sources.data))
+            builder.add_data_json(json.dumps(self.sources.data if data is None else data))
             bundle = builder.build(None, entrypoints)
         except RegoError as exc:
             raise PolicyError(f"policy does not compile: {_first_line(str(exc))}") from exc

@@ -17,6 +17,7 @@ from guardrails.policy import (
     _query,
     _set_input,
     default_policy_dir,
+    fast_data,
     load_sources,
     rules_digest,
 )
@@ -167,3 +168,12 @@ def test_a_fast_rule_that_answers_anything_but_true_fails_closed(tmp_path: Path)
     assert engine.fast_path == "on"
     with pytest.raises(PolicyError, match="not a boolean"):
         engine.evaluate(make_input("documents.search", {"query": "hail"}))
+
+
+def test_the_fast_bundle_gets_only_the_data_its_module_names() -> None:
+    data = {"roles": {"agent": {}}, "payments": {"limits": {}}, "tools": {"x": {}}, "company": "Northwind"}
+    module = "package warden.fast\n# data.company is read by the full rules only\nok if { data.roles.agent; data.payments }\n"
+    assert fast_data(module, data) == {"payments": {"limits": {}}, "roles": {"agent": {}}}
+    # reaching data any other way gets the whole document (nothing the module might read is left out)
+    assert fast_data("package warden.fast\nok if { data[\"roles\"] }\n", data) == data
+    assert fast_data("package warden.fast\nok if { x := data; x.roles }\n", data) == data
