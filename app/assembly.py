@@ -234,7 +234,7 @@ class Warden:
 
     async def _connect(self, user: str):
         nc = await connect(self.creds, user)
-        self._stack.push_async_callback(nc.drain)
+        self._stack.push_async_callback(_release, nc, user)
         return nc
 
     async def stop(self) -> None:
@@ -249,6 +249,22 @@ class Warden:
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.stop()
+
+
+async def _release(nc: Any, user: str) -> None:
+    """Let go of a bus connection: drain it (finish what is in hand, flush) while the bus is there; when it is not
+    (an outage, a node restart), close it without waiting for one. What was not acknowledged is redelivered by its
+    stream, so stopping is never held hostage by the bus."""
+    if nc.is_connected:
+        await nc.drain()
+        return
+    if nc.is_closed:
+        return
+    log.warning("bus unreachable while stopping: closing %s's connection without draining it", user)
+    try:
+        await nc.close()  # stops its reconnecting first
+    except OSError:  # then nats-py flushes what it buffered during the outage into the dead socket
+        pass
 
 
 def ingest_payload(event: dict[str, Any], key: bytes | None, clear: Iterable[str]) -> dict[str, Any]:

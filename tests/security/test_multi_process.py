@@ -39,7 +39,7 @@ def topology(tmp_path: Path):
     assert init.returncode == 0, init.stderr
     server = start_nats_server(secrets / "nats-server.conf", port)
     procs: list[subprocess.Popen] = []
-    yield {"url": url, "secrets": secrets, "tmp": tmp_path, "procs": procs}
+    yield {"url": url, "secrets": secrets, "tmp": tmp_path, "procs": procs, "server": server}
     stop_processes(procs, timeout_s=15)
     stop_processes([server], timeout_s=10)
 
@@ -116,3 +116,22 @@ def test_the_runtime_stops_on_sigterm_while_it_cannot_reach_the_bus(topology, tm
         proc.send_signal(signal.SIGTERM)  # still trying: SIGTERM must end it
         out, err = proc.communicate(timeout=20)
     assert proc.returncode in (0, 1, -signal.SIGTERM) and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("role", ["tools", "runtime"])
+def test_a_component_whose_bus_died_stops_cleanly_on_sigterm(topology, role: str) -> None:
+    """The bus went away first (a node restart, an outage): SIGTERM still stops the component promptly, exit 0, with
+    one line saying what it could not drain, and no traceback. Unacknowledged events are redelivered by the stream."""
+    setup = _run("up", "--role", "admin", env=clean_env(NATS_URL=topology["url"],
+                                                    WARDEN_CREDENTIALS=str(topology["secrets"] / "admin.json")))
+    assert setup.returncode == 0, setup.stderr
+    proc = _start(topology, role)
+    server = topology["server"]
+    server.terminate()
+    server.wait(timeout=10)
+    time.sleep(1.0)  # the component notices and starts reconnecting
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=40) == 0
+    log = (topology["tmp"] / f"{role}.log").read_text()
+    assert "Traceback" not in log and "up failed" not in log, log
+    assert "warden: stopped" in log, log
