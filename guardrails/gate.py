@@ -8,7 +8,6 @@ the caller's own run, and an approval is spent by one execution.
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import functools
 import logging
@@ -25,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from guardrails.approvals import ApprovalError, ApprovalStore
 from guardrails.gate_approvals import approval_input as approval_input_for, open_approval
 from guardrails.audit import DISPATCHED, AuditLog, AuditRecord
+from guardrails.audit_copies import AuditCopies
 from guardrails.contracts import ApprovalRef, Decision, PolicyRef, Principal, RedactionRecord, ToolCallRequest
 from guardrails.directory import Directory
 from guardrails.gate_memory import hold, policy_state, release, remember, serial_key
@@ -119,8 +119,7 @@ class Gate:
         self.publish_audit = publish_audit
         self.publish_approval = publish_approval
         self._claim_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        self._outbox: collections.deque[dict[str, Any]] = collections.deque()
-        self._outbox_task: asyncio.Task | None = None
+        self._copies = AuditCopies(lambda: self.publish_audit)
 
     # -- judging -------------------------------------------------------------------------------------
     def check(self, raw: dict[str, Any] | ToolCallRequest, *, state: dict[str, Any] | None = None,
@@ -335,31 +334,11 @@ class Gate:
         return self.audit.append(record) if inline else await asyncio.to_thread(self.audit.append, record)
 
     def _copy(self, stored: dict[str, Any]) -> None:
-        """Queue a record appended to the trail for the AUDIT stream. The copies are for subscribers: SQLite holds the
-        chain of record (each record is appended before the step it records), so no call waits on them. One
-        publisher task sends them in the order they were queued. It first runs once the call has queued its next
-        message (the tool request, or the reply), so each copy rides in the same write to the bus, behind it."""
-        if not self.publish_audit:
-            return
-        self._outbox.append(stored)
-        if self._outbox_task is None or self._outbox_task.done():
-            self._outbox_task = asyncio.get_running_loop().create_task(self._publish_outbox())
-
-    async def _publish_outbox(self) -> None:
-        while self._outbox:
-            await self._publish_audit(self._outbox.popleft())
+        self._copies.queue(stored)
 
     async def flush_audit_copies(self) -> None:
         """Wait until every record queued for the AUDIT stream is published (a stopping gate sends what it recorded)."""
-        while self._outbox_task is not None and not self._outbox_task.done():
-            await asyncio.gather(self._outbox_task, return_exceptions=True)
-
-    async def _publish_audit(self, stored: dict[str, Any]) -> None:
-        if self.publish_audit:
-            try:
-                await self.publish_audit(stored)
-            except Exception as exc:  # the SQLite trail is the record of truth; the stream is a copy
-                log.warning("audit publish failed: %s", exc)
+        await self._copies.flush()
 
     def _spend_approval(self, request: ToolCallRequest, judgement: Judgement, key: str) -> Judgement:
         """An allowed call that claims an approval uses it up (compare-and-set); a second use is denied."""
