@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from guardrails.sqlite_tx import write_transaction
+from guardrails.wal_checkpoints import checkpoint_in_background
 
 
 RATE_WINDOW_S = 60.0
@@ -39,6 +40,7 @@ class GateStore:
         self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        checkpoint_in_background(self._db, db_path)
         self._db.executescript(
             "CREATE TABLE IF NOT EXISTS paid_minor (idempotency_key TEXT PRIMARY KEY, claim_id TEXT, amount_minor INTEGER,"
             " currency TEXT);"

@@ -1,0 +1,34 @@
+"""The gate's SQLite files are checkpointed by a background thread, not inside a commit on the event loop: the
+committing connection keeps only a safety net, and the log reaches the database file well before that net."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from guardrails.audit import AuditLog, AuditRecord
+from guardrails.gate_store import GateStore
+from guardrails.wal_checkpoints import SAFETY_NET_PAGES
+
+
+def _record(i: int) -> AuditRecord:
+    return AuditRecord(tool="documents.search", run_id=f"run-{i}", decision="allow", args={"query": f"{i} " + "x" * 3000})
+
+
+def test_the_committing_connections_leave_checkpoints_to_the_thread(tmp_path: Path) -> None:
+    for store in (AuditLog(tmp_path / "audit.db"), GateStore(tmp_path / "gate.db")):
+        assert store._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == SAFETY_NET_PAGES
+
+
+def test_the_log_reaches_the_database_file_below_sqlites_own_threshold(tmp_path: Path) -> None:
+    """About 200 pages: fewer than the 1,000 at which a commit would checkpoint by itself, so only the thread can
+    have copied them into audit.db."""
+    path = tmp_path / "audit.db"
+    log = AuditLog(path)
+    empty = path.stat().st_size
+    for i in range(200):
+        log.append(_record(i))
+    deadline = time.monotonic() + 10
+    while path.stat().st_size < empty + 150 * 4096 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert path.stat().st_size >= empty + 150 * 4096
+    assert log.verify() == 200
