@@ -63,7 +63,7 @@ class AuditLog:
         self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        checkpoint_in_background(self._db, db_path)
+        checkpoint_in_background(self, self._db, db_path)
         self._db.execute("CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, run_id TEXT, body TEXT NOT NULL,"
                          " prev_hash TEXT NOT NULL, hash TEXT NOT NULL)")
         self._db.execute("CREATE INDEX IF NOT EXISTS audit_run ON audit(run_id)")

@@ -40,7 +40,7 @@ class GateStore:
         self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        checkpoint_in_background(self._db, db_path)
+        checkpoint_in_background(self, self._db, db_path)
         self._db.executescript(
             "CREATE TABLE IF NOT EXISTS paid_minor (idempotency_key TEXT PRIMARY KEY, claim_id TEXT, amount_minor INTEGER,"
             " currency TEXT);"

@@ -10,10 +10,12 @@ for readers or writers; the sqlite3 module releases the GIL while it runs).
 """
 from __future__ import annotations
 
+import collections
 import logging
 import sqlite3
 import threading
 import time
+import weakref
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -22,21 +24,31 @@ INTERVAL_S = 0.25
 SAFETY_NET_PAGES = 10_000
 """A committing connection still checkpoints past this many pages (about 40 MB), should the thread fall behind."""
 
-_paths: set[Path] = set()
+_owners: collections.Counter[Path] = collections.Counter()
+"""Registered files, with how many live stores use each (a file is checkpointed while one does)."""
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
 
 
-def checkpoint_in_background(db: sqlite3.Connection, path: Path) -> None:
-    """Hand `path`'s checkpoints to the background thread; `db` (a WAL connection that commits on the event loop)
-    keeps only the safety net."""
+def checkpoint_in_background(owner: object, db: sqlite3.Connection, path: Path) -> None:
+    """Hand `path`'s checkpoints to the background thread for as long as `owner` (the store) lives; `db` (its WAL
+    connection, which commits on the event loop) keeps only the safety net."""
     db.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
+    key = Path(path).absolute()
     global _thread
     with _lock:
-        _paths.add(Path(path).absolute())
+        _owners[key] += 1
         if _thread is None or not _thread.is_alive():
             _thread = threading.Thread(target=_run, name="wal-checkpoints", daemon=True)
             _thread.start()
+    weakref.finalize(owner, _release, key)
+
+
+def _release(path: Path) -> None:
+    with _lock:
+        _owners[path] -= 1
+        if _owners[path] <= 0:
+            del _owners[path]
 
 
 def _run() -> None:
@@ -44,7 +56,9 @@ def _run() -> None:
     while True:
         time.sleep(INTERVAL_S)
         with _lock:
-            paths = list(_paths)
+            paths = list(_owners)
+        for gone in set(connections) - set(paths):  # its stores are closed or collected
+            connections.pop(gone).close()
         for path in paths:
             try:
                 conn = connections.get(path)
