@@ -45,6 +45,7 @@ from guardrails.redaction_names import (
     propagate,
     trim_names,
 )
+from guardrails.redaction_language import names_in_other_languages
 from guardrails.redaction_layouts import layout_names
 from guardrails.redaction_jsonl import RedactInputError, redact_jsonl  # noqa: F401  (re-exported for the CLI)
 # The result types stay importable from here: the gate, the CLI, the JSONL reader and the tests import them so.
@@ -284,8 +285,8 @@ class Redactor:
             if s.type == "PERSON" and " " not in text[s.start : s.end] and town_word(text[s.start : s.end]) else s
             for s in job.spans
         ]
-        job.spans += list(caseless_script_names(text, taken))  # after trimming: its words end in marks ("राणे")
-        job.spans = drop_form_words(text, job.spans)  # "Age: 71", "Passport: J6…", "with Obstructive Sleep Apnea"
+        job.spans = drop_form_words(text, job.spans + list(caseless_script_names(text, taken)))  # after trimming
+        job.spans = names_in_other_languages(text, job.spans)  # "Nota de sesión", not "Juan Pérez"
         persons = [s for s in job.spans if s.type == "PERSON"]
         if persons:
             # Mentions inside a name already found are that name ("Prof." inside "Mr. Prof. Dr. Á. Németh Béla").

@@ -74,3 +74,16 @@ def test_a_name_that_is_also_a_label_word_is_still_a_name_in_prose(redactor):
 def test_clinical_coinages_are_medical_terms_but_names_are_not():
     assert medical_term("Nephropathy") and medical_term("Arthritis") and medical_term("Apnea")
     assert not medical_term("Paloma") and not medical_term("Smith")
+
+
+def test_in_prose_of_another_language_only_listed_names_are_names(redactor):
+    found = _found(redactor, "Evaluación inicial. La paciente Ana María López firma consentimiento y lo envía con su hija.")
+    assert ("PERSON", "Ana María López") in found
+    assert not any("Evaluación" in value for _, value in found), found
+
+
+def test_function_words_inside_names_do_not_make_english_foreign():
+    from guardrails.redaction_language import other_language
+
+    assert not other_language("Rémy du Clément from Piquer y Duran S.L.N.E called about CLM-26650.")
+    assert other_language("Nota de sesión 1. El paciente comenta aumento de ansiedad y dificultad para dormir.")
