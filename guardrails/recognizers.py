@@ -17,6 +17,7 @@ import ipaddress
 from typing import Callable, Iterable, Iterator
 
 from guardrails.recognizers_phone import find_phones
+from guardrails.recognizers_record_rows import record_row_birth_date
 # SpanMask stays importable from here (with Span and compile_re2): the name and redaction modules import it so.
 from guardrails.text_spans import (  # noqa: F401
     CONTEXT_WINDOW,
@@ -323,7 +324,7 @@ def birth_column(text: str, start: int, end: int) -> bool:
 
 def find_birth_dates(text: str) -> Iterator[Span]:
     for start, end in find_dates(text):
-        if _is_birth_date(text, start, end):
+        if _is_birth_date(text, start, end) or record_row_birth_date(text, start, end):
             yield Span("DATE_OF_BIRTH", start, end, 0.9)
 
 

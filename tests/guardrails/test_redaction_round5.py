@@ -87,3 +87,22 @@ def test_function_words_inside_names_do_not_make_english_foreign():
 
     assert not other_language("Rémy du Clément from Piquer y Duran S.L.N.E called about CLM-26650.")
     assert other_language("Nota de sesión 1. El paciente comenta aumento de ansiedad y dificultad para dormir.")
+
+
+def test_the_one_old_date_of_a_headerless_person_record_row_is_a_birth_date(redactor):
+    row = "Yulia Volkov,yulia.volkov37@gmail.com,+1 (723) 844-6812,895-88-3776,1962-05-11,6690 Elm St, Portland"
+    assert ("DATE_OF_BIRTH", "1962-05-11") in _found(redactor, row)
+
+
+@pytest.mark.parametrize("text", [
+    # a recent date: an incident, not a birth
+    "Yulia Volkov,yulia.volkov37@gmail.com,+1 (723) 844-6812,CLM-20931,2024-05-11,Portland",
+    # two dates: which one is which is anyone's guess
+    "Yulia Volkov,yulia.volkov37@gmail.com,895-88-3776,1962-05-11,1999-01-02,Portland",
+    # a header names the column
+    "name,email,ssn,opened,city\nYulia Volkov,yulia.v@example.com,895-88-3776,1962-05-11,Portland",
+    # no e-mail or SSN: not a record about a person
+    "Widget,blue,large,1962-05-11,Portland,in stock",
+])
+def test_other_dates_in_delimited_rows_stay_plain(redactor, text):
+    assert not any(t == "DATE_OF_BIRTH" for t, _ in _found(redactor, text))
