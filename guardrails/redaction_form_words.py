@@ -29,14 +29,13 @@ depressive dementia insufficiency failure stenosis aneurysm embolism thrombosis 
 CLINICAL_SUFFIXES = ("itis", "osis", "aemia", "emia", "pathy", "algia", "plegia", "ectomy", "otomy", "ostomy",
                      "scopy", "trophy", "plasia", "penia", "rrhea", "rrhoea", "uria", "oma")
 LABEL_AFTER = compile_re2(r"^[ \t]*(?:[:=]|(\p{L}+))")
-WORD = compile_re2(r"\p{L}[\p{L}'’\-]*")
 
 
 def medical_term(word: str) -> bool:
     """A condition word ("Apnea", "Disorder") or a clinical coinage ("Arthritis", "Nephropathy") no name list holds."""
     from guardrails.name_lexicon import given_or_surname
 
-    lowered = word.lower()
+    lowered = word.lower().strip(",.;:()'’")
     if lowered in CONDITION_WORDS:
         return True
     return len(lowered) >= 7 and lowered.endswith(CLINICAL_SUFFIXES) and not given_or_surname(word)
@@ -51,9 +50,9 @@ def _field_label(text: str, span: Span) -> bool:
 
 
 def _diagnosis(text: str, span: Span) -> bool:
-    words = [m.group() for m in WORD.finditer(text[span.start : span.end])]
+    words = text[span.start : span.end].split()
     # "Migraine with Aura": what a condition is "with" belongs to the diagnosis.
-    before = [m.group() for m in WORD.finditer(text[max(0, span.start - 24) : span.start])][-2:]
+    before = [w.strip(",.;:()") for w in text[max(0, span.start - 24) : span.start].split()][-2:]
     led = len(before) == 2 and before[1].lower() == "with" and medical_term(before[0])
     return led or any(map(medical_term, words))
 

@@ -33,7 +33,7 @@ def _fits(word: str) -> bool:
 
 def caseless_script_names(text: str, taken: Sequence[tuple[int, int]]) -> Iterator[Span]:
     """PERSON spans for runs of up to three caseless-script words, single-spaced, inside English text."""
-    if not _latin_text(text):
+    if text.isascii() or not _latin_text(text):  # no caseless letter in ASCII: the common case costs nothing
         return
     mask = SpanMask(len(text), taken)
     words = [m.span() for m in CASELESS_WORD.finditer(text)]
