@@ -212,6 +212,10 @@ def english_not_name(word: str) -> bool:
 
 
 def reads_as_role(value: str) -> bool:
-    """Every word a role or trade ("Barrister", "Hydrographic Surveyor"): a job title NER took for a name."""
+    """A role or trade, after everyday words no name list holds ("Barrister", "Hydrographic Surveyor", "Product
+    Designer", "Senior Software Engineer"): a job title NER took for a name."""
     words = value.split()
-    return bool(words) and all(english_not_name(w) for w in words)
+    return bool(words) and english_not_name(words[-1]) and all(
+        english_not_name(w) or english_zipf(w.lower().strip(".,")) >= COMMON_WORD_ZIPF and not given_or_surname(w)
+        for w in words[:-1]
+    )

@@ -106,3 +106,10 @@ def test_the_one_old_date_of_a_headerless_person_record_row_is_a_birth_date(reda
 ])
 def test_other_dates_in_delimited_rows_stay_plain(redactor, text):
     assert not any(t == "DATE_OF_BIRTH" for t, _ in _found(redactor, text))
+
+
+def test_a_role_after_everyday_words_is_a_job_title_not_a_name(redactor):
+    found = _found(redactor, "Linh Pham (linh.pham@example.org), Product Designer at BioPharm Industries.")
+    assert ("PERSON", "Linh Pham") in found
+    assert not any("Designer" in value for _, value in found), found
+    assert ("PERSON", "Lucas Baker") in _found(redactor, "Lucas Baker called about the roof.")
