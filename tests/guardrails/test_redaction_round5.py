@@ -113,3 +113,11 @@ def test_a_role_after_everyday_words_is_a_job_title_not_a_name(redactor):
     assert ("PERSON", "Linh Pham") in found
     assert not any("Designer" in value for _, value in found), found
     assert ("PERSON", "Lucas Baker") in _found(redactor, "Lucas Baker called about the roof.")
+
+
+@pytest.mark.parametrize(("text", "company"), [
+    ("La empresa Horizonte Salud solicita propuesta formal.", "Horizonte Salud"),
+    ("Contacto con Instituto Vida Plena para colaboración.", "Vida Plena"),
+])
+def test_organisations_introduced_in_other_languages_are_kept(redactor, text, company):
+    assert not any(company in value or value in company for _, value in _found(redactor, text))
