@@ -121,3 +121,21 @@ def test_a_role_after_everyday_words_is_a_job_title_not_a_name(redactor):
 ])
 def test_organisations_introduced_in_other_languages_are_kept(redactor, text, company):
     assert not any(company in value or value in company for _, value in _found(redactor, text))
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("i have lost my card. my name is ian holmes-jackson.", "ian holmes-jackson"),
+    ("maybe it's under klaus berg-jensen", "klaus berg-jensen"),
+    ("the name in the account is not correct, please change it to thomas bruun", "thomas bruun"),
+    ("witness statement from magdalena popescu attached.", "magdalena popescu"),
+])
+def test_lower_case_lines_keep_a_common_given_name_with_its_surname(redactor, text, name):
+    assert ("PERSON", name) in _found(redactor, text)
+
+
+def test_lower_case_truecasing_leaves_firms_and_compounds_alone():
+    from guardrails.redaction_truecase import truecase_for_names
+
+    assert truecase_for_names("is jenkins-leonard still on the approved list?") == (
+        "Is jenkins-leonard still on the approved list?")
+    assert truecase_for_names("we see the well-being of the e-mail team") == "We see the well-being of the e-mail team"
