@@ -32,7 +32,9 @@ from guardrails.text_spans import (  # noqa: F401
 # -- email --------------------------------------------------------------------------------------------------
 
 # \p{M}: the vowel signs of Devanagari, Thai, ... are marks, not letters ("राहुल.पाण्डे54@example.org").
-EMAIL = compile_re2(r"[\p{L}\p{M}\p{N}._%+\-'!#$&*=?^`{|}~/]+@[\p{L}\p{M}\p{N}\-]+(?:\.[\p{L}\p{M}\p{N}\-]+)*\.\p{L}{2,24}")
+EMAIL = compile_re2(
+    r"[\p{L}\p{M}\p{N}._%+\-'!#$&*=?^`{|}~/]+@[\p{L}\p{M}\p{N}\-]+(?:\.[\p{L}\p{M}\p{N}\-]+)*\.\p{L}{2,24}"
+)
 
 
 def find_emails(text: str) -> Iterator[Span]:

@@ -61,5 +61,6 @@ def drop_form_words(text: str, spans: Sequence[Span]) -> list[Span]:
     """`spans` without the PERSON and LOCATION spans that are a field label or a diagnosis."""
     return [
         s for s in spans
-        if s.type not in ("PERSON", "LOCATION") or not (_field_label(text, s) or s.type == "PERSON" and _diagnosis(text, s))
+        if s.type not in ("PERSON", "LOCATION")
+        or not (_field_label(text, s) or s.type == "PERSON" and _diagnosis(text, s))
     ]

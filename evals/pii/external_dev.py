@@ -164,7 +164,8 @@ def _render(template: str, values: dict[str, str]) -> tuple[str, list, list, lis
         at = match.end()
     tail = literal[at:].replace("\0", "{").replace("\1", "}")
     for pattern, kind in LITERAL_NEGATIVES:
-        negatives += [{"kind": kind, "start": length + m.start(), "end": length + m.end()} for m in pattern.finditer(tail)]
+        negatives += [{"kind": kind, "start": length + m.start(), "end": length + m.end()}
+                      for m in pattern.finditer(tail)]
     return "".join(parts) + tail, spans, negatives, ignore
 
 
@@ -175,7 +176,8 @@ def pii_anon_records(count: int = PII_ANON_COUNT, seed: int = SEED) -> list[dict
     out = []
     for n in range(1, count + 1):
         template = rng.choice(gen._TEMPLATES)
-        text, spans, negatives, ignore = _render(template["template"], _pii_anon_values(gen, rng, rng.choice(PII_ANON_LANGS)))
+        values = _pii_anon_values(gen, rng, rng.choice(PII_ANON_LANGS))
+        text, spans, negatives, ignore = _render(template["template"], values)
         out.append(_record(f"ext-piianon-{n:04d}", f"pii-anon-1.3.0:{template['id']}", text, spans, negatives, ignore))
     return out
 
