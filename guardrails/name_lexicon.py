@@ -11,7 +11,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from guardrails.pii_lexicon import DETERMINERS
+from guardrails.pii_lexicon import DETERMINERS, STOP_WORDS
 
 LEXICON = Path(__file__).with_name("name_lexicon.json")
 # A word at least this frequent in English (zipf scale) is read as the word, not the name ("Will", "Grace").
@@ -187,12 +187,18 @@ def _glued(word: str) -> bool:
     )
 
 
+GIVEN_BEFORE_ZIPF = 5.0  # "thomas" (4.8) before "bruun"; "see", "said", "will" (over 6) are on name lists too
+
+
 def reads_as_rare_name(words: list[str]) -> bool:
-    """Names that are no English words at all ("łukasz", "piergiorgio"): enough even where capitals say
-    nothing (a line typed in lower case)."""
-    return bool(words) and all(
-        (given_name(w) or surname(w)) and english_zipf(w.lower().strip(".,'’")) < 2.5 for w in words
-    )
+    """Names that are no English words at all ("łukasz", "piergiorgio"), maybe after a given name however common
+    ("stuart corkery", "thomas bruun"): enough even where capitals say nothing (a line typed in lower case)."""
+    rare = [(given_name(w) or surname(w)) and english_zipf(w.lower().strip(".,'’")) < 2.5 for w in words]
+    if all(rare):
+        return bool(words)
+    first = words[0].lower()
+    return len(words) >= 2 and all(rare[1:]) and first in _lists()[0] and first not in STOP_WORDS and (
+        english_zipf(first) < GIVEN_BEFORE_ZIPF)
 
 
 # English knows this word (zipf scale) though no name list has it, and it ends like a trade or a role:
@@ -212,6 +218,10 @@ def english_not_name(word: str) -> bool:
 
 
 def reads_as_role(value: str) -> bool:
-    """Every word a role or trade ("Barrister", "Hydrographic Surveyor"): a job title NER took for a name."""
+    """A role or trade, after everyday words no name list holds ("Barrister", "Hydrographic Surveyor", "Product
+    Designer", "Senior Software Engineer"): a job title NER took for a name."""
     words = value.split()
-    return bool(words) and all(english_not_name(w) for w in words)
+    return bool(words) and english_not_name(words[-1]) and all(
+        english_not_name(w) or english_zipf(w.lower().strip(".,")) >= COMMON_WORD_ZIPF and not given_or_surname(w)
+        for w in words[:-1]
+    )

@@ -57,11 +57,14 @@ ORG_DOTTED = (
     r"n\.v\.|b\.v\.|a\.[sş]\.|co\.[ \t]?ltd\.?|s\.[ \t]?de[ \t]r\.l\.|y[ \t]+asociados[ \t]+s\.\p{L}+\.?"
 )
 # First words of a company's name in several languages ("Stichting van Northeim", "Fundacja Stempel",
-# "Grupo Almeida"); "Bank of" is matched on its own.
+# "Grupo Almeida", "Instituto Vida Plena"), and words that introduce one ("la empresa Horizonte Salud"); "Bank of"
+# is matched on its own.
 ORG_HEADS = frozenset(
     """stichting fundacja fundación fundacion fondazione stiftung spółdzielnia stowarzyszenie gabinety ppuh fpuh
     phu przedsiębiorstwo grupo familia comercializadora compagnie société societe banco banca cooperativa
-    kancelaria firma""".split()
+    kancelaria firma instituto institut centro clínica clinica asociación asociacion associazione universidad
+    universidade empresa organización organizacion compañía compania entreprise unternehmen azienda
+    organizzazione bedrijf organisatie""".split()
 )
 # Words ending in "." that do not end a sentence.
 ABBREVIATIONS = frozenset("mr mrs ms dr st jr sr prof ave rd blvd no apt inc ltd co vs etc e.g i.e ste fl".split())

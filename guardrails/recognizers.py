@@ -17,6 +17,7 @@ import ipaddress
 from typing import Callable, Iterable, Iterator
 
 from guardrails.recognizers_phone import find_phones
+from guardrails.recognizers_record_rows import record_row_birth_date
 # SpanMask stays importable from here (with Span and compile_re2): the name and redaction modules import it so.
 from guardrails.text_spans import (  # noqa: F401
     CONTEXT_WINDOW,
@@ -30,7 +31,10 @@ from guardrails.text_spans import (  # noqa: F401
 
 # -- email --------------------------------------------------------------------------------------------------
 
-EMAIL = compile_re2(r"[\p{L}\p{N}._%+\-'!#$&*=?^`{|}~/]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,24}")
+# \p{M}: the vowel signs of Devanagari, Thai, ... are marks, not letters ("राहुल.पाण्डे54@example.org").
+EMAIL = compile_re2(
+    r"[\p{L}\p{M}\p{N}._%+\-'!#$&*=?^`{|}~/]+@[\p{L}\p{M}\p{N}\-]+(?:\.[\p{L}\p{M}\p{N}\-]+)*\.\p{L}{2,24}"
+)
 
 
 def find_emails(text: str) -> Iterator[Span]:
@@ -91,6 +95,8 @@ def find_cards(text: str) -> Iterator[Span]:
 
 SSN = compile_re2(r"\d{3}([ \-.]?)\d{2}([ \-.]?)\d{4}")
 SSN_CONTEXT = ("ssn", "social security", "social sec", "ss#", "ss no", "tax id", "tin")
+# The same cues as whole words ("tin", not "meeting"), for numbers the SSA never issues.
+SSN_CUE = compile_re2(r"(?i)\b(?:(?:ssn|social security|social sec|ss no|tax id|tin)\b|ss#)")
 
 
 def find_ssns(text: str) -> Iterator[Span]:
@@ -102,7 +108,12 @@ def find_ssns(text: str) -> Iterator[Span]:
             continue
         digits = "".join(c for c in m.group() if c.isdigit())
         area, group, serial = digits[:3], digits[3:5], digits[5:]
-        if area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000" or len(set(digits)) == 1:
+        if len(set(digits)) == 1:
+            continue
+        invalid = area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000"
+        # Numbers the SSA never issues (area 9xx, group 00, ...) are not SSNs in free text; but written as one
+        # after an "SSN:" cue they are what the writer holds as their SSN (test data, ITINs): mask them too.
+        if invalid and not SSN_CUE.search(text[max(0, start - CONTEXT_WINDOW) : start]):
             continue
         if m.group(1):
             yield Span("US_SSN", start, end, 0.85)
@@ -315,7 +326,7 @@ def birth_column(text: str, start: int, end: int) -> bool:
 
 def find_birth_dates(text: str) -> Iterator[Span]:
     for start, end in find_dates(text):
-        if _is_birth_date(text, start, end):
+        if _is_birth_date(text, start, end) or record_row_birth_date(text, start, end):
             yield Span("DATE_OF_BIRTH", start, end, 0.9)
 
 

@@ -34,6 +34,7 @@ from guardrails.redaction_addresses import extend_postcodes, find_addresses
 from guardrails.redaction_cache import CacheKey, ResultCache, cache_key
 from guardrails.redaction_orgs import after_person, company_line, organisation_ranges
 from guardrails.redaction_fields import field_kind, whole_value
+from guardrails.redaction_form_words import drop_form_words
 from guardrails.redaction_name_guards import introduced_as_thing, reads_as_person
 from guardrails.redaction_names import (
     coordinated_names,
@@ -44,10 +45,12 @@ from guardrails.redaction_names import (
     propagate,
     trim_names,
 )
+from guardrails.redaction_language import names_in_other_languages
 from guardrails.redaction_layouts import layout_names
 from guardrails.redaction_jsonl import RedactInputError, redact_jsonl  # noqa: F401  (re-exported for the CLI)
 # The result types stay importable from here: the gate, the CLI, the JSONL reader and the tests import them so.
 from guardrails.redaction_results import Entity, RedactedText, RedactionRefused, replace_entities  # noqa: F401
+from guardrails.redaction_scripts import caseless_script_names
 from guardrails.redaction_titles import extend_titles
 from guardrails.redaction_tree import all_strings, string_leaves, with_replaced
 from guardrails.redaction_truecase import truecase, truecase_for_names
@@ -282,6 +285,8 @@ class Redactor:
             if s.type == "PERSON" and " " not in text[s.start : s.end] and town_word(text[s.start : s.end]) else s
             for s in job.spans
         ]
+        job.spans = drop_form_words(text, job.spans + list(caseless_script_names(text, taken)))  # after trimming
+        job.spans = names_in_other_languages(text, job.spans)  # "Nota de sesión", not "Juan Pérez"
         persons = [s for s in job.spans if s.type == "PERSON"]
         if persons:
             # Mentions inside a name already found are that name ("Prof." inside "Mr. Prof. Dr. Á. Németh Béla").

@@ -62,9 +62,30 @@ def _could_be_name(word: str) -> bool:
     return zipf < RARE_ZIPF or (zipf < NAME_LIST_ZIPF and given_or_surname(w))
 
 
+def _given_name(word: str) -> bool:
+    from guardrails.name_lexicon import GIVEN_BEFORE_ZIPF, english_zipf, given_names
+
+    w = word.lower()
+    return w in given_names() and w not in STOP_WORDS and english_zipf(w) < GIVEN_BEFORE_ZIPF
+
+
+def _double_barrelled(word: str, before: str) -> bool:
+    """A hyphenated surname after a given name ("holmes-jackson", "berg-jensen"; "well-being" has no name part)."""
+    parts = word.strip("-").split("-")
+    return len(parts) >= 2 and _given_name(before) and all(len(p) >= 2 and _could_be_name(p) for p in parts)
+
+
+def _given_before_rare_name(word: str, following: str) -> bool:
+    """"thomas bruun", "stuart corkery": a given name, however common, right before a rare name word."""
+    from guardrails.name_lexicon import reads_as_rare_name
+
+    return not reads_as_rare_name([word]) and reads_as_rare_name([word, following])
+
+
 def _title_words(line: str, smart: bool) -> str:
     chars = [c.lower() if len(c.lower()) == 1 else c for c in line]
-    for m in WORD.finditer(line):
+    matches = list(WORD.finditer(line))
+    for k, m in enumerate(matches):
         word = m.group().lower()
         latin = any("a" <= c <= "z" for c in word)
         # A vowel-less Latin word is an abbreviation; Cyrillic, Greek, ... words have no Latin vowels at all.
@@ -76,10 +97,18 @@ def _title_words(line: str, smart: bool) -> str:
             # An honorific and the word after it are capitalised: "mrs. mansız" -> "Mrs. Mansız".
             if word + "." in TITLES_BEFORE or word in TITLES_BEFORE or _after_title(line, m.start()):
                 pass
+            elif _double_barrelled(word, matches[k - 1].group() if k > 0 else ""):
+                # "Ian Holmes-Jackson": after a given name every part a capital ("jenkins-leonard" may be a firm)
+                for j in range(m.start() + 1, m.end() - 1):
+                    if line[j] == "-" and len(chars[j + 1].upper()) == 1:
+                        chars[j + 1] = chars[j + 1].upper()
             elif not _sentence_start(line, m.start()) and (
                 word in STOP_WORDS or word in COMMON_INITIAL or word in NAME_PARTICLES or not _could_be_name(word)
             ):
-                continue
+                following = matches[k + 1] if k + 1 < len(matches) else None
+                if following is None or line[m.end() : following.start()] != " " or not _given_before_rare_name(
+                        word, following.group().lower()):
+                    continue
         elif word in STOP_WORDS or word in COMMON_INITIAL:
             continue
         first = chars[m.start()].upper()

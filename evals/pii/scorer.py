@@ -12,7 +12,8 @@ Spans a set marks `ignore` (countries, titles: neither PII we must find nor text
 project's own set and the independent held-out set (evals/pii/independent.py); `--dev` adds the independent
 dev split, the only independent split anyone may look at while tuning. `--no-heldout` leaves the held-out split
 out (for development: its aggregate is printed once per round, by whoever merges) and `--probes` adds the
-project's probe sentences (evals/pii/probes.py).
+project's probe sentences (evals/pii/probes.py); `--external` adds the external dev set (evals/pii/external_dev.py:
+labelled text from three other projects' packages).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from evals.pii.external_dev import EXTERNAL
 from evals.pii.generate import DATASET
 from evals.pii.independent import DEV, HELDOUT
 from evals.pii.probes import PROBES
@@ -190,7 +192,8 @@ def format_table(scores: Sequence[Score]) -> str:
     return "\n".join(lines)
 
 
-SETS = {"own": DATASET, "independent-dev": DEV, "independent-heldout": HELDOUT, "probes": PROBES}
+SETS = {"own": DATASET, "independent-dev": DEV, "independent-heldout": HELDOUT, "probes": PROBES,
+        "external": EXTERNAL}
 
 
 def report(name: str, path: Path) -> str:
@@ -202,10 +205,10 @@ def report(name: str, path: Path) -> str:
     return head + "\n" + format_table(scores)
 
 
-def select_sets(*, dev: bool, heldout: bool, probes: bool) -> list[str]:
+def select_sets(*, dev: bool, heldout: bool, probes: bool, external: bool = False) -> list[str]:
     """The sets to print, in order; the held-out split only when asked for."""
     return ["own"] + (["independent-heldout"] if heldout else []) + (["independent-dev"] if dev else []) + (
-        ["probes"] if probes else [])
+        ["probes"] if probes else []) + (["external"] if external else [])
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -215,8 +218,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--dev", action="store_true", help="also score the independent dev split")
     parser.add_argument("--no-heldout", action="store_true", help="leave the held-out split out (development runs)")
     parser.add_argument("--probes", action="store_true", help="also score the probe sentences (dev material)")
+    parser.add_argument("--external", action="store_true", help="also score the external dev set (dev material)")
     args = parser.parse_args(argv)
-    names = select_sets(dev=args.dev, heldout=not args.no_heldout, probes=args.probes)
+    names = select_sets(dev=args.dev, heldout=not args.no_heldout, probes=args.probes, external=args.external)
     for name in names:
         print(report(name, SETS[name]), end="\n\n", flush=True)
 
