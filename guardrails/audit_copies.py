@@ -2,8 +2,9 @@
 
 SQLite holds the chain of record: each record is appended before the step it records, so no call waits on its copy.
 One publisher task sends the copies in the order they were queued. It first runs once the call has queued its next
-message (the tool request, or the reply), so a copy rides in the same write to the bus, behind that message: an
-allowed call costs four writes to the bus, not six.
+message (the tool request, or the reply), so a copy rides in the same write to the bus, behind that message: the
+message no longer waits for the copy to be serialised, and the bus routes it first. An allowed call is four writes
+to the bus (publishing the copies from a task that yielded first made it six).
 """
 from __future__ import annotations
 
