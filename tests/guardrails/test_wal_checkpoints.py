@@ -32,3 +32,21 @@ def test_the_log_reaches_the_database_file_below_sqlites_own_threshold(tmp_path:
         time.sleep(0.05)
     assert path.stat().st_size >= empty + 150 * 4096
     assert log.verify() == 200
+
+
+def test_the_thread_reads_as_idle_between_rounds(tmp_path: Path) -> None:
+    """The stack sampler that profiles a gate process (bench/cpu_profile.py) must not file it as busy."""
+    import threading
+
+    from bench.cpu_profile import StackSampler
+
+    AuditLog(tmp_path / "audit.db")
+    (thread,) = [t for t in threading.enumerate() if t.name == "wal-checkpoints"]
+    sampler = StackSampler(interval_s=0.005).start()
+    try:
+        sampler.reset()
+        threading.Event().wait(0.6)
+    finally:
+        sampler.stop()
+    assert sampler.summary()["ticks"] > 20
+    assert thread.native_id not in sampler._busy
