@@ -177,3 +177,7 @@ def test_the_fast_bundle_gets_only_the_data_its_module_names() -> None:
     # reaching data any other way gets the whole document (nothing the module might read is left out)
     assert fast_data("package warden.fast\nok if { data[\"roles\"] }\n", data) == data
     assert fast_data("package warden.fast\nok if { x := data; x.roles }\n", data) == data
+    # a `#` inside a string does not start a comment: what follows it on the line is still read
+    hashed = 'package warden.fast\nok if { regex.match(`[#]`, input.x); not data.tools.x } # "data.company"\n'
+    assert fast_data(hashed, data) == {"tools": {"x": {}}}
+    assert fast_data('package warden.fast\nok if { input.x == "#"; data.company }\n', data) == {"company": "Northwind"}
