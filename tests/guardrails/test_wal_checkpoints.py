@@ -35,7 +35,7 @@ def test_the_log_reaches_the_database_file_below_sqlites_own_threshold(tmp_path:
 
 
 def test_the_thread_reads_as_idle_between_rounds(tmp_path: Path) -> None:
-    """The stack sampler that profiles a gate process (bench/cpu_profile.py) must not file it as busy."""
+    """The stack sampler that profiles a gate process (bench/cpu_profile.py) must not file its waiting as busy."""
     import threading
 
     from bench.cpu_profile import StackSampler
@@ -48,5 +48,7 @@ def test_the_thread_reads_as_idle_between_rounds(tmp_path: Path) -> None:
         threading.Event().wait(0.6)
     finally:
         sampler.stop()
-    assert sampler.summary()["ticks"] > 20
-    assert thread.native_id not in sampler._busy
+    ticks = sampler.summary()["ticks"]
+    assert ticks > 20
+    # busy only while it checkpoints a log that was written (other tests' stores may still be registered)
+    assert sum(sampler._busy.get(thread.native_id, {}).values()) < ticks / 4
