@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -40,6 +39,7 @@ from guardrails.policy_manifest import (
     plain_tools,
     read_manifest,
 )
+from guardrails.policy_fast_data import fast_data
 from guardrails.rego_input import RegoInputError, set_input
 
 if TYPE_CHECKING:
@@ -120,43 +120,6 @@ def rules_digest(modules: dict[str, str]) -> str:
         if name != FAST_MODULE:
             digest.update(name.encode() + b"\0" + modules[name].encode() + b"\0")
     return f"sha256:{digest.hexdigest()}"
-
-
-_DATA_REF = re.compile(r"\bdata\.([A-Za-z_][A-Za-z0-9_]*)")
-
-
-def _without_comments(module: str) -> str:
-    """Rego source with its comments blanked: a `#` inside a "string" or a `raw string` is not one."""
-    out, quote, i = [], "", 0
-    while i < len(module):
-        ch = module[i]
-        if quote:
-            if ch == "\\" and quote == '"':
-                out.append(module[i:i + 2])
-                i += 2
-                continue
-            if ch == quote:
-                quote = ""
-        elif ch in "\"`":
-            quote = ch
-        elif ch == "#":
-            end = module.find("\n", i)
-            i = len(module) if end < 0 else end
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-def fast_data(module: str, data: dict[str, Any]) -> dict[str, Any]:
-    """The top-level keys of the data document that the fast-path module names (`data.<key>`), and only those:
-    rego-cpp evaluates a query about a tenth faster over a smaller document. Every key the module can reach is
-    kept, so its rules read what they would read over the whole document. A module that reaches data any other way
-    (`data[...]`, `data` alone) gets the whole document."""
-    code = _without_comments(module)
-    if re.search(r"\bdata\b(?!\.[A-Za-z_])", code):
-        return data
-    return {key: data[key] for key in sorted(set(_DATA_REF.findall(code))) if key in data}
 
 
 def _first_line(text: str) -> str:

@@ -17,10 +17,10 @@ from guardrails.policy import (
     _query,
     _set_input,
     default_policy_dir,
-    fast_data,
     load_sources,
     rules_digest,
 )
+from guardrails.policy_fast_data import fast_data
 from guardrails.policy_manifest import MANIFEST_FILE, update_manifest
 from test_policy_rules import CASES, make_input, notify, paid
 
