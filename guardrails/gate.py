@@ -249,7 +249,7 @@ class Gate:
                              policy_engine=decision.policy.engine, policy_bundle=decision.policy.bundle,
                              result_status="refused", approval_id=None, idempotency_key="", timing_ms={}, trace_id="")
         stored = await asyncio.to_thread(self.audit.append, record)
-        self._copy(stored)
+        self._copies.queue(stored)
         return GateReply(decision=decision, audit_seq=stored["seq"])
 
     # -- executing -----------------------------------------------------------------------------------
@@ -304,7 +304,7 @@ class Gate:
                     if held:
                         self._release(request, key)
                     raise
-                self._copy(dispatched)
+                self._copies.queue(dispatched)
                 status = await self._execute(request, decision, reply, key, judgement, facts, bound)
         stored = await self._append(record(status), inline)
         reply.audit_seq = stored["seq"]
@@ -313,7 +313,7 @@ class Gate:
                 await self.publish_approval(opened.model_dump(mode="json"))
             except Exception as exc:  # the approval is recorded; announcing it is best effort
                 log.warning("approval announce failed: %s", exc)
-        self._copy(stored)
+        self._copies.queue(stored)
         return reply
 
     def _record(self, raw: dict[str, Any], request: ToolCallRequest | None, principal: Principal | None,
@@ -332,9 +332,6 @@ class Gate:
     async def _append(self, record: AuditRecord, inline: bool) -> dict[str, Any]:
         """Append to the trail: on the loop for a short structured call, else in a worker thread."""
         return self.audit.append(record) if inline else await asyncio.to_thread(self.audit.append, record)
-
-    def _copy(self, stored: dict[str, Any]) -> None:
-        self._copies.queue(stored)
 
     async def flush_audit_copies(self) -> None:
         """Wait until every record queued for the AUDIT stream is published (a stopping gate sends what it recorded)."""

@@ -14,6 +14,7 @@ they stop the phone and name finders from claiming them.
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Callable, Iterable, Iterator
 
 from guardrails.recognizers_phone import find_phones
@@ -96,7 +97,7 @@ def find_cards(text: str) -> Iterator[Span]:
 SSN = compile_re2(r"\d{3}([ \-.]?)\d{2}([ \-.]?)\d{4}")
 SSN_CONTEXT = ("ssn", "social security", "social sec", "ss#", "ss no", "tax id", "tin")
 # The same cues as whole words ("tin", not "meeting"), for numbers the SSA never issues.
-SSN_CUE = compile_re2(r"(?i)\b(?:(?:ssn|social security|social sec|ss no|tax id|tin)\b|ss#)")
+SSN_CUE = compile_re2(r"(?i)\b(?:" + "|".join(re.escape(c) + (r"\b" if c[-1].isalnum() else "") for c in SSN_CONTEXT) + ")")
 
 
 def find_ssns(text: str) -> Iterator[Span]:

@@ -3,19 +3,10 @@ never issues written after an SSN cue, e-mails with combining marks, and form la
 from __future__ import annotations
 
 import pytest
+from redaction_findings import found as _found
 
-from guardrails.redaction import Redactor
 from guardrails.redaction_form_words import medical_term
 from guardrails.redaction_scripts import caseless_script_names
-
-
-@pytest.fixture(scope="module")
-def redactor() -> Redactor:
-    return Redactor(cache_size=0)
-
-
-def _found(redactor: Redactor, text: str) -> list[tuple[str, str]]:
-    return [(e.type, text[e.start : e.end]) for e in redactor.analyze(text)]
 
 
 @pytest.mark.parametrize(("text", "name"), [
