@@ -26,6 +26,9 @@ SAFETY_NET_PAGES = 10_000
 
 _owners: collections.Counter[Path] = collections.Counter()
 """Registered files, with how many live stores use each (a file is checkpointed while one does)."""
+_released: collections.deque[Path] = collections.deque()
+"""Files whose store was collected, not yet taken off `_owners`. A finalizer may run inside the garbage collector on
+any thread, the one holding `_lock` included, so it only appends here (atomic, no lock) and the thread counts it."""
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
 _pause = threading.Event()
@@ -47,10 +50,18 @@ def checkpoint_in_background(owner: object, db: sqlite3.Connection, path: Path) 
 
 
 def _release(path: Path) -> None:
+    _released.append(path)
+
+
+def _live_paths() -> list[Path]:
+    """The registered files, once the stores collected since the last round are counted off."""
     with _lock:
-        _owners[path] -= 1
-        if _owners[path] <= 0:
-            del _owners[path]
+        while _released:
+            path = _released.popleft()
+            _owners[path] -= 1
+            if _owners[path] <= 0:
+                del _owners[path]
+        return list(_owners)
 
 
 def _run() -> None:
@@ -58,8 +69,7 @@ def _run() -> None:
     checked: dict[Path, tuple[int, int]] = {}  # the log's (mtime, size) at its last checkpoint: an idle file costs a stat
     while True:
         _pause.wait(INTERVAL_S)
-        with _lock:
-            paths = list(_owners)
+        paths = _live_paths()
         for gone in set(connections) - set(paths):  # its stores are closed or collected
             connections.pop(gone).close()
             checked.pop(gone, None)

@@ -52,3 +52,26 @@ def test_the_thread_reads_as_idle_between_rounds(tmp_path: Path) -> None:
     assert ticks > 20
     # busy only while it checkpoints a log that was written (other tests' stores may still be registered)
     assert sum(sampler._busy.get(thread.native_id, {}).values()) < ticks / 4
+
+
+def test_a_store_collected_while_the_registry_is_locked_does_not_deadlock(tmp_path: Path) -> None:
+    """The garbage collector runs finalizers on whichever thread allocates, the checkpoint thread included while it
+    holds the registry lock (CI hung forever on this once). Collecting a store there must not wait on that lock."""
+    import gc
+    import threading
+
+    from guardrails import wal_checkpoints
+
+    store = GateStore(tmp_path / "gate.db")
+    store.cycle = store  # type: ignore[attr-defined]  # only the cyclic collector frees it, as in a real run
+    del store
+    done = threading.Event()
+
+    def collect_under_the_lock() -> None:
+        with wal_checkpoints._lock:
+            gc.collect()
+        done.set()
+
+    threading.Thread(target=collect_under_the_lock, daemon=True).start()
+    assert done.wait(10), "a finalizer waited on the registry lock its own thread held"
+    assert (tmp_path / "gate.db").absolute() not in wal_checkpoints._live_paths()  # and the file is counted off
