@@ -14,6 +14,7 @@ from typing import Sequence
 import spacy
 from spacy.language import Language
 
+from guardrails.ner_weights import verified_weights_dir
 from guardrails.pii_lexicon import NAME_PREFIXES, ORG_SUFFIXES, PLACE_PREFIXES, PLACE_SUFFIXES
 from guardrails.recognizers import Span
 
@@ -41,9 +42,13 @@ def spacy_model_name() -> str:
     )
 
 
-def load_ner_pipeline() -> Language:
-    """en_core_web_sm with only the tokenizer and NER: everything NER does not listen to is excluded."""
-    return spacy.load(spacy_model_name(), exclude=NER_ONLY_EXCLUDE)
+def load_ner_pipeline(stock: bool = False) -> Language:
+    """en_core_web_sm with only the tokenizer and NER (everything NER does not listen to is excluded), its NER
+    weights replaced by Warden's fine-tuned ones (hash-checked) unless `stock`."""
+    nlp = spacy.load(spacy_model_name(), exclude=NER_ONLY_EXCLUDE)
+    if not stock:
+        nlp.get_pipe("ner").from_disk(verified_weights_dir(), exclude=["vocab"])
+    return nlp
 
 
 def camel_case(word: str) -> bool:
@@ -64,6 +69,8 @@ def _plausible_name(value: str) -> bool:
         and not any(c.isdigit() or c == "@" for c in value)
         and not any(w.lower().strip(".,()") in ORG_SUFFIXES for w in words)
         and not any((w.isupper() and len(w) > 1) or camel_case(w) or "." in w.rstrip(".") for w in words)
+        # a one-letter last word is a preposition the truecaser raised ("Работаю В"), not part of a name or place
+        and not (len(words) > 1 and len(words[-1]) == 1)
     )
 
 
