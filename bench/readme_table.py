@@ -30,10 +30,12 @@ portable AVX2 target (see the Makefile), which is slower than a native build on 
 | embedded model throughput (Gemma 3 270M Q4_K_M, llama.cpp) | {b['embedded_tokens_per_s']:.0f} tokens/s | | |
 
 PII quality (`python -m evals.pii.scorer`, same spaCy model, same run): on the independent held-out set (presidio-evaluator's
-templates, 1,600 sentences, 2,294 values, 9 types; see evals/pii/README.md) typed recall 0.937 vs 0.435 for Presidio's
-stock configuration, precision 0.948 vs 0.342, non-PII kept 0.905 vs 0.183, card/SSN/IBAN/account leaks 0 vs 5; on the
-project's own set recall 1.000 vs 0.747, non-PII kept 0.999 vs 0.457. The 0.95 recall and non-PII targets are not met
-yet (see Known limits)."""
+templates, 1,600 sentences, 2,294 values, 9 types; see evals/pii/README.md) typed recall 0.939 vs 0.435 for Presidio's
+stock configuration, precision 0.948 vs 0.342, non-PII kept 0.922 vs 0.183, card/SSN/IBAN/account leaks 0 vs 5; on the
+project's own set recall 1.000 vs 0.747, non-PII kept 0.999 vs 0.457. The redactor's NER is en_core_web_sm with its NER
+weights fine-tuned on dev material only (`python -m evals.pii.ner_finetune`, shipped in `guardrails/ner_pii/` and
+checked against `guardrails/ner_pii.sha256.json` before the redactor starts). The 0.95 recall and non-PII targets are
+not met yet (see Known limits)."""
 
 
 def fleet_rows(b: dict) -> str:
