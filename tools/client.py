@@ -31,6 +31,8 @@ async def call_tool(nc: Client, tool: str, args: dict[str, Any], *, idempotency_
     With `signer`, the request carries the gate's proof over exactly the body sent (it is serialised once).
     A call nobody received is asked again for up to `no_service_wait_s` (a service whose bus node just died
     resubscribes on another one) before it is `ToolUnavailable`: nothing can have happened, so that is safe.
+    A call that times out while this connection reconnected (its bus node died, and the reply with it) is asked
+    once more with the same key and proof: the tool's ledger answers a repeat of an effect it already made.
     """
     try:
         body = encode_args(args)
@@ -40,7 +42,9 @@ async def call_tool(nc: Client, tool: str, args: dict[str, Any], *, idempotency_
     headers = trace_headers({name: value for name, value in ((IDEMPOTENCY_HEADER, idempotency_key),
                                                              (RUN_ID_HEADER, run_id), (PROOF_HEADER, proof)) if value})
     deadline = asyncio.get_running_loop().time() + no_service_wait_s
+    asked_again = False
     while True:
+        reconnects = nc.stats["reconnects"]
         try:
             msg = await nc.request(tool_subject(tool), body, timeout=timeout_s, headers=headers or None)
             break
@@ -49,7 +53,9 @@ async def call_tool(nc: Client, tool: str, args: dict[str, Any], *, idempotency_
                 raise ToolUnavailable(f"no service is serving {tool}") from None
             await asyncio.sleep(0.25)
         except NatsTimeoutError:
-            raise ToolTimeout(f"{tool} did not answer within {timeout_s:g}s") from None
+            if asked_again or (nc.stats["reconnects"] == reconnects and not nc.is_reconnecting):
+                raise ToolTimeout(f"{tool} did not answer within {timeout_s:g}s") from None
+            asked_again = True  # the reply was lost with the connection, not refused: ask once more
     code = (msg.headers or {}).get(ERROR_CODE_HEADER)
     if code:
         description = (msg.headers or {}).get(ERROR_HEADER, "")
