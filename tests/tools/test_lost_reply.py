@@ -52,19 +52,12 @@ async def test_a_reply_lost_with_the_connection_is_asked_for_again_with_the_same
     assert seen[0][PROOF_HEADER] == seen[1][PROOF_HEADER]  # the same judged call, not a new one
 
 
-async def test_a_plain_timeout_is_not_repeated(tools_nc, gate_nc, signer) -> None:
-    seen = await _responder(tools_nc, gate_nc, answer_from=99, drop_connection=False)
-    with pytest.raises(ToolTimeout):
-        await call_tool(gate_nc, TOOL, {"claim_id": "CLM-1"}, idempotency_key="k", run_id="run-1", timeout_s=0.5,
-                        signer=signer)
-    await asyncio.sleep(0.2)
-    assert len(seen) == 1
-
-
-async def test_it_is_asked_again_only_once(tools_nc, gate_nc, signer) -> None:
-    seen = await _responder(tools_nc, gate_nc, answer_from=99, drop_connection=True)
+@pytest.mark.parametrize(("drop_connection", "asked"), [(False, 1), (True, 2)], ids=["plain timeout", "lost twice"])
+async def test_a_plain_timeout_is_not_repeated_and_a_lost_reply_only_once(tools_nc, gate_nc, signer, drop_connection,
+                                                                          asked) -> None:
+    seen = await _responder(tools_nc, gate_nc, answer_from=99, drop_connection=drop_connection)
     with pytest.raises(ToolTimeout):
         await call_tool(gate_nc, TOOL, {"claim_id": "CLM-1"}, idempotency_key="k", run_id="run-1", timeout_s=1.0,
                         signer=signer)
     await asyncio.sleep(0.2)
-    assert len(seen) == 2
+    assert len(seen) == asked
