@@ -31,6 +31,7 @@ from spacy.util import minibatch
 
 from evals.pii.dev_pool import dev_pool
 from evals.pii.independent import SEED, _render, _Values, split_templates, templates
+from evals.pii.scorer import _covered
 from guardrails.nlp import load_ner_pipeline
 from guardrails.ner_weights import WEIGHTS_DIR, write_manifest
 from guardrails.redaction_truecase import truecase_for_names
@@ -151,18 +152,18 @@ def ner_recall(nlp: spacy.Language, records: Sequence[dict]) -> dict[str, float]
     hit = {"PERSON": [0, 0], "LOCATION": [0, 0], "ORG as PII": [0, 0]}
     for r in records:
         text = truecase_for_names(r["text"])
-        ents = [(e.start_char, e.end_char, e.label_) for e in nlp(text).ents]
+        ents = [(e.label_, e.start_char, e.end_char) for e in nlp(text).ents]
         for s in r["spans"]:
             if s["type"] not in ("PERSON", "LOCATION"):
                 continue
             want = {"PERSON"} if s["type"] == "PERSON" else PLACE_LABELS
-            covered = sum(1 for i in range(s["start"], s["end"]) if any(a <= i < b and lab in want for a, b, lab in ents))
+            covered = _covered(s["start"], s["end"], [e for e in ents if e[0] in want])
             hit[s["type"]][0] += covered * 2 >= s["end"] - s["start"]
             hit[s["type"]][1] += 1
         for n in r.get("negatives", []):
             if n["kind"] == "ORGANIZATION":
-                hit["ORG as PII"][0] += any(a < n["end"] and n["start"] < b and lab in PLACE_LABELS | {"PERSON"}
-                                            for a, b, lab in ents)
+                as_pii = [e for e in ents if e[0] in PLACE_LABELS | {"PERSON"}]
+                hit["ORG as PII"][0] += _covered(n["start"], n["end"], as_pii) > 0
                 hit["ORG as PII"][1] += 1
     return {k: round(a / b, 3) if b else 0.0 for k, (a, b) in hit.items()}
 
