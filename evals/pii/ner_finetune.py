@@ -45,7 +45,8 @@ EPOCHS = 6
 LEARN_RATE = 0.0005  # half of spaCy's default: the stock model's other labels must survive the update
 ORG_REPEAT = 3  # records with an organisation negative are seen this often: names outnumber them ten to one
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
-NEGATIVE_LABELS = {"ORGANIZATION": "ORG", "COMPANY": "ORG", "PRODUCT": "PRODUCT", "DATE": "DATE", "INCIDENT_DATE": "DATE"}
+NEGATIVE_LABELS = {"ORGANIZATION": "ORG", "COMPANY": "ORG", "PRODUCT": "PRODUCT", "DATE": "DATE",
+                   "INCIDENT_DATE": "DATE"}
 
 
 def _lines(start: int, end: int, text: str) -> Iterable[tuple[int, int]]:
