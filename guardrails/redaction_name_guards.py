@@ -58,7 +58,8 @@ def reads_as_person(value: str) -> bool:
     """False for a "name" that reads as a company or a code: glued or listed company suffixes, vowel-less
     abbreviations, camelCase brands, digits ("GASLOG PRTN CUM RED", "Asahi NetInc", "Groupinc")."""
     # Honorifics and degrees ("Dr.", "PhD", "MBA") say nothing either way.
-    words = [w.strip(".,()'’\"") for w in value.split() if w.lower() not in TITLES_BEFORE | TITLES_AFTER]
+    titles = TITLES_BEFORE | TITLES_AFTER  # with or without the full stop a trimmed span lost ("B.Eng")
+    words = [w.strip(".,()'’\"") for w in value.split() if w.lower() not in titles and w.lower() + "." not in titles]
     for w in words:
         lowered = w.lower()
         if not w or any(c.isdigit() for c in w) or lowered in ORG_SUFFIXES or camel_case(w):

@@ -32,6 +32,20 @@ def _token_kind(token: str, side: str) -> str | None:
     return "name" if zipf < 3.0 or (given_or_surname(low) and zipf < 4.6) else None
 
 
+def _given_after_title(text: str, tok: tuple[int, int], blocked: SpanMask) -> bool:
+    """A capitalised word on a name list right after an honorific is a given name, however common in English
+    ("Mrs June Roberts", "Dr Grant Hill"): the honorific says a name follows."""
+    word = text[tok[0] : tok[1]]
+    if not word[:1].isupper() or not word.isalpha() or word.isupper():
+        return False
+    title = _token_before(text, tok[0])
+    if title is None or blocked.touches(*title) or text[title[0] : title[1]].lower() not in TITLES_BEFORE:
+        return False
+    from guardrails.name_lexicon import given_or_surname
+
+    return word.lower() not in STOP_WORDS and given_or_surname(word)
+
+
 def _token_before(text: str, pos: int) -> tuple[int, int] | None:
     if pos < 2 or text[pos - 1] != " ":
         return None
@@ -65,6 +79,8 @@ def extend_titles(text: str, spans: Sequence[Span], taken: Sequence[tuple[int, i
             if tok is None or blocked.touches(*tok):
                 break
             kind = _token_kind(text[tok[0] : tok[1]], "left")
+            if kind is None and _given_after_title(text, tok, blocked):  # "Mrs June Roberts": a common given name
+                kind = "name"
             if kind is None:
                 break
             start = tok[0]

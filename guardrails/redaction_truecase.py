@@ -16,6 +16,8 @@ WORD = compile_re2(r"[\p{L}][\p{L}'’\-]*")
 # A word rarer than this in English is capitalised as a possible name; a word a name list holds up to the second.
 RARE_ZIPF = 3.0
 NAME_LIST_ZIPF = 4.6
+# After a rare given name, a name-list word is capitalised up to this ("darragh charles"; not "white", "may").
+SURNAME_AFTER_GIVEN_ZIPF = 5.0
 
 
 def truecase(text: str) -> str:
@@ -82,6 +84,14 @@ def _given_before_rare_name(word: str, following: str) -> bool:
     return not reads_as_rare_name([word]) and reads_as_rare_name([word, following])
 
 
+def _surname_after_rare_given(word: str, previous: str) -> bool:
+    """"darragh charles", "jurre martin": a name-list word, however common, right after a rare given name."""
+    from guardrails.name_lexicon import english_zipf, given_or_surname, reads_as_rare_name
+
+    return (word not in STOP_WORDS and word not in COMMON_INITIAL and given_or_surname(word)
+            and english_zipf(word) < SURNAME_AFTER_GIVEN_ZIPF and _given_name(previous) and reads_as_rare_name([previous]))
+
+
 def _title_words(line: str, smart: bool) -> str:
     chars = [c.lower() if len(c.lower()) == 1 else c for c in line]
     matches = list(WORD.finditer(line))
@@ -106,8 +116,11 @@ def _title_words(line: str, smart: bool) -> str:
                 word in STOP_WORDS or word in COMMON_INITIAL or word in NAME_PARTICLES or not _could_be_name(word)
             ):
                 following = matches[k + 1] if k + 1 < len(matches) else None
-                if following is None or line[m.end() : following.start()] != " " or not _given_before_rare_name(
-                        word, following.group().lower()):
+                previous = matches[k - 1] if k > 0 else None
+                if not (following is not None and line[m.end() : following.start()] == " " and _given_before_rare_name(
+                        word, following.group().lower())) and not (
+                        previous is not None and line[previous.end() : m.start()] == " "
+                        and _surname_after_rare_given(word, previous.group().lower())):
                     continue
         elif word in STOP_WORDS or word in COMMON_INITIAL:
             continue

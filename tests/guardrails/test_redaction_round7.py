@@ -1,0 +1,66 @@
+"""Round 7: names written with degrees, initials and honorifics are judged without them; a common given name
+after an honorific or a rare one is still a name; a place beside a postcode or inside an introduced address is
+typed a place. Developed on `evals/pii/probes_dev.jsonl` misses; the sentences here are new ones."""
+from __future__ import annotations
+
+import pytest
+
+from redaction_findings import found as _found
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Teresa Lindqvist MBA. signed the form.", "Teresa Lindqvist MBA"),
+        ("Notes: Henrike Vogelsang B.Eng. called twice.", "Henrike Vogelsang B.Eng"),  # the span ends before the stop
+        ("Colin Marsh DDS, the landlord, was informed.", "Colin Marsh DDS"),
+        ("We met Oskar J. Wendell at the depot.", "Oskar J. Wendell"),
+    ],
+)
+def test_a_degree_or_an_initial_does_not_make_a_name_an_acronym(redactor, text, name):
+    assert ("PERSON", name) in _found(redactor, text)
+
+
+@pytest.mark.parametrize("text", ["Sales rose at Dell EMC last year.", "The CO.LTD branch reopened."])
+def test_acronyms_and_brands_are_still_no_names(redactor, text):
+    assert [f for f in _found(redactor, text) if f[0] == "PERSON"] == []
+
+
+def test_a_common_given_name_after_an_honorific_is_part_of_the_name(redactor):
+    assert ("PERSON", "Mrs April Dunmore") in _found(redactor, "Did Mrs April Dunmore sign it?")
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [("thanks to siobhan charles for the photos.", "siobhan charles"),
+     ("the patient jurre martin was discharged.", "jurre martin")],
+)
+def test_a_common_surname_after_a_rare_given_name_in_lower_case_is_part_of_the_name(redactor, text, name):
+    assert ("PERSON", name) in _found(redactor, text)
+
+
+@pytest.mark.parametrize(
+    "text, place",
+    [
+        ("Send it to Hauptstraße 4, 64283 Darmstadt please.", "Darmstadt"),
+        ("Deliver to Calle Mayor 12, Albacete, 02001 by Friday.", "Albacete"),
+        ("Address: Contrada Ferrabosco, 6\n43047, Grotta (PR)", "Contrada Ferrabosco"),
+        ("She lives at Rambla Carmen Salom 59 Puerta 3, Cuenca.", "Cuenca"),
+    ],
+)
+def test_a_place_beside_a_postcode_or_inside_an_introduced_address_is_typed_a_place(redactor, text, place):
+    findings = _found(redactor, text)
+    assert any(kind == "LOCATION" and place in value for kind, value in findings), findings
+    assert not any(kind == "PERSON" and place in value for kind, value in findings), findings
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Billing address: Karin Oldfield\n  58 Hansen Parks Apt. 6\n  Sheilastad", "Karin Oldfield"),
+        ("Address: Tomas Berglund, 12 Oak Street, Denver", "Tomas Berglund"),
+        ("Claim CLM-12345 Maria Lopez called about it.", "Maria Lopez"),
+    ],
+)
+def test_the_addressee_of_an_address_stays_a_person(redactor, text, name):
+    assert ("PERSON", name) in _found(redactor, text)
