@@ -77,6 +77,14 @@ def _name_core(words: list[str]) -> list[str]:
     return [w for w in words[start:end] if not (len(w.rstrip(".")) == 1 and w[:1].isupper())]
 
 
+def _degree_holder(value: str) -> bool:
+    """"Guenter Roht B.A.": NER reads a name with a degree after it as a firm; a given name first says a person."""
+    from guardrails.name_lexicon import reads_as_full_name
+
+    words = value.split()
+    return len(words) >= 3 and words[-1].lower() in TITLES_AFTER and reads_as_full_name(_name_core(words))
+
+
 def _plausible_name(value: str, entity: str = "LOCATION") -> bool:
     """A PERSON or place NER found, unless it reads as an acronym, a brand or a company ("CO.LTD", "Dell EMC")."""
     words = value.split()
@@ -115,7 +123,9 @@ class NerPass:
         text = doc.text
         for ent in doc.ents:
             entity = NER_LABELS.get(ent.label_)
-            if ent.label_ in NON_PII_LABELS:
+            if ent.label_ == "ORG" and _degree_holder(ent.text):
+                entity = "PERSON"
+            elif ent.label_ in NON_PII_LABELS:
                 spans.append(Span("~" + ent.label_, ent.start_char, ent.end_char, 0.0))
                 continue
             if entity is None or entity not in self._types:

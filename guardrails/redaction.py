@@ -40,6 +40,7 @@ from guardrails.redaction_names import (coordinated_names, extend_names, find_ra
                                         names_from_emails, propagate, trim_names)
 from guardrails.redaction_language import names_in_other_languages
 from guardrails.redaction_layouts import layout_names
+from guardrails.redaction_overlaps import resolve_overlaps
 from guardrails.redaction_place_context import places_by_context
 from guardrails.redaction_jsonl import RedactInputError, redact_jsonl  # noqa: F401  (re-exported for the CLI)
 # The result types stay importable from here: the gate, the CLI, the JSONL reader and the tests import them so.
@@ -62,17 +63,6 @@ MAX_CHARS = 50_000  # about 12 pages; longer documents are refused, never half-r
 BUDGET_S = 10.0  # per call; NER costs ~0.1 ms a token, so MAX_CHARS takes a few seconds on a busy core
 
 _CACHE_SIZE = 4096
-
-
-def _resolve_overlaps(spans: Sequence[Span], length: int) -> list[Span]:
-    """Keep the best non-overlapping spans: higher score wins, then the longer span."""
-    kept: list[Span] = []
-    taken = SpanMask(length)
-    for span in sorted(spans, key=lambda s: (-s.score, -(s.end - s.start), s.start)):
-        if not taken.touches(span.start, span.end):
-            kept.append(span)
-            taken.add(span.start, span.end)
-    return sorted(kept, key=lambda s: s.start)
 
 
 def _foreign(value: str) -> bool:
@@ -218,7 +208,7 @@ class Redactor:
                 job.spans = extend_postcodes(job.cased, job.spans)
             entities = tuple(
                 Entity(type=s.type, start=start, end=end, score=round(s.score, 3))
-                for s in _resolve_overlaps(job.spans, len(job.cased))
+                for s in resolve_overlaps(job.spans, len(job.cased))
                 if s.type in self._entities
                 for start, end in [job.norm.to_original(s.start, s.end)]
             )
@@ -231,7 +221,7 @@ class Redactor:
         """Names from structure, from email local parts, rare capitalised words, and every further mention.
 
         Pattern spans (emails, addresses, ...) are facts; NER's places and people are opinions, so a name rule may
-        overlap them and the higher score wins in `_resolve_overlaps`.
+        overlap them and the higher score wins in `resolve_overlaps`.
         """
         text = job.cased
         # A company's name holds no address or phone: "John Smith, 12 Oak St, Denver Co" is no firm "… Co".

@@ -13,6 +13,7 @@ from typing import Iterator
 from guardrails.pii_lexicon import (
     NOT_NAMES, NOT_PLACES, ORG_SUFFIXES, ORG_TAILS, PLACE_PREFIXES, STOP_WORDS, STREET_SUFFIXES,
 )
+from guardrails.name_lexicon import english_zipf
 from guardrails.recognizers import Span, compile_re2
 
 _SUFFIX = "(?:" + "|".join(sorted(STREET_SUFFIXES, key=len, reverse=True)) + ")s?"
@@ -75,15 +76,23 @@ EU_STREET = compile_re2(
     + _WORD + r"(?:[ \t]+\p{Lu}[\p{L}'’\-]*){0,2})(,?[ \t]+\d{1,4}[a-z]?)?"
 )
 # German/Nordic/Dutch compounds: "Hauptstraße 12", "Kongensgade 3", "Storgatan 5".
+# Hyphenated ones too ("Anatol-Ladeck-Straße 449", "Klaudia-Drub-Weg 49/22"), and house numbers with a flat or a
+# range ("49/22", "37-79"); an English word that ends the same way ("during 2023", "spring 2024") is no street.
 EU_COMPOUND = compile_re2(
-    r"(?i)\p{L}+(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|gade|vej|gatan|vägen|gata|veien|"
-    r"gaten|straat|laan|gracht|utca|ulice|tie|katu)[ \t]+\d{1,4}[a-z]?"
+    r"(?i)((?:\p{L}+-)+\p{L}*|\p{L}+)(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|gade|vej|gatan|"
+    r"vägen|gata|veien|gaten|straat|laan|gracht|utca|ulice|tie|katu|singel|hof|kade|dijk|markt|steeg|dreef|plein)"
+    r"[ \t]+\d{1,4}[a-z]?(?:[/\-]\d{1,4})?"
 )
 POSTCODE_CITY = compile_re2(r"^[\s,]{1,4}(?:[A-Z]{1,2}-)?(\d{4,5}|\d{2}-\d{3}|\d{3}[ \t]\d{2})[ \t]+(\p{Lu}[\p{L}\-]+)")
 
 
 def _alnum_at(text: str, i: int) -> bool:
     return 0 <= i < len(text) and text[i].isalnum()
+
+
+def _english_word(word: str) -> bool:
+    """"During", "Spring", "Offering": common English, not a street that ends like "-ring" or "-hof"."""
+    return english_zipf(word.lower().rstrip(".")) >= 3.0
 
 
 def _words_ok(words: str) -> bool:
@@ -191,6 +200,8 @@ def find_addresses(text: str) -> Iterator[Span]:
             yield Span("LOCATION", m.start(), m.end(), 0.8)
     for pattern in (MILITARY, PO_BOX, EU_COMPOUND):
         for m in pattern.finditer(text):
+            if pattern is EU_COMPOUND and _english_word(m.group().split()[0]):
+                continue
             if not _alnum_at(text, m.start() - 1) and not _alnum_at(text, m.end()):
                 yield Span("LOCATION", m.start(), _extend_postcode(text, m.end()), 0.9)
     for m in EU_STREET.finditer(text):

@@ -24,6 +24,7 @@ from guardrails.pii_lexicon import (
     NOT_NAMES,
     ORG_SUFFIXES,
     STOP_WORDS,
+    TITLES_AFTER,
     TITLES_BEFORE,
 )
 from guardrails.recognizers import Span, SpanMask, compile_re2
@@ -97,6 +98,9 @@ def _spans_of(pattern: re2._Regexp, text: str) -> tuple[tuple[int, int], ...]:
 def _clean(text: str, start: int, end: int) -> tuple[int, int] | None:
     """Trims words that are not name words off both ends; None when nothing name-like is left."""
     words = [(m.start() + start, m.end() + start) for m in WORD.finditer(text[start:end])]
+    degree = text[start:end].rsplit(None, 1)[-1] if text[start:end].strip() else ""
+    if len(degree) > 2 and degree.lower().rstrip(".") + "." in TITLES_AFTER:  # "B.A." is one word, not "B" and "a"
+        words = [w for w in words if w[0] < end - len(degree)] + [(end - len(degree), end)]
     while words and text[words[-1][0] : words[-1][1]].lower() in NOT_NAMES | STOP_WORDS:
         words.pop()
     while words and text[words[0][0] : words[0][1]].lower() in NOT_NAMES | STOP_WORDS:

@@ -11,10 +11,11 @@ from redaction_findings import found as _found
 @pytest.mark.parametrize(
     "text, name",
     [
-        ("Teresa Lindqvist MBA. signed the form.", "Teresa Lindqvist MBA"),
-        ("Notes: Henrike Vogelsang B.Eng. called twice.", "Henrike Vogelsang B.Eng"),  # the span ends before the stop
+        ("Teresa Lindqvist MBA. signed the form.", "Teresa Lindqvist MBA."),
+        ("Notes: Henrike Vogelsang B.Eng. called twice.", "Henrike Vogelsang B.Eng."),
         ("Colin Marsh DDS, the landlord, was informed.", "Colin Marsh DDS"),
         ("We met Oskar J. Wendell at the depot.", "Oskar J. Wendell"),
+        ("Torsten Kreuter B.A. wrote: the invoice is attached.", "Torsten Kreuter B.A."),  # NER calls it a firm
     ],
 )
 def test_a_degree_or_an_initial_does_not_make_a_name_an_acronym(redactor, text, name):
@@ -64,3 +65,30 @@ def test_a_place_beside_a_postcode_or_inside_an_introduced_address_is_typed_a_pl
 )
 def test_the_addressee_of_an_address_stays_a_person(redactor, text, name):
     assert ("PERSON", name) in _found(redactor, text)
+
+
+@pytest.mark.parametrize(
+    "text, street",
+    [
+        ("Send it to Lotte-Brenner-Straße 12, 10115 Berlin.", "Lotte-Brenner-Straße 12"),
+        ("Address: Hanne-Voss-Weg 7/3, 20095 Hamburg", "Hanne-Voss-Weg 7/3"),
+        ("She lives at Marijkesingel 41 in Utrecht.", "Marijkesingel 41"),
+    ],
+)
+def test_hyphenated_and_dutch_streets_with_their_house_numbers_are_places(redactor, text, street):
+    assert any(kind == "LOCATION" and street in value for kind, value in _found(redactor, text))
+
+
+@pytest.mark.parametrize("text", ["We met during 2023 at the depot.", "The spring 2024 range is out.",
+                                  "The offering 2025 brochure is attached."])
+def test_english_words_that_end_like_a_street_are_no_street(redactor, text):
+    assert _found(redactor, text) == []
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [("The form was signed by Mila van Engeland.", "Mila van Engeland"),
+     ("The form was signed by Tóthné Dr. Halász Zsófia.", "Tóthné Dr. Halász Zsófia")],
+)
+def test_a_surer_finding_of_part_of_a_name_does_not_cut_the_name(redactor, text, name):
+    assert _found(redactor, text) == [("PERSON", name)]
