@@ -24,14 +24,28 @@ def names_despite_determiner(text: str, start: int, end: int) -> bool:
     following = text[end : end + 16].split()
     if following and following[0].lower().strip(".,!?") in CREATIVE_WORKS and len(run) <= 3:
         return True
+    if text[end : end + 2] in ("'s", "’s") and _name_words(run):  # "this Vincent Bahl's account": the account's "this"
+        return True
     return reads_as_full_name(run)
+
+
+def _name_words(run: list[str]) -> bool:
+    """Two or more words, each on a name list or rare in English ("Vincent Bahl"; not "MacBook Air")."""
+    from guardrails.name_lexicon import english_zipf, given_or_surname
+
+    return len(run) >= 2 and all(w[:1].isupper() and (given_or_surname(w) or english_zipf(w.lower()) < 3.0)
+                                 and not camel_case(w) for w in run)
 
 
 PERSON_NOUNS = frozenset(
     """customer claimant policyholder insured caller beneficiary payee patient tenant homeowner driver witness
     guardian adjuster spouse husband wife son daughter mother father brother sister friend neighbour neighbor
     colleague landlord cardholder kid child partner player singer songwriter actor actress author commenter boss
-    manager founder founders cousin uncle aunt grandmother grandfather boyfriend girlfriend""".split()
+    manager founder founders cousin uncle aunt grandmother grandfather boyfriend girlfriend client applicant
+    employee member contact representative agent lawyer attorney solicitor doctor nurse surgeon dentist teacher
+    student owner occupant resident passenger pedestrian victim relative roommate flatmate housemate fiance fiancee
+    coworker supervisor assistant technician inspector surveyor assessor plumber electrician mechanic officer
+    nephew niece grandson granddaughter stepson stepdaughter parent mum mom dad""".split()
 )
 
 

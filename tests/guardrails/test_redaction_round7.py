@@ -92,3 +92,18 @@ def test_english_words_that_end_like_a_street_are_no_street(redactor, text):
 )
 def test_a_surer_finding_of_part_of_a_name_does_not_cut_the_name(redactor, text, name):
     assert _found(redactor, text) == [("PERSON", name)]
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [("Our client Patrick Barbier called.", "Patrick Barbier"),
+     ("The applicant Joanna Kerr signed.", "Joanna Kerr"),
+     ("Is this Vincent Bahl's account?", "Vincent Bahl")],
+)
+def test_a_person_noun_or_a_possessive_after_a_determiner_still_leaves_a_name(redactor, text, name):
+    assert ("PERSON", name) in _found(redactor, text)
+
+
+@pytest.mark.parametrize("text", ["Is this MacBook Air's battery?", "Our Galaxy Note is broken."])
+def test_a_thing_after_a_determiner_is_still_no_name(redactor, text):
+    assert [f for f in _found(redactor, text) if f[0] == "PERSON"] == []
