@@ -157,7 +157,9 @@ class EmbeddedNats:
         conf.write_text(server_config(listen=f"127.0.0.1:{self.port}", store_dir=str(self.store_dir / "jetstream"),
                                       passwords=self.credentials.passwords, graphs=self.triggers or self.graphs))
         conf.chmod(0o600)
-        with open(self.store_dir / "nats-server.log", "ab") as log:
+        log_path = self.store_dir / "nats-server.log"
+        offset = log_path.stat().st_size if log_path.exists() else 0
+        with open(log_path, "ab") as log:
             # its own session: a terminal's Ctrl-C reaches Warden, which drains before it stops the bus
             self._proc = subprocess.Popen([str(nats_server_binary()), "-c", str(conf)], stdout=log,
                                           stderr=subprocess.STDOUT, start_new_session=True,
@@ -168,11 +170,13 @@ class EmbeddedNats:
             if self._proc.poll() is not None:
                 tail = (self.store_dir / "nats-server.log").read_text(errors="replace")[-800:]
                 raise NatsServerError(f"nats-server exited with {self._proc.returncode}: {tail}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+            # Ready by its own log, not by a connect: a connect could reach another process's server that took
+            # the port between _free_port and this spawn (this one then exits: address in use).
+            with open(log_path, "rb") as log:
+                log.seek(offset)
+                if b"Server is ready" in log.read():
                     return self.credentials
-            except OSError:
-                time.sleep(0.05)
+            time.sleep(0.05)
         raise NatsServerError(f"nats-server did not listen on 127.0.0.1:{self.port} within {timeout_s}s")
 
     def stop(self) -> None:

@@ -151,6 +151,8 @@ async def _rebuild(folder: Path, records: list[dict[str, Any]]) -> list[Recorded
 
     calls = [RecordedCall(seq=r["seq"], tool=r["tool"], run_id=r["run_id"], decision=r["decision"],
                           reasons=list(r.get("reasons") or [])) for r in records]
+    if not calls:
+        return calls
     if not (folder / "nats").is_dir():
         for c in calls:
             c.skip = "no EVENTS stream in the data folder: the run's record cannot be read"
@@ -162,7 +164,10 @@ async def _rebuild(folder: Path, records: list[dict[str, Any]]) -> list[Recorded
     except Exception as exc:
         raise EvalError(f"cannot open the data folder's event stream: {type(exc).__name__}: {str(exc)[:160]}") from exc
     try:
-        nc = await connect(creds, "gate")
+        try:
+            nc = await connect(creds, "gate")
+        except Exception as exc:
+            raise EvalError(f"cannot read the data folder's event stream: {type(exc).__name__}: {str(exc)[:160]}") from exc
         js = nc.jetstream()
         event_key = _secret(folder, "gate", "event_key")
 

@@ -31,7 +31,8 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _run(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.output
+    crash = result.exception if result.exception and not isinstance(result.exception, SystemExit) else None
+    return result.exit_code, result.output + (f"\nraised {crash!r}" if crash else "")
 
 
 def test_replay_of_an_unchanged_demo_finds_no_difference(demo_dir: Path) -> None:
@@ -40,7 +41,7 @@ def test_replay_of_an_unchanged_demo_finds_no_difference(demo_dir: Path) -> None
     assert "0 differ, 0 not replayable" in out
     assert int(out.split()[1]) >= 8 * 3 - 2  # every claim's calls were re-judged
     code, out = _run("eval", "replay", str(demo_dir), "--since", "2999-01-01T00:00:00Z")
-    assert code == 0 and out.startswith("replayed 0 of 0")
+    assert code == 0 and out.startswith("replayed 0 of 0"), out
     code, out = _run("eval", "replay", str(demo_dir), "--since", "last tuesday")
     assert code == 30 and "--since" in out
 
