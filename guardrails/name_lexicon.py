@@ -43,6 +43,12 @@ def given_name(word: str) -> bool:
     return w in _lists()[0] and english_zipf(w) < COMMON_ZIPF
 
 
+def hyphenated_given_name(word: str) -> bool:
+    """A given name, or given names joined by hyphens ("Grethe-Heidi", "Jan-Åke")."""
+    parts = [p for p in word.split("-") if p]
+    return given_name(word) or len(parts) > 1 and all(given_name(p) for p in parts)
+
+
 def surname(word: str) -> bool:
     """A surname somewhere, and not a common English word."""
     w = word.lower().strip(".,'’")
@@ -58,7 +64,7 @@ def given_or_surname(word: str) -> bool:
 
 def reads_as_full_name(words: list[str]) -> bool:
     """"Priscilla Spanevello", "Eeva Lahtinen": a given name first, then capitalised words (surnames, particles)."""
-    return len(words) >= 2 and given_name(words[0]) and all(w[:1].isupper() or w.islower() and len(w) <= 3
+    return len(words) >= 2 and hyphenated_given_name(words[0]) and all(w[:1].isupper() or w.islower() and len(w) <= 3
                                                              for w in words[1:])
 
 
@@ -73,9 +79,12 @@ def person_misread_as_place(value: str) -> bool:
     from guardrails.nlp import _place_name
 
     words = value.split()
-    if not words or len(words) > 3 or _place_name(value) or any(not w[:1].isupper() for w in words):
+    if not words or len(words) > 4 or any(not w[:1].isupper() for w in words):
         return False
-    return reads_as_full_name(words) or reads_as_name(words)
+    # A surname may end like a town ("Solheim", "Oppenheim"): after a given name, a listed surname is the name's.
+    if _place_name(value) and not (len(words) >= 2 and hyphenated_given_name(words[0]) and surname(words[-1])):
+        return False
+    return reads_as_full_name(words) or len(words) <= 3 and reads_as_name(words)
 
 
 PLACES = Path(__file__).with_name("place_names.json")

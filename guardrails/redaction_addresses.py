@@ -13,7 +13,7 @@ from typing import Iterator
 from guardrails.pii_lexicon import (
     NOT_NAMES, NOT_PLACES, ORG_SUFFIXES, ORG_TAILS, PLACE_PREFIXES, STOP_WORDS, STREET_SUFFIXES,
 )
-from guardrails.name_lexicon import english_zipf
+from guardrails.name_lexicon import english_zipf, given_names
 from guardrails.recognizers import Span, compile_re2
 
 _SUFFIX = "(?:" + "|".join(sorted(STREET_SUFFIXES, key=len, reverse=True)) + ")s?"
@@ -194,6 +194,8 @@ def find_addresses(text: str) -> Iterator[Span]:
         following = text[end : end + 16].split()
         if following and following[0].lower().strip(".,") in ORG_SUFFIXES:  # "West Holdings Corporation"
             continue
+        if len(words) == 1 and _after_given_name(text, start):  # "Håkon Solheim", "Karl-Peter Hermighausen"
+            continue
         yield Span("LOCATION", start, end, 0.6)
     for m in LONE_UNIT.finditer(text):
         if not _alnum_at(text, m.start() - 1) and not _alnum_at(text, m.end()):
@@ -211,6 +213,18 @@ def find_addresses(text: str) -> Iterator[Span]:
         if _alnum_at(text, m.start() - 1) or _alnum_at(text, end) or not (m.group(1) or number_after):
             continue
         yield Span("LOCATION", m.start(), _extend_postcode(text, end), 0.85)
+
+
+def _after_given_name(text: str, start: int) -> bool:
+    """The word before `start`, on the same line, is a given name: a town-shaped word after it is a surname."""
+    before = text[max(0, start - 32) : start]
+    if not before.endswith((" ", "\t")):
+        return False
+    words = before.split("\n")[-1].split("\\n")[-1].split()
+    word = words[-1] if words else ""
+    parts = [p.lower() for p in word.split("-") if p]
+    return word[:1].isupper() and bool(parts) and all(
+        p in given_names() and p not in PLACE_PREFIXES and p not in NOT_NAMES for p in parts)
 
 
 def _extend_postcode(text: str, end: int) -> int:

@@ -8,6 +8,7 @@ resignation letter"); and whatever someone works for or at ("I used to work for 
 """
 from __future__ import annotations
 
+import unicodedata
 from typing import Iterator
 
 from guardrails.pii_lexicon import ORG_DOTTED, ORG_HEADS, ORG_SUFFIXES, ORG_TAILS, PLACE_PREFIXES
@@ -90,24 +91,36 @@ def _company_lines(text: str) -> Iterator[tuple[int, int]]:
         pos = max(m.end(1), m.start() + 1)
 
 
-_AND = compile_re2(r"[ \t]+and[ \t]+")
+# A given name and name particles just before a company run: the run's first word is that person's surname.
+_PARTICLES_BEFORE = compile_re2(
+    r"(?:^|[\s(])(\p{Lu}[\p{L}'’\-]+)[ \t]+(?:(?:van|von|de|der|den|del|della|da|di|du|la|le|ter|ten)[ \t]+)+$")
+_AND = compile_re2(r"[ \t]+and[ \t]+|,[ \t]+")
 
 
 def after_person(text: str, start: int, end: int) -> tuple[int, int]:
-    """"Guy Maillard and Vantage Point Advisors": a person (a given name and more words, no comma) and a
-    company joined by "and" are two; the company starts after "and". "Weber and Sons" stays one."""
+    """"Guy Maillard and Vantage Point Advisors", "Alondra Mármol Silva, Writer, Junk GmbH": a person (a given
+    name and more words) and a company joined by "and" or a comma are two; the company starts after the join.
+    "Weber and Sons" and "Hamilton, Diaz and Contreras" stay one."""
     joins = list(_AND.finditer(text, start, end))
     if not joins:
         return start, end
     left = text[start : joins[0].start()]
     words = left.split()
-    first = words[0].lower().strip(".") if words else ""
-    person = (2 <= len(words) <= 4 and "," not in left and "\n" not in left and words[0][1:].islower()
-              and first in given_names() and first not in PLACE_PREFIXES and not known_place(left)
-              and not any(w.lower().strip(".,") in ORG_TAILS for w in words))
+    lead = _PARTICLES_BEFORE.search(text[max(0, start - 40) : start])
+    if lead:  # "Zoë van der | Linde and Greenfield Roofing": the run began inside a name
+        words = [lead.group(1)] + words
+    person = (2 <= len(words) <= 4 and "\n" not in left and words[0][1:].islower() and _given(words[0])
+              and not known_place(left) and not any(w.lower().strip(".,") in ORG_TAILS for w in words))
     if person:
         return joins[0].end(), end
     return start, end
+
+
+def _given(word: str) -> bool:
+    """A given name on the lists, also without its accents ("Loïs"), and no place prefix ("New")."""
+    w = word.lower().strip(".")
+    plain = "".join(c for c in unicodedata.normalize("NFKD", w) if not unicodedata.combining(c))
+    return (w in given_names() or plain in given_names()) and w not in PLACE_PREFIXES
 
 
 def organisation_ranges(text: str) -> list[tuple[int, int]]:

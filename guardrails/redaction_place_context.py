@@ -1,6 +1,7 @@
 """Places told by where they stand: a word NER or the name rules called a person is a place when a postcode sits
-beside it ("53163 Kamenz", "Badajoz, 08506", "7562 RK\\nSomeren") or when it lies inside an address someone
-introduced ("Address: Rambla Carmen Salom 59", "lives at Stretto Michele, 30").
+beside it ("53163 Kamenz", "Badajoz, 08506", "7562 RK\\nSomeren"), when it lies inside an address someone
+introduced ("Address: Rambla Carmen Salom 59", "lives at Stretto Michele, 30"), or at either end of a route
+("from Nyköping to Segovia").
 
 Both rules only retype a span that is already masked: they change what a reader of the redacted text is told
 (`<LOCATION>` instead of `<PERSON>`), never what is hidden. Foreign street names ("Contrada Ferrabosco",
@@ -30,6 +31,10 @@ _ADDRESS_END = compile_re2(
     r"\n[ \t]*\n|(?:\n|\\n)[ \t]*\p{L}[\p{L} .]{0,24}:|(?i:\b(?:with|and|but|who|c/o|attn)\b)|(\p{L}{4,}[.!?])(?:\s|$)"
 )
 _WINDOW = 160
+# A route: "from Nyköping to Segovia", "moved from Soest to León". The span is one end of it.
+_ROUTE_FROM = compile_re2(r"(?i:\bfrom)[ \t]+$")
+_ROUTE_TO_AFTER = compile_re2(r"^[ \t]+(?i:to)[ \t]+\p{Lu}")
+_ROUTE_TO = compile_re2(r"(?i:\bfrom)[ \t]+\p{Lu}[\p{L}'’\-]*(?:[ \t]+\p{Lu}[\p{L}'’\-]*)?[ \t]+(?i:to)[ \t]+$")
 # A house number closing the street's name: "Stretto Chiara, 28\n", "Rambla Carmen Salom 59 Puerta 3". A number
 # followed by more words is the start of the next line of an address ("John Smith, 12 Oak St"): the name before it
 # is the addressee's.
@@ -45,12 +50,21 @@ def places_by_context(text: str, spans: Sequence[Span]) -> list[Span]:
     out: list[Span] = []
     for span in spans:
         if span.type == "PERSON" and "\n" not in text[span.start : span.end] and (
-            _beside_postcode(text, span) or any(a <= span.start and span.end <= b and _street_or_town(text, a, span)
+            _beside_postcode(text, span) or _on_a_route(text, span) or any(a <= span.start and span.end <= b and _street_or_town(text, a, span)
                                                 for a, b in regions)
         ):
             span = Span("LOCATION", span.start, span.end, span.score)
         out.append(span)
     return out
+
+
+def _on_a_route(text: str, span: Span) -> bool:
+    """One or two words between "from" and "to", or after "from X to": the ends of a journey are places."""
+    if len(text[span.start : span.end].split()) > 2:
+        return False
+    before = text[max(0, span.start - 48) : span.start]
+    return bool(_ROUTE_FROM.search(before) and _ROUTE_TO_AFTER.search(text[span.end : span.end + 8])
+                or _ROUTE_TO.search(before))
 
 
 def _street_or_town(text: str, region_start: int, span: Span) -> bool:

@@ -1,0 +1,59 @@
+"""Round 8: a surname that ends like a town ("Solheim", "Hermighausen") after a given name is a surname; a person
+followed by a comma and a company is not the company; a route's two ends are places. Developed on dev-pool and
+`evals/pii/probes_dev.jsonl` misses; the sentences here are new ones."""
+from __future__ import annotations
+
+import pytest
+
+from redaction_findings import found as _found
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("The estimate was signed by Ingrid Oppenheim yesterday.", "Ingrid Oppenheim"),
+        ("Please call Sven-Erik Solheim about the roof.", "Sven-Erik Solheim"),
+        ("Attendees: Dr. Karl-Heinz Mannhausen and the adjuster.", "Karl-Heinz Mannhausen"),
+    ],
+)
+def test_a_town_shaped_surname_after_a_given_name_is_a_name(redactor, text, name):
+    found = _found(redactor, text)
+    assert any(t == "PERSON" and name in v for t, v in found), found
+
+
+@pytest.mark.parametrize("text, place", [("She drove to Mannheim on Monday.", "Mannheim"),
+                                         ("The parcel left Lake Jessicaside at noon.", "Lake Jessicaside")])
+def test_town_words_without_a_given_name_before_them_stay_places(redactor, text, place):
+    assert ("LOCATION", place) in _found(redactor, text)
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Forward it to Marisol Quintero Vega, Analyst, Harbor Freight GmbH & Co. KG", "Marisol Quintero Vega"),
+        ("Zoë van der Linde and Greenfield Roofing agreed on the price.", "Zoë van der Linde"),
+    ],
+)
+def test_a_person_beside_a_company_is_not_part_of_it(redactor, text, name):
+    assert ("PERSON", name) in _found(redactor, text)
+
+
+def test_a_firm_of_surnames_is_still_one_firm(redactor):
+    found = _found(redactor, "The claim went to Hamilton, Diaz and Contreras LLP for review.")
+    assert [f for f in found if f[0] == "PERSON"] == []
+
+
+@pytest.mark.parametrize(
+    "text, places",
+    [("They relocated from Tübingen to Oviedo in May.", ["Tübingen", "Oviedo"]),
+     ("THE BUS WENT FROM ALMERE TO CASTELLÓN OVERNIGHT.", ["ALMERE", "CASTELLÓN"])],
+)
+def test_both_ends_of_a_route_are_places(redactor, text, places):
+    found = _found(redactor, text)
+    for place in places:
+        assert ("LOCATION", place) in found, found
+
+
+def test_a_person_after_from_alone_is_still_a_person(redactor):
+    found = _found(redactor, "We had a letter from Marisol Quintero yesterday.")
+    assert ("PERSON", "Marisol Quintero") in found
