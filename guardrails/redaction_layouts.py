@@ -1,4 +1,5 @@
-"""Names that the layout of a text points at, with no cue word: table cells, chat speakers and @mentions.
+"""Names that the layout of a text points at, with no cue word: table cells, chat speakers, @mentions and
+directory lines ("Silva, József").
 
 Exports and pasted spreadsheets put a name alone between delimiters ("Reddy;Nieves;03/03/1986"); chat logs put it
 before a colon after a time ("[10:42] Julia: ok"); chat and tickets address people as "@Amber". NER reads none of
@@ -95,11 +96,32 @@ def _speaker_name(words: list[str], strict: bool) -> bool:
     if not words or any(_plain_word(w) in NOT_NAMES or _plain_word(w) in STOP_WORDS for w in words):
         return False
     return reads_as_name(words) if strict else given_or_surname(words[0])
+# "Silva, József", "Konda, Dante - Sports administrator": a directory line, surname first, then given names.
+INVERTED = compile_re2(
+    r"(?:^|\n|\\n|[;|][ \t]*)[ \t]*(\p{L}[\p{L}'’\-]+),[ \t]+(\p{L}[\p{L}'’\-]+(?:[ \t]+\p{L}[\p{L}'’\-]+)?)"
+    r"[ \t]*(?:$|\n|\\n|[;|(]|[-–][ \t])"
+)
+LISTED_NAME_ZIPF = 4.6  # a listed name English uses more often than this is more likely the word ("Park", "Young")
+
+
+def _inverted_name(surname: str, given: list[str]) -> bool:
+    """A surname English does not use as a word, then a given name on the lists."""
+    from guardrails.name_lexicon import english_zipf, known_place
+
+    last = surname.lower()
+    first = given[0].lower()
+    return (last not in NOT_NAMES and not known_place(surname) and english_zipf(last) < LISTED_NAME_ZIPF
+            and (given_or_surname(last) or english_zipf(last) < 3.0)
+            and all(p in given_names() for p in first.split("-") if p) and english_zipf(first) < LISTED_NAME_ZIPF
+            and all(w.lower() not in NOT_NAMES | STOP_WORDS for w in given))
 
 
 def layout_names(text: str) -> Iterator[Span]:
-    """PERSON spans from table cells, timed chat speakers, plain chat speakers and @mentions."""
+    """PERSON spans from table cells, timed chat speakers, plain chat speakers, @mentions and inverted names."""
     yield from table_cell_names(text)
+    for m in INVERTED.finditer(text):
+        if _inverted_name(m.group(1), m.group(2).split()):
+            yield Span("PERSON", m.start(1), m.end(2), 0.86)
     for pattern, strict, score in ((TIMED_SPEAKER, False, 0.86), (PLAIN_SPEAKER, True, 0.8), (MENTION, False, 0.86)):
         for m in pattern.finditer(text):
             words = m.group(1).split()

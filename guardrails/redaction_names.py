@@ -14,7 +14,8 @@ from typing import Iterable, Iterator, Sequence
 
 import re2
 
-from guardrails.name_lexicon import english_not_name, known_place, reads_as_rare_name
+from guardrails.name_lexicon import (english_not_name, english_zipf, given_or_surname, hyphenated_given_name, known_place,
+                                     reads_as_rare_name)
 from guardrails.nlp import camel_case
 from guardrails.pii_lexicon import (
     COMMON_INITIAL,
@@ -268,6 +269,7 @@ RARE_ZIPF_INITIAL = 3.0  # at the start of a sentence, capitalisation says nothi
 CAPITALISED = compile_re2(r"\p{Lu}[\p{L}'’\-]*\p{L}")
 
 
+LISTED_NAME_ZIPF = 4.6  # a listed surname after a given name, unless English uses it this often ("Park", "King")
 MAX_WORD = 40  # longer "words" are never names, and are not worth a lookup
 
 
@@ -366,6 +368,9 @@ def find_rare_capitalised(
                 for k, w in enumerate(lowered)
                 if not (run[k].isupper() or any(c.isdigit() for c in run[k]))  # acronyms are not names
             )
+            # Or a given name and a surname, neither an everyday English word ("Ref. Kayla Owen / CLM-1").
+            rare = rare or 2 <= len(run) <= 3 and hyphenated_given_name(run[0]) and given_or_surname(run[-1]) \
+                and english_zipf(lowered[-1]) < LISTED_NAME_ZIPF and not any(w.isupper() for w in run)
             if rare:
                 end = words[hi][1]
                 if text[end - 2 : end] in ("'s", "’s"):

@@ -83,7 +83,7 @@ def test_dates_without_a_birth_cue_of_their_own_stay(redactor, text, birth_dates
         ("@Pedro Miguel can you check this?", "Pedro Miguel"),
         ("Regarding your call, Heather: the claim is approved.", "Heather"),
         ("Photos by Vedhika Kapadia.", "Vedhika Kapadia"),
-        ("Blom, Audrey - Biomedical scientist", "Audrey"),
+        ("Blom, Audrey - Biomedical scientist", "Blom, Audrey"),  # round 8: the surname too
         ("Did you hear from Sandra?", "Sandra"),  # NER reads a place after "from"
         ("We are waiting for Dominic Pop to sign.", "Dominic Pop"),
     ],

@@ -57,3 +57,28 @@ def test_both_ends_of_a_route_are_places(redactor, text, places):
 def test_a_person_after_from_alone_is_still_a_person(redactor):
     found = _found(redactor, "We had a letter from Marisol Quintero yesterday.")
     assert ("PERSON", "Marisol Quintero") in found
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [("Ref. Anders Lopez / invoice 7731", "Anders Lopez"),  # NER misses this one (a frame of the dev check)
+     ("Handled by Yusuf Okafor since March.", "Yusuf Okafor")],
+)
+def test_a_given_name_and_a_listed_surname_are_a_name_without_a_cue(redactor, text, name):
+    assert ("PERSON", name) in _found(redactor, text)
+
+
+def test_a_given_name_before_an_everyday_word_is_no_name(redactor):
+    assert [f for f in _found(redactor, "We met at Anders Park on Monday.") if f[0] == "PERSON"] == []
+
+
+@pytest.mark.parametrize("text, name", [("Okonkwo, Thandiwe\nOkafor, Bram", "Okonkwo, Thandiwe"),
+                                        ("Lindqvist, Mauro - adjuster, north region", "Lindqvist, Mauro")])
+def test_a_directory_line_with_the_surname_first_is_one_name(redactor, text, name):
+    assert ("PERSON", name) in _found(redactor, text)
+
+
+@pytest.mark.parametrize("text", ["Paris, France", "Yes, Anna will call."])
+def test_a_place_or_a_word_before_a_comma_is_not_a_surname(redactor, text):
+    found = _found(redactor, text)
+    assert not any(t == "PERSON" and "," in v for t, v in found), found
