@@ -228,9 +228,13 @@ DATE_PATTERN = (
 DATE = compile_re2(DATE_PATTERN)
 DATE_FULL = compile_re2("^" + DATE_PATTERN + "$")
 # A birth cue is a whole word ("Dobson", "stubborn" are none), close to the date, and not an event held on it.
+# Field labels in the languages of the claims Warden sees ("Geburtsdatum", "fecha de nacimiento", "né le").
+FOREIGN_BIRTH_LABELS = (r"geburtsdatum|geb\.|date de naissance|fecha de nacimiento|f\. nac\.|data di nascita|"
+                        r"geboortedatum|data de nascimento|data urodzenia|f[öo]delsedatum|f[øo]dselsdato|"
+                        r"syntym[äa]aika|do[ğg]um tarihi|datum narozen[íi]")
 DOB_CUE = compile_re2(
     r"(?i)(?:^|[^\p{L}])(born|dob|d\.o\.b\.?|date of birth|birth date|birthdate|birthday|birth|bday|b-day|"
-    r"n[ée]e le|geboren|b\.)(?:[^\p{L}]|$)"
+    r"n[ée]e? le|geboren|nacid[oa] el|nat[oa] il|nascid[oa] em|" + FOREIGN_BIRTH_LABELS + r"|b\.)(?:[^\p{L}]|$)"
 )
 _GAP_BREAKS = (". ", "; ", "! ", "? ", ".\n")
 _MAX_GAP_BEFORE = 32  # "born in Porto on", "date of birth (as on the ID):"
@@ -261,7 +265,8 @@ def _plain_gap(gap: str) -> bool:
 
 # Cues that name the field ("date of birth", "DOB") rather than the event ("born"): a form's label may stand far
 # from its value, behind a parenthesis or a dotted leader ("The insured's birth date, as shown on the passport, is").
-NOUN_CUE = compile_re2(r"(?i)^(?:dob|d\.o\.b\.?|date of birth|birth date|birthdate|birthday|bday|b-day)$")
+NOUN_CUE = compile_re2(r"(?i)^(?:dob|d\.o\.b\.?|date of birth|birth date|birthdate|birthday|bday|b-day|"
+                       + FOREIGN_BIRTH_LABELS + r")$")
 _MAX_NOUN_GAP = 64
 NOUN_BREAK = compile_re2(r"(?i)\b(?:and|but|or|then|released|moved|married|died|since|until|while)\b")
 LEADER = compile_re2(r"[._\-]{3,}")

@@ -17,7 +17,7 @@ age gender sex passport visa nationality religion ethnicity auth token config co
 diagnosis prognosis prescription rx insurance provider employer department salary income username user password
 login device serial profile subject status priority category notes note comments remarks reference invoice order
 account card wallet routing swift iban email e-mail phone tel telephone mobile fax address street city zip postcode
-dob birthdate amount total balance mrn ssn vin plate license licence biometric registration transaction
+dob birthdate geburtsdatum geboortedatum födelsedatum fødselsdato syntymäaika amount total balance mrn ssn vin plate license licence biometric registration transaction
 """.split())
 LABEL_ENDINGS = frozenset("summary token file id number no report key code details record records form".split())
 CONDITION_WORDS = frozenset("""
@@ -58,9 +58,22 @@ def _diagnosis(text: str, span: Span) -> bool:
 
 
 def drop_form_words(text: str, spans: Sequence[Span]) -> list[Span]:
-    """`spans` without the PERSON and LOCATION spans that are a field label or a diagnosis."""
+    """`spans` without the PERSON and LOCATION spans that are a field label, a diagnosis or a birth cue in another
+    language ("Fecha de nacimiento:", "Nata il")."""
+    from guardrails.recognizers import DOB_CUE
+
+    cues = [m.span(1) for m in DOB_CUE.finditer(text)] if any(s.type == "PERSON" for s in spans) else []
     return [
         s for s in spans
         if s.type not in ("PERSON", "LOCATION")
-        or not (_field_label(text, s) or s.type == "PERSON" and _diagnosis(text, s))
+        or not (_field_label(text, s) or s.type == "PERSON" and (_diagnosis(text, s) or _in_cue(text, s, cues)))
     ]
+
+
+def _in_cue(text: str, span: Span, cues: Sequence[tuple[int, int]]) -> bool:
+    """The span overlaps a birth cue and holds no word outside it but short ones ("Il est né": "Il", "est")."""
+    for a, b in cues:
+        if span.start < b and a < span.end:
+            outside = text[span.start : max(span.start, a)] + " " + text[min(span.end, b) : span.end]
+            return all(len(w) <= 3 for w in outside.split())
+    return False

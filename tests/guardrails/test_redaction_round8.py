@@ -82,3 +82,25 @@ def test_a_directory_line_with_the_surname_first_is_one_name(redactor, text, nam
 def test_a_place_or_a_word_before_a_comma_is_not_a_surname(redactor, text):
     found = _found(redactor, text)
     assert not any(t == "PERSON" and "," in v for t, v in found), found
+
+
+@pytest.mark.parametrize(
+    "text, date",
+    [("Geburtsdatum: 23.08.1969", "23.08.1969"), ("Fecha de nacimiento: 11/02/1984", "11/02/1984"),
+     ("Date de naissance : 30/01/1977", "30/01/1977"), ("Nato il 09/09/1959 a Bari.", "09/09/1959"),
+     ("Data urodzenia: 1972-12-24", "1972-12-24"), ("Doğum tarihi: 15.06.1993", "15.06.1993")],
+)
+def test_birth_cues_in_other_languages_mark_the_date_and_are_no_names(redactor, text, date):
+    found = _found(redactor, text)
+    assert ("DATE_OF_BIRTH", date) in found
+    assert [f for f in found if f[0] == "PERSON"] == [], found
+
+
+def test_a_name_before_a_foreign_birth_cue_stays_a_name(redactor):
+    found = _found(redactor, "Claire Moreau, née le 05/05/1966, a signé.")
+    assert ("PERSON", "Claire Moreau") in found and ("DATE_OF_BIRTH", "05/05/1966") in found
+
+
+@pytest.mark.parametrize("text", ["Zahlungsziel: 12.03.2025", "Fecha de pago: 11/02/2024"])
+def test_other_foreign_dates_stay_dates(redactor, text):
+    assert not any(t == "DATE_OF_BIRTH" for t, _ in _found(redactor, text))
