@@ -361,6 +361,7 @@ PROTECTED = compile_re2(
 )
 # Products with a model number ("Pixel 8", "Galaxy S23"): not a name, not a street.
 PRODUCT = compile_re2(r"[A-Z][A-Za-z]+[ \t]+[A-Z]{0,2}\d{1,3}[A-Za-z]{0,3}")
+DIGITS_AFTER = compile_re2(r"^[ \t.\-]\d{3}")
 
 
 class PatternPass:
@@ -384,6 +385,8 @@ def protected_spans(text: str) -> list[tuple[int, int]]:
     spans += list(find_dates(text))
     for m in PRODUCT.finditer(text):
         end = m.end()
-        if not alnum_at(text, m.start() - 1) and (end == len(text) or text[end] in " \t\n.,;:!?)"):
+        # "ON 078 6085633": more digits after the number make it the start of a phone, not a model number.
+        if not alnum_at(text, m.start() - 1) and (end == len(text) or text[end] in " \t\n.,;:!?)") and not (
+                DIGITS_AFTER.search(text[end : end + 4])):
             spans.append(m.span())
     return spans

@@ -7,7 +7,7 @@ from typing import Iterator
 from guardrails.text_spans import Span, alnum_at, compile_re2, context_before
 
 PHONE_RUN = compile_re2(
-    r"(?:\+|\b00)?\(?\+?\d[\d()]*(?:[ .\-]\(?\d[\d()]*)*(?:\s?(?i:x|ext\.?|extension)\s?\d{1,5})?"
+    r"(?:\+|\b00)?\(?\+?\d[\d()]*(?:[ .\-]\(?\d[\d()]*)*(?:\s?(?i:x|ext\.?|extension)\s?\d{1,6})?"
 )
 VANITY = compile_re2(r"(?:\+?1[ .\-])?\(?[2-9]\d\d\)?[ .\-](?:[A-Z0-9]{3}[ .\-][A-Z0-9]{4}|[A-Z][A-Z0-9]{3,9})")
 PHONE_CONTEXT = ("phone", "call", "mobile", "cell", "tel", "sms", "text", "fax", "whatsapp", "contact", "reach",
@@ -29,7 +29,13 @@ def _date_or_ip_shaped(candidate: str) -> bool:
     return False
 
 
+EXTENSION = compile_re2(r"\s?(?i:x|ext\.?|extension)\s?\d{1,6}$")
+
+
 def _phone_score(text: str, start: int, candidate: str) -> float:
+    # An extension is dialled after the call connects: it does not count towards the number's length.
+    ext = EXTENSION.search(candidate)
+    candidate = candidate[: ext.start()] if ext and ext.start() > 0 else candidate
     digits = sum(c.isdigit() for c in candidate)
     if digits < 7 or digits > 15 or _date_or_ip_shaped(candidate):
         return 0.0

@@ -104,3 +104,17 @@ def test_a_name_before_a_foreign_birth_cue_stays_a_name(redactor):
 @pytest.mark.parametrize("text", ["Zahlungsziel: 12.03.2025", "Fecha de pago: 11/02/2024"])
 def test_other_foreign_dates_stay_dates(redactor, text):
     assert not any(t == "DATE_OF_BIRTH" for t, _ in _found(redactor, text))
+
+
+@pytest.mark.parametrize(
+    "text, phone",
+    [("Reach me at +44-20-7946-0018x40712 today.", "+44-20-7946-0018x40712"),  # a five-digit extension
+     ("001-415-555-0134X88121", "001-415-555-0134X88121"),
+     ("PLEASE RING ME AT 079 4431187 TONIGHT.", "079 4431187")],  # "AT 079" is no model number
+)
+def test_phones_with_long_extensions_or_in_capitals(redactor, text, phone):
+    assert ("PHONE_NUMBER", phone) in _found(redactor, text)
+
+
+def test_a_model_number_is_still_no_phone(redactor):
+    assert _found(redactor, "We replaced the Pixel 8 and the Galaxy S23 last week.") == []
