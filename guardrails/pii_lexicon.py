@@ -84,7 +84,7 @@ STOP_WORDS = frozenset(
 )
 # USPS Publication 28 street suffixes (primary names and the common abbreviations) plus UK/EU English ones.
 STREET_SUFFIXES = frozenset(
-    """alley aly annex arcade avenue ave av bayou beach bend bluff bluffs bottom boulevard blvd branch bridge brook
+    """via alley aly annex arcade avenue ave av bayou beach bend bluff bluffs bottom boulevard blvd branch bridge brook
     brooks burg burgs bypass camp canyon cape causeway center centre circle cir cliff cliffs club common commons
     corner corners course court ct courts cove coves creek crescent cres crest crossing xing crossroad curve dale dam
     divide drive dr drives estate estates expressway expy extension ext falls ferry field fields flat flats ford

@@ -71,7 +71,9 @@ PO_BOX = compile_re2(r"(?i)p\.?[ \t]?o\.?[ \t]+box[ \t]+\d{1,6}")
 EU_STREET = compile_re2(
     r"(?i)(\d{1,4}[a-z]?,?[ \t]+)?"
     r"(?:rue|avenue|av\.|boulevard|bd\.?|chemin|allée|impasse|quai|via|viale|piazza|corso|vicolo|calle|avenida|"
-    r"plaza|paseo|carrer|carretera|rua|travessa|largo|praça|ulica|ul\.|aleja|al\.|straat|laan|gracht|plein|weg)"
+    r"plaza|paseo|carrer|carretera|rua|travessa|largo|praça|ulica|ul\.|aleja|al\.|straat|laan|gracht|plein|weg|"
+    r"alameda|urbanización|urbanizacion|cañada|ronda|camino|glorieta|rambla|travesía|travesia|callejón|pasaje|"
+    r"incrocio|contrada|borgo|strada|stretto|traversa|rotonda|salita)"
     r"[ \t]+((?:(?:de|del|de la|des|du|da|do|dos|das|di|della|dei|la|le|les|el|los|las|van|der|den)[ \t]+)*"
     + _WORD + r"(?:[ \t]+\p{Lu}[\p{L}'’\-]*){0,2})(,?[ \t]+\d{1,4}[a-z]?)?"
 )
@@ -146,7 +148,11 @@ def find_addresses(text: str) -> Iterator[Span]:
             continue
         if not _words_ok(m.group(2)):
             continue
-        yield Span("LOCATION", start, _extend_tail(text, end), 0.9)
+        tail = _extend_tail(text, end)
+        # "2 Copies via courier": no unit or postcode follows
+        if m.group(3).lower() in _NEEDS_TAIL and not any(c.isdigit() for c in text[end:tail]):
+            continue
+        yield Span("LOCATION", start, tail, 0.9)
     for m in NAMED_STREET.finditer(text):
         if _alnum_at(text, m.start() - 1) or _alnum_at(text, m.end()) or not _words_ok(m.group(1)):
             continue
@@ -225,6 +231,9 @@ def _after_given_name(text: str, start: int) -> bool:
     parts = [p.lower() for p in word.split("-") if p]
     return word[:1].isupper() and bool(parts) and all(
         p in given_names() and p not in PLACE_PREFIXES and p not in NOT_NAMES for p in parts)
+
+
+_NEEDS_TAIL = frozenset({"via"})  # a suffix that is also an English word: the address must go on after it
 
 
 def _extend_postcode(text: str, end: int) -> int:

@@ -17,6 +17,7 @@ age gender sex passport visa nationality religion ethnicity auth token config co
 diagnosis prognosis prescription rx insurance provider employer department salary income username user password
 login device serial profile subject status priority category notes note comments remarks reference invoice order
 account card wallet routing swift iban email e-mail phone tel telephone mobile fax address street city zip postcode
+domicilio indirizzo dirección direccion adresse anschrift adres morada telefono teléfono téléphone telefon
 dob birthdate geburtsdatum geboortedatum födelsedatum fødselsdato syntymäaika amount total balance mrn ssn vin plate license licence biometric registration transaction
 """.split())
 LABEL_ENDINGS = frozenset("summary token file id number no report key code details record records form".split())

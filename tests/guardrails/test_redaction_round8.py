@@ -118,3 +118,20 @@ def test_phones_with_long_extensions_or_in_capitals(redactor, text, phone):
 
 def test_a_model_number_is_still_no_phone(redactor):
     assert _found(redactor, "We replaced the Pixel 8 and the Galaxy S23 last week.") == []
+
+
+@pytest.mark.parametrize(
+    "text, address",
+    [("Mail: 1180 Hartley Via, North Deanview, OR 97331", "1180 Hartley Via, North Deanview, OR 97331"),
+     ("DOMICILIO: RONDA DE TOLEDO 44, MADRID, 28005", "RONDA DE TOLEDO 44, MADRID, 28005"),
+     ("Indirizzo: Contrada Ferri 12, 70121 Bari", "Contrada Ferri 12, 70121 Bari")],
+)
+def test_more_street_words(redactor, text, address):
+    found = _found(redactor, text)
+    assert ("LOCATION", address) in found, found
+    assert [f for f in found if f[0] == "PERSON"] == [], found  # "DOMICILIO:" is a label
+
+
+@pytest.mark.parametrize("text", ["I sent 2 Copies via courier.", "We shipped 3 Boxes via DHL this morning."])
+def test_via_in_a_sentence_is_no_street(redactor, text):
+    assert [f for f in _found(redactor, text) if f[0] == "LOCATION"] == []
