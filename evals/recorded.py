@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import json
 import re
 import shutil
 import sqlite3
 import tempfile
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,7 +105,8 @@ def recorded_session(data_dir: Path, since: float | None = None) -> Iterator[Rec
     data_dir = Path(data_dir)
     if not (data_dir / "audit.db").is_file():
         raise EvalError(f"no audit trail at {data_dir}/audit.db (run `warden demo` first, or name its data folder)")
-    with tempfile.TemporaryDirectory(prefix="warden-replay-") as tmp:
+    tmp = tempfile.mkdtemp(prefix="warden-replay-")
+    try:
         folder = Path(tmp) / "data"
         shutil.copytree(data_dir, folder, ignore=shutil.ignore_patterns("*.sock", "nats-server.log"))
         audit = AuditLog(folder / "audit.db")
@@ -121,6 +124,19 @@ def recorded_session(data_dir: Path, since: float | None = None) -> Iterator[Rec
         finally:
             _store.cache_clear()
             _vault.cache_clear()
+    finally:
+        _remove_copy(Path(tmp))
+
+
+def _remove_copy(tmp: Path) -> None:
+    """Remove the copy once no store uses it: the WAL checkpoint thread (guardrails/wal_checkpoints.py) drops a file
+    a round after its store is collected, and until then may recreate a `-wal` file while the folder is removed."""
+    gc.collect()
+    for _ in range(20):
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not tmp.exists():
+            return
+        time.sleep(0.1)
 
 
 def recorded_requests(data_dir: Path) -> list[RecordedCall]:

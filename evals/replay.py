@@ -59,6 +59,7 @@ def replay(data_dir: Path, policy_dir: Path | None = None, since: float | None =
             d = gate.check(call.request, state=None, count_call=False, bound=bound, facts=call.facts).decision
             if d.decision != call.decision or sorted(d.reasons) != sorted(call.reasons):
                 report.differences.append(Difference(call, d.decision, list(d.reasons)))
+        del gate  # its stores go before the copy does
     return report
 
 
