@@ -125,9 +125,10 @@ GROUP_NOUNS = frozenset(
 TITLES_BEFORE = frozenset(
     """dr dr. prof prof. ing. dipl.-ing. univ.prof. mag. mgr. bc. doç. öğr. uz. pan pani sig. sig.ra dott. dott.ssa
     mr mr. mrs mrs. ms ms. mx mx. miss sir dame herr frau mme mme. mlle mlle. sr. sra. srta. lic. arch. ir. drs.
-    okt. prof.dr. dr.ir. mevr. dhr.""".split()
+    okt. prof.dr. dr.ir. mevr. dhr. judr. mudr. mvdr. phdr. rndr. paní slečna dra. av. arş. gör. yrd. bay bayan fru hr
+    hr. herra rouva tohtori arkkit. г-н г-жа""".split()
 )
 TITLES_AFTER = frozenset(
     """phd ph.d. mba mba. b.sc. b.eng. b.a. m.sc. m.a. msc bsc ma ba md dds esq. esq jr jr. sr sr. ii iii iv
-    m.eng. ll.m. mph dvm""".split()
+    m.eng. ll.m. mph dvm csc csc. dsc dsc. dis. th.d.""".split()
 )

@@ -40,6 +40,7 @@ from guardrails.redaction_names import (coordinated_names, extend_names, find_ra
                                         names_from_emails, propagate, trim_names)
 from guardrails.redaction_language import names_in_other_languages
 from guardrails.redaction_layouts import layout_names
+from guardrails.redaction_name_shapes import name_shapes
 from guardrails.redaction_overlaps import resolve_overlaps
 from guardrails.redaction_place_context import places_by_context
 from guardrails.redaction_jsonl import RedactInputError, redact_jsonl  # noqa: F401  (re-exported for the CLI)
@@ -247,6 +248,8 @@ class Redactor:
         ner = set(job.ner)
         hard = [(s.start, s.end) for s in job.spans if s.type != "PERSON" and s not in ner] + job.blocked
         job.spans += _keep_clear(list(find_structured_names(text)) + list(layout_names(text)), hard, len(text))
+        # Shapes with no cue word yield to what NER read as an organisation, product or date, too.
+        job.spans += _keep_clear(list(name_shapes(text)), hard + [(n.start, n.end) for n in job.non_pii], len(text))
         emails = [s for s in job.spans if s.type == "EMAIL_ADDRESS"]
         job.spans += list(names_from_emails(text, emails, hard))
         # For the rare-word rule NER's places veto too, unless written in another script (NER, trained on English,

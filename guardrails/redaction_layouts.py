@@ -29,6 +29,8 @@ TIMED_SPEAKER = compile_re2(
 )
 # "Julia: ok, sending now" at the start of a line: only names that are no English words count.
 PLAIN_SPEAKER = compile_re2(r"(?:^|\n)[ \t]*(\p{L}[\p{L}'’\-]*(?:[ \t]+\p{L}[\p{L}'’\-]*)?)[ \t]*:[ \t]+\p{L}")
+# IRC-style logs: "<Hans> can someone approve this?"; one word, on the name lists.
+ANGLE_SPEAKER = compile_re2(r"(?:^|\n)[ \t]*(?:\[[^\]\n]{1,20}\][ \t]*)?<(\p{L}[\p{L}'’\-]*)>[ \t]")
 # "@Amber", "@Pedro Miguel"; the character before "@" is no letter, digit or dot (an e-mail address).
 MENTION = compile_re2(r"(?:^|[^\p{L}\p{N}._%+\-])@(\p{L}[\p{L}'’\-]*(?:[ \t]+\p{Lu}[\p{L}'’\-]*)?)")
 
@@ -96,9 +98,10 @@ def _speaker_name(words: list[str], strict: bool) -> bool:
     if not words or any(_plain_word(w) in NOT_NAMES or _plain_word(w) in STOP_WORDS for w in words):
         return False
     return reads_as_name(words) if strict else given_or_surname(words[0])
-# "Silva, József", "Konda, Dante - Sports administrator": a directory line, surname first, then given names.
+# "Silva, József", "Konda, Dante - Sports administrator", "Driver: Camps, Abdurrahman": a directory line or a
+# field's value, surname first, then given names.
 INVERTED = compile_re2(
-    r"(?:^|\n|\\n|[;|][ \t]*)[ \t]*(\p{L}[\p{L}'’\-]+),[ \t]+(\p{L}[\p{L}'’\-]+(?:[ \t]+\p{L}[\p{L}'’\-]+)?)"
+    r"(?:^|\n|\\n|[;|:][ \t]*)[ \t]*(\p{L}[\p{L}'’\-]+),[ \t]+(\p{L}[\p{L}'’\-]+(?:[ \t]+\p{L}[\p{L}'’\-]+)?)"
     r"[ \t]*(?:$|\n|\\n|[;|(]|[-–][ \t])"
 )
 LISTED_NAME_ZIPF = 4.6  # a listed name English uses more often than this is more likely the word ("Park", "Young")
@@ -117,12 +120,13 @@ def _inverted_name(surname: str, given: list[str]) -> bool:
 
 
 def layout_names(text: str) -> Iterator[Span]:
-    """PERSON spans from table cells, timed chat speakers, plain chat speakers, @mentions and inverted names."""
+    """PERSON spans from table cells, timed, plain and IRC-style chat speakers, @mentions and inverted names."""
     yield from table_cell_names(text)
     for m in INVERTED.finditer(text):
         if _inverted_name(m.group(1), m.group(2).split()):
             yield Span("PERSON", m.start(1), m.end(2), 0.86)
-    for pattern, strict, score in ((TIMED_SPEAKER, False, 0.86), (PLAIN_SPEAKER, True, 0.8), (MENTION, False, 0.86)):
+    for pattern, strict, score in ((TIMED_SPEAKER, False, 0.86), (PLAIN_SPEAKER, True, 0.8), (MENTION, False, 0.86),
+                                   (ANGLE_SPEAKER, False, 0.86)):
         for m in pattern.finditer(text):
             words = m.group(1).split()
             if _speaker_name(words, strict):

@@ -3,7 +3,7 @@ a code ("GASLOG PRTN CUM RED", "Asahi NetInc") rather than a person, and the exc
 ("a Dylan concert", a full name from the name lexicon)."""
 from __future__ import annotations
 
-from guardrails.name_lexicon import reads_as_full_name
+from guardrails.name_lexicon import given_or_surname, reads_as_full_name
 from guardrails.nlp import camel_case
 from guardrails.pii_lexicon import NOT_BEFORE_NAME, ORG_SUFFIXES, STOP_WORDS, TITLES_AFTER, TITLES_BEFORE
 
@@ -15,6 +15,8 @@ CREATIVE_WORKS = frozenset(
     """novel novels book books concert concerts song songs album albums record film films movie movies play plays
     poem poems lyrics biography memoir painting paintings sculpture tour opera symphony documentary""".split()
 )
+# A surname's people: "the Hautamäki family", "the Okafor twins".
+KIN_GROUPS = frozenset("family household twins siblings kids children couple".split())
 
 
 def names_despite_determiner(text: str, start: int, end: int) -> bool:
@@ -24,9 +26,22 @@ def names_despite_determiner(text: str, start: int, end: int) -> bool:
     following = text[end : end + 16].split()
     if following and following[0].lower().strip(".,!?") in CREATIVE_WORKS and len(run) <= 3:
         return True
+    if following and following[0].lower().strip(".,!?") in KIN_GROUPS and len(run) <= 2 and _surnames(run):
+        return True
     if text[end : end + 2] in ("'s", "’s") and _name_words(run):  # "this Vincent Bahl's account": the account's "this"
         return True
     return reads_as_full_name(run)
+
+
+def _surnames(run: list[str]) -> bool:
+    """Words a name list holds and English seldom uses, and no place ("Hautamäki"; not "Royal", "Jordan")."""
+    from guardrails.name_lexicon import english_zipf, known_place
+
+    return all(w[:1].isupper() and english_zipf(w.lower()) < _SURNAME_ZIPF and not known_place(w)
+               and (given_or_surname(w) or english_zipf(w.lower()) < 3.0) for w in run)
+
+
+_SURNAME_ZIPF = 4.6  # as LISTED_NAME_ZIPF: "Smith" (4.5) is a name here, "Royal" (4.7) the word
 
 
 def _name_words(run: list[str]) -> bool:
@@ -74,9 +89,13 @@ def reads_as_person(value: str) -> bool:
     # Honorifics and degrees ("Dr.", "PhD", "MBA") say nothing either way.
     titles = TITLES_BEFORE | TITLES_AFTER  # with or without the full stop a trimmed span lost ("B.Eng")
     words = [w.strip(".,()'’\"") for w in value.split() if w.lower() not in titles and w.lower() + "." not in titles]
+    # Capitals are no camelCase brand in a name written in capitals ("RIVERA, LILA" in a shouted form): two or
+    # more words, one of them a given name the lists hold.
+    shouted = len(words) >= 2 and all(w.isupper() for w in words) and any(given_or_surname(w) for w in words)
     for w in words:
         lowered = w.lower()
-        if not w or any(c.isdigit() for c in w) or lowered in ORG_SUFFIXES or camel_case(w):
+        if not w or any(c.isdigit() for c in w) or lowered in ORG_SUFFIXES or camel_case(w) and not (
+            w.isupper() and shouted):
             return False
         if any(lowered.endswith(x) and len(lowered) > len(x) + 2 for x in _GLUED_SUFFIXES):
             return False

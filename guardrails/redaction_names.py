@@ -165,11 +165,11 @@ def coordinated_names(text: str, names: Sequence[Span], taken: Sequence[tuple[in
         members = [m.span(1), m.span(m.re.groups)]
         middle_start = m.start(2)
         members += [(middle_start + x.start(), middle_start + x.end()) for x in LISTED.finditer(m.group(2))]
-        if not any(found.covers(a, b) for a, b in members):
+        cleaned = [span for span in (_clean(text, a, b) for a, b in members) if span]  # "Dear Emil" is "Emil"
+        if not any(found.covers(a, b) for a, b in cleaned):
             continue
-        for a, b in members:
-            span = _clean(text, a, b)
-            if span and not blocked.touches(*span):
+        for span in cleaned:
+            if not blocked.touches(*span):
                 yield Span("PERSON", span[0], span[1], 0.86)
 
 

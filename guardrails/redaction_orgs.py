@@ -123,6 +123,19 @@ def _given(word: str) -> bool:
     return (w in given_names() or plain in given_names()) and w not in PLACE_PREFIXES
 
 
+# Company words that are also common surnames: after a given name alone they end a person's name.
+SURNAME_TAILS = frozenset({"mills"})
+
+
+def _given_and_surname_tail(words: list[str]) -> bool:
+    """"Stephanie Mills": a given name and a surname that is also a company word ("Sunrise Mills" stays a firm)."""
+    from guardrails.name_lexicon import english_zipf
+
+    first = words[0].lower() if words else ""
+    return len(words) == 2 and words[1].lower() in SURNAME_TAILS and first in given_names() \
+        and english_zipf(first) < 4.6  # "Stephanie" (4.0), not "Sunrise" or "Golden"
+
+
 def organisation_ranges(text: str) -> list[tuple[int, int]]:
     """Character ranges of `text` (truecased) that name an organisation, not a person (none inside another)."""
     ranges = list(dict.fromkeys(_ranges(text)))
@@ -132,6 +145,8 @@ def organisation_ranges(text: str) -> list[tuple[int, int]]:
 def _ranges(text: str) -> Iterator[tuple[int, int]]:
     for m in ORG_RUN.finditer(text):
         after = text[m.end() : m.end() + 1]
+        if _given_and_surname_tail(m.group().split()):
+            continue
         if not (after.isalnum() or after in ("-", "'", "’")):  # "co-own" is no "Co."
             yield after_person(text, *m.span())
     for m in ORG_HEAD.finditer(text):

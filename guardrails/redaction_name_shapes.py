@@ -1,0 +1,60 @@
+"""Name shapes with no cue word before them that the name lists confirm: a surname's family, a dotted handle, and
+a listed given name doing something.
+
+"The Vestergaard family moved out", "Assigned to Károly.Parker", "When Jake came home":
+NER often misses a lone name in such places, and the cue rules (`redaction_names`) need a cue word before it.
+Each shape asks the name lists (`name_lexicon`) and wordfreq for confirmation, so the English words that happen
+to be names ("the Royal family", "When Visa declined") stay clear. Run on truecased text.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from guardrails.name_lexicon import english_zipf, given_names, given_or_surname, known_place
+from guardrails.pii_lexicon import NOT_NAMES, STOP_WORDS
+from guardrails.recognizers import Span, compile_re2
+
+_WORD = r"\p{Lu}[\p{L}'’\-]*\p{L}"
+# "the Smith family", "the Okafor twins": one or two surnames before a word for their people ("Lehman Brothers"
+# is a company).
+FAMILY = compile_re2(
+    r"\b(?i:the)[ \t]+(" + _WORD + r"(?:[ \t]+" + _WORD + r")?)[ \t]+"
+    r"(?i:family|household|twins|siblings|kids|children|couple)\b"
+)
+# "Assigned to Károly.Parker": a given name and a surname joined by a dot, as in a user name.
+DOTTED = compile_re2(r"(?:^|[^\p{L}\p{N}.@_])(\p{Lu}\p{Ll}+)\.(\p{Lu}\p{Ll}+)(?:[^\p{L}\p{N}.@_]|$)")
+# "When Jake came home", "Is Clive still", "Why did Carter reject": a lone given name as a clause's subject.
+SUBJECT = compile_re2(
+    r"\b(?i:when|if|after|before|because|until|while|why did|did|does|is|was|has|had|can|could|will|would|"
+    r"see|saw|let|help)[ \t]+(" + _WORD + r")[ \t]+(?:came|went|arrived|left|found|saw|told|drove|paid|signed|"
+    r"took|got|still|already|reject|rejected|said|says|wants|wanted|needs|needed|knows|knew|thinks|thought|"
+    r"standing|sitting|walking|driving|working|waiting|is|was|has|had)\b"
+)
+NAME_ZIPF = 4.6  # a name English uses more often than this is more likely the word ("Will", "May", "Home")
+# Makers and payment brands the given-name lists also hold: "Is Mercedes still covering it?" asks about a car.
+BRANDS = frozenset("kia mazda mercedes chevy lincoln mini aviva chase wells visa".split())
+
+
+def _rare_enough(word: str) -> bool:
+    lowered = word.lower()
+    return lowered not in NOT_NAMES and lowered not in STOP_WORDS and lowered not in BRANDS \
+        and english_zipf(lowered) < NAME_ZIPF and not known_place(word)
+
+
+def _surname_like(word: str) -> bool:
+    return _rare_enough(word) and (given_or_surname(word) or english_zipf(word.lower()) < 3.0)
+
+
+def name_shapes(text: str) -> Iterator[Span]:
+    """PERSON spans for the three shapes above, each confirmed by the name lists."""
+    for m in FAMILY.finditer(text):
+        if all(_surname_like(w) for w in m.group(1).split()):
+            yield Span("PERSON", m.start(1), m.end(1), 0.8)
+    for m in DOTTED.finditer(text):
+        if m.group(1).lower() in given_names() and _rare_enough(m.group(1)) and _surname_like(m.group(2)):
+            yield Span("PERSON", m.start(1), m.end(1), 0.8)  # two spans: the dot is no part of a name
+            yield Span("PERSON", m.start(2), m.end(2), 0.8)
+    for m in SUBJECT.finditer(text):
+        word = m.group(1)
+        if word.lower() in given_names() and _rare_enough(word) and not word.isupper():
+            yield Span("PERSON", m.start(1), m.end(1), 0.8)

@@ -1,0 +1,120 @@
+"""Round 9: name shapes with no cue word (`guardrails/redaction_name_shapes.py`), names written in capitals, and the
+titles and degrees of more countries. Developed on a new name-frame check (dev only, not shipped); the sentences
+here are new ones."""
+from __future__ import annotations
+
+import pytest
+
+from redaction_findings import found as _found
+
+
+def _person(found: list[tuple[str, str]], name: str) -> bool:
+    return any(t == "PERSON" and name in v for t, v in found)
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("The Oyelaran family rented the flat until June.", "Oyelaran"),
+        ("We sold the car to the Kowalczyk twins.", "Kowalczyk"),
+        ("Is the Haverkamp household insured with you?", "Haverkamp"),
+    ],
+)
+def test_a_surnames_family_is_a_name(redactor, text, name):
+    assert _person(_found(redactor, text), name)
+
+
+@pytest.mark.parametrize("text", ["The Royal family visited the museum.", "The Home household budget is tight.",
+                                  "The Jordan family of products was recalled."])
+def test_english_words_before_family_stay_clear(redactor, text):
+    assert not any(t == "PERSON" for t, _ in _found(redactor, text))
+
+
+@pytest.mark.parametrize(
+    "text, given, surname",
+    [("Ticket owner: Helga.Martinsen", "Helga", "Martinsen"), ("cc Dorota.Schmidt for the invoice", "Dorota",
+                                                                "Schmidt")],
+)
+def test_a_dotted_handle_of_given_name_and_surname_is_a_name(redactor, text, given, surname):
+    found = _found(redactor, text)
+    assert _person(found, given) and _person(found, surname), found
+
+
+def test_a_dotted_web_address_is_no_name(redactor):
+    assert not any(t == "PERSON" for t, _ in _found(redactor, "Details are on www.Example.Org today."))
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("When Clive arrived the water was already in the hall.", "Clive"),
+        ("Why did Carter reject the repair quote?", "Carter"),
+    ],
+)
+def test_a_lone_given_name_as_a_subject_is_a_name(redactor, text, name):
+    assert _person(_found(redactor, text), name)
+
+
+@pytest.mark.parametrize("text", ["When Visa declined the card we paid cash.", "Is Monday still free for you?",
+                                  "When Denver was flooded the office closed."])
+def test_words_and_places_as_subjects_stay_clear(redactor, text):
+    assert not any(t == "PERSON" for t, _ in _found(redactor, text))
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [("OKONKWO, ADAEZE - claimant", "OKONKWO, ADAEZE"), ("BERGSTRÖM, MALIN - driver", "BERGSTRÖM, MALIN")],
+)
+def test_a_directory_line_in_capitals_is_a_name(redactor, text, name):
+    assert ("PERSON", name) in _found(redactor, text)
+
+
+def test_capitals_still_veto_brands(redactor):
+    assert not any(t == "PERSON" for t, _ in _found(redactor, "Invoice from GASLOG PRTN CUM RED attached."))
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Message from Ludmila Horáková CSc. about the invoice", "Ludmila Horáková"),
+        ("Signed: MUDr. Vratislav Kučera", "Vratislav Kučera"),
+        ("Report by Ing. Petra Dvořáková, DSc.", "Petra Dvořáková"),
+    ],
+)
+def test_central_european_titles_and_degrees_stay_with_the_name(redactor, text, name):
+    assert _person(_found(redactor, text), name)
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Driver of the other vehicle: Haugland, Ingvild", "Haugland, Ingvild"),
+        ("Other party: Szczepański, Wojciech", "Szczepański, Wojciech"),
+    ],
+)
+def test_a_fields_value_surname_first_is_a_name(redactor, text, name):
+    assert ("PERSON", name) in _found(redactor, text)
+
+
+@pytest.mark.parametrize("text, name", [("<Hans> can someone approve this?", "Hans"),
+                                        ("<Ernest> can someone approve this?", "Ernest")])
+def test_an_irc_style_speaker_is_a_name(redactor, text, name):
+    assert ("PERSON", name) in _found(redactor, text)
+
+
+def test_an_irc_speaker_must_be_on_the_name_lists(redactor):
+    assert not any(t == "PERSON" for t, _ in _found(redactor, "<Warning> disk almost full"))
+
+
+def test_the_second_of_two_greeted_names_is_a_name_too(redactor):
+    found = _found(redactor, "Dear Norman and George,")
+    assert ("PERSON", "George") in found, found
+
+
+def test_a_given_name_and_the_surname_mills_is_a_person(redactor):
+    assert ("PERSON", "Stephanie Mills") in _found(redactor, "Stephanie Mills has been a customer since 2015.")
+
+
+@pytest.mark.parametrize("text", ["Sunrise Mills has been a customer since 2015.", "Invoice from Anna Mills Ltd"])
+def test_mills_after_no_given_name_or_before_a_legal_form_stays_a_company(redactor, text):
+    assert not any(t == "PERSON" for t, _ in _found(redactor, text))
