@@ -248,8 +248,9 @@ class Redactor:
         ner = set(job.ner)
         hard = [(s.start, s.end) for s in job.spans if s.type != "PERSON" and s not in ner] + job.blocked
         job.spans += _keep_clear(list(find_structured_names(text)) + list(layout_names(text)), hard, len(text))
-        # Shapes with no cue word yield to what NER read as an organisation, product or date, too.
-        job.spans += _keep_clear(list(name_shapes(text)), hard + [(n.start, n.end) for n in job.non_pii], len(text))
+        # A name as a verb's subject or object yields to what NER read as an organisation or a product.
+        things = [(n.start, n.end) for n in job.non_pii if n.type in ("~ORG", "~PRODUCT")]
+        job.spans += _keep_clear(list(name_shapes(text, things)), hard, len(text))
         emails = [s for s in job.spans if s.type == "EMAIL_ADDRESS"]
         job.spans += list(names_from_emails(text, emails, hard))
         # For the rare-word rule NER's places veto too, unless written in another script (NER, trained on English,

@@ -1,18 +1,19 @@
-"""Name shapes with no cue word before them that the name lists confirm: a surname's family, a dotted handle, and
-a listed given name doing something.
+"""Name shapes with no cue word before them that the name lists confirm: a surname's family, a dotted handle, a
+listed given name doing something or having something done to it, a name called in a quote or said to be a name.
 
-"The Vestergaard family moved out", "Assigned to Károly.Parker", "When Jake came home":
+"The Vestergaard family moved out", "Assigned to Károly.Parker", "When Jake came home", "We called Mette",
+'"Kate, wait!"', "Bonbach is my maiden name":
 NER often misses a lone name in such places, and the cue rules (`redaction_names`) need a cue word before it.
 Each shape asks the name lists (`name_lexicon`) and wordfreq for confirmation, so the English words that happen
 to be names ("the Royal family", "When Visa declined") stay clear. Run on truecased text.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from guardrails.name_lexicon import english_zipf, given_names, given_or_surname, known_place
 from guardrails.pii_lexicon import NOT_NAMES, STOP_WORDS
-from guardrails.recognizers import Span, compile_re2
+from guardrails.recognizers import Span, SpanMask, compile_re2
 
 _WORD = r"\p{Lu}[\p{L}'’\-]*\p{L}"
 # "the Smith family", "the Okafor twins": one or two surnames before a word for their people ("Lehman Brothers"
@@ -21,8 +22,23 @@ FAMILY = compile_re2(
     r"\b(?i:the)[ \t]+(" + _WORD + r"(?:[ \t]+" + _WORD + r")?)[ \t]+"
     r"(?i:family|household|twins|siblings|kids|children|couple)\b"
 )
-# "Assigned to Károly.Parker": a given name and a surname joined by a dot, as in a user name.
-DOTTED = compile_re2(r"(?:^|[^\p{L}\p{N}.@_])(\p{Lu}\p{Ll}+)\.(\p{Lu}\p{Ll}+)(?:[^\p{L}\p{N}.@_]|$)")
+# "Assigned to Károly.Parker", "Reference: Lund/Ingrid": a given name and a surname joined by a dot or a slash,
+# as in a user name or a file reference, either one first.
+DOTTED = compile_re2(r"(?:^|[^\p{L}\p{N}./@_])(\p{Lu}\p{Ll}+)[./](\p{Lu}\p{Ll}+)(?:[^\p{L}\p{N}./@_]|$)")
+# "We called Mette but ...", "Ingrid from Acme Roofing phoned": a given name as the object of a verb that takes a
+# person, or before "from" and a capitalised word.
+OBJECT = compile_re2(
+    r"\b(?i:called|rang|contacted|visited|paid|met|told|pinged|messaged|informed|warned|thanked|emailed|texted|"
+    r"phoned|reminded|invited|hired|fired|married|paged)[ \t]+(" + _WORD + r")\b"
+)
+FROM_COMPANY = compile_re2(r"(?:^|[.!?\n][ \t]*)(" + _WORD + r")[ \t]+from[ \t]+\p{Lu}")
+# '"Kate, wait!" she shouted': a name called at the start of a quote.
+QUOTED_VOCATIVE = compile_re2(r"[\"“‘'](" + _WORD + r"),[ \t]")
+# "Bonbach is my maiden name": the sentence says it is a name.
+SAID_TO_BE_NAME = compile_re2(
+    r"(" + _WORD + r"(?:[ \t]+" + _WORD + r")?)[ \t]+(?:is|was)[ \t]+(?i:my|her|his|their|our|your)[ \t]+"
+    r"(?i:maiden name|family name|last name|first name|given name|surname)\b"  # not the idiom "... my middle name"
+)
 # "When Jake came home", "Is Clive still", "Why did Carter reject": a lone given name as a clause's subject.
 SUBJECT = compile_re2(
     r"\b(?i:when|if|after|before|because|until|while|why did|did|does|is|was|has|had|can|could|will|would|"
@@ -41,20 +57,33 @@ def _rare_enough(word: str) -> bool:
         and english_zipf(lowered) < NAME_ZIPF and not known_place(word)
 
 
+def _given(word: str) -> bool:
+    return word.lower() in given_names() and _rare_enough(word) and not word.isupper()
+
+
 def _surname_like(word: str) -> bool:
     return _rare_enough(word) and (given_or_surname(word) or english_zipf(word.lower()) < 3.0)
 
 
-def name_shapes(text: str) -> Iterator[Span]:
-    """PERSON spans for the three shapes above, each confirmed by the name lists."""
+def name_shapes(text: str, things: Sequence[tuple[int, int]] = ()) -> Iterator[Span]:
+    """PERSON spans for the shapes above, each confirmed by the name lists or by being rare in English.
+
+    `things` are ranges NER read as an organisation or a product: a word there is no subject or object name
+    ("We called Kia", "Is Mercedes still ...").
+    """
+    mask = SpanMask(len(text), things)
     for m in FAMILY.finditer(text):
         if all(_surname_like(w) for w in m.group(1).split()):
             yield Span("PERSON", m.start(1), m.end(1), 0.8)
     for m in DOTTED.finditer(text):
-        if m.group(1).lower() in given_names() and _rare_enough(m.group(1)) and _surname_like(m.group(2)):
+        first, second = m.group(1), m.group(2)
+        if _surname_like(first) and _surname_like(second) and (_given(first) or _given(second)):
             yield Span("PERSON", m.start(1), m.end(1), 0.8)  # two spans: the dot is no part of a name
             yield Span("PERSON", m.start(2), m.end(2), 0.8)
-    for m in SUBJECT.finditer(text):
-        word = m.group(1)
-        if word.lower() in given_names() and _rare_enough(word) and not word.isupper():
-            yield Span("PERSON", m.start(1), m.end(1), 0.8)
+    for pattern in (OBJECT, FROM_COMPANY, QUOTED_VOCATIVE, SUBJECT):
+        for m in pattern.finditer(text):
+            if _given(m.group(1)) and not mask.touches(*m.span(1)):
+                yield Span("PERSON", m.start(1), m.end(1), 0.8)
+    for m in SAID_TO_BE_NAME.finditer(text):
+        if all(_rare_enough(w) for w in m.group(1).split()):
+            yield Span("PERSON", m.start(1), m.end(1), 0.9)

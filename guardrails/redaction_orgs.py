@@ -136,6 +136,13 @@ def _given_and_surname_tail(words: list[str]) -> bool:
         and english_zipf(first) < 4.6  # "Stephanie" (4.0), not "Sunrise" or "Golden"
 
 
+def _owned_thing(run: str) -> bool:
+    """"Lisa Abreu's insurance", "Tom's bank": a lower-case company word after a possessive is what the person has
+    ("Moody's Corporation" is written with a capital)."""
+    words = run.split()
+    return len(words) >= 2 and words[-2].endswith(("'s", "’s")) and words[-1][:1].islower()
+
+
 def organisation_ranges(text: str) -> list[tuple[int, int]]:
     """Character ranges of `text` (truecased) that name an organisation, not a person (none inside another)."""
     ranges = list(dict.fromkeys(_ranges(text)))
@@ -145,7 +152,7 @@ def organisation_ranges(text: str) -> list[tuple[int, int]]:
 def _ranges(text: str) -> Iterator[tuple[int, int]]:
     for m in ORG_RUN.finditer(text):
         after = text[m.end() : m.end() + 1]
-        if _given_and_surname_tail(m.group().split()):
+        if _given_and_surname_tail(m.group().split()) or _owned_thing(m.group()):
             continue
         if not (after.isalnum() or after in ("-", "'", "’")):  # "co-own" is no "Co."
             yield after_person(text, *m.span())

@@ -118,3 +118,41 @@ def test_a_given_name_and_the_surname_mills_is_a_person(redactor):
 @pytest.mark.parametrize("text", ["Sunrise Mills has been a customer since 2015.", "Invoice from Anna Mills Ltd"])
 def test_mills_after_no_given_name_or_before_a_legal_form_stays_a_company(redactor, text):
     assert not any(t == "PERSON" for t, _ in _found(redactor, text))
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Ingrid Lund's insurance expired last month.", "Ingrid Lund"),
+        ("Lisa Abreu's bank blocked the card.", "Lisa Abreu"),
+    ],
+)
+def test_a_persons_lower_case_insurance_or_bank_is_no_company_name(redactor, text, name):
+    assert ("PERSON", name) in _found(redactor, text)
+
+
+def test_a_possessive_company_name_with_a_capital_stays_a_company(redactor):
+    assert not any(t == "PERSON" for t, _ in _found(redactor, "Moody's Corporation cut the rating."))
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("We called Miguel but nobody answered.", "Miguel"),
+        ("Ingrid from Acme Roofing phoned about the invoice.", "Ingrid"),
+        ('"Kate, wait!" she shouted.', "Kate"),
+        ("Bonbach is my maiden name.", "Bonbach"),
+    ],
+)
+def test_a_given_name_as_object_caller_or_called_is_a_name(redactor, text, name):
+    assert ("PERSON", name) in _found(redactor, text)
+
+
+def test_a_file_reference_of_surname_and_given_name_is_a_name(redactor):
+    found = _found(redactor, "Reference: Petersen/Timothée")
+    assert ("PERSON", "Petersen") in found and ("PERSON", "Timothée") in found, found
+
+
+@pytest.mark.parametrize("text", ["Swimming is my middle name.", "The Sales/Marketing budget was cut."])
+def test_idioms_and_departments_stay_clear(redactor, text):
+    assert not any(t == "PERSON" for t, _ in _found(redactor, text))
