@@ -30,9 +30,21 @@ NAMED_STREET = compile_re2(
     r"|St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Sq|Hwy|Pkwy|Ter|Cres)(\.?)"
 )
 # Words before a street name that say it is one ("the corner of Gardner Row and James Dam").
-STREET_CUE = compile_re2(r"(?i)(?:corner of|intersection of|junction of|lives on|live on|living on|located on)[ \t]+$")
+STREET_CUE = compile_re2(
+    r"(?i)(?:corner of|intersection of|junction of|lives on|live on|living on|located on|happened on|occurred on|"
+    r"crashed on|parked on|driving on|driving down|walking down|walking along|along|\d{1,6}[a-z]? on)[ \t]+$"
+)
 _STRONG = frozenset("street avenue road boulevard lane drive court terrace parkway highway crescent".split())
 _UNIT = r"(?:apt|apartment|suite|ste|unit|fl|floor|room|rm|bldg|building|#)\.?[ \t]*#?[ \t]*[a-z0-9\-]{1,6}"
+# A US address's last line alone: "Amyland, WY 11033", "West Shane, RI 79826-1234".
+US_STATE_CODES = (
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA "
+    "RI SC SD TN TX UT VT VA WA WV WI WY DC PR GU VI AS MP MH FM PW AA AE AP"
+).split()
+CITY_STATE_ZIP = compile_re2(
+    r"(\p{Lu}[\p{L}'’.\-]+(?:[ \t]+\p{Lu}[\p{L}'’.\-]+){0,2}),?[ \t]+(?:" + "|".join(US_STATE_CODES)
+    + r")[ \t]+\d{5}(?:-\d{4})?"
+)
 # Between the lines of an address: commas, line breaks, and the bullets or junk some exports put there.
 _SEP = r"[\s,;:?|>*•{}]"
 UNIT = compile_re2(r"(?i)^" + _SEP + r"{0,8}" + _UNIT)
@@ -180,6 +192,9 @@ def find_addresses(text: str) -> Iterator[Span]:
             yield Span("LOCATION", start, end, 0.88)
         elif end > m.end():  # "Hunt Coves\n Suite 385\n North Troy": a weaker street word needs an address after it
             yield Span("LOCATION", m.start(), end, 0.8)
+    for m in CITY_STATE_ZIP.finditer(text):
+        if not (_alnum_at(text, m.start() - 1) or _alnum_at(text, m.end())) and m.group(1).split()[-1].lower() not in NOT_NAMES:
+            yield Span("LOCATION", m.start(), m.end(), 0.9)
     for m in ZIP_FIELD.finditer(text):
         if not _alnum_at(text, m.end(1)):
             yield Span("LOCATION", m.start(1), m.end(1), 0.8)

@@ -1,10 +1,10 @@
 """Places told by where they stand: a word NER or the name rules called a person is a place when a postcode sits
 beside it ("53163 Kamenz", "Badajoz, 08506", "7562 RK\\nSomeren"), when it lies inside an address someone
 introduced ("Address: Rambla Carmen Salom 59", "lives at Stretto Michele, 30"), or at either end of a route
-("from Nyköping to Segovia").
+("from Nyköping to Segovia"); and the other of two places named together ("in Jensenland and Vanessaside").
 
-Both rules only retype a span that is already masked: they change what a reader of the redacted text is told
-(`<LOCATION>` instead of `<PERSON>`), never what is hidden. Foreign street names ("Contrada Ferrabosco",
+The first rules only retype a span that is already masked: they change what a reader of the redacted text is told
+(`<LOCATION>` instead of `<PERSON>`), never what is hidden; the pair rule may also mask a place nothing found. Foreign street names ("Contrada Ferrabosco",
 "Ivanka-Bender-Allee") and towns ("Kötzting") are exactly what an English NER reads as people.
 """
 from __future__ import annotations
@@ -44,8 +44,33 @@ _HOUSE_NUMBER_AFTER = compile_re2(
 )
 
 
+_PLACE = r"(\p{Lu}[\p{L}'’\-]+(?:[ \t]+\p{Lu}[\p{L}'’\-]+){0,2})"
+# Two places named together: "houses in Jensenland and Vanessaside", "from Nicholaston to West Marioborough".
+_PLACE_PAIR = compile_re2(
+    r"(?i:\b(?:in|near|between|around|across|visited|visiting)[ \t]+)" + _PLACE + r"[ \t]+(?:and|&|or)[ \t]+" + _PLACE
+    + r"|(?i:\bfrom[ \t]+)" + _PLACE + r"[ \t]+(?i:to)[ \t]+" + _PLACE
+)
+
+
+def paired_places(text: str, spans: Sequence[Span]) -> list[Span]:
+    """The other of two places named together is a place too, when the first is one and a name rule's weak guess
+    (or nothing) stands on the second. Cue-found names (score 0.86 and up) stay people."""
+    places = [(s.start, s.end) for s in spans if s.type == "LOCATION"]
+    out = list(spans)
+    for m in _PLACE_PAIR.finditer(text):
+        ends = [m.span(1), m.span(2)] if m.start(1) >= 0 else [m.span(3), m.span(4)]
+        for mine, other in (ends, ends[::-1]):
+            if not any(a <= mine[0] and mine[1] <= b for a, b in places):
+                continue
+            touching = [s for s in out if s.start < other[1] and other[0] < s.end]
+            if all(s.type == "PERSON" and s.score < 0.86 for s in touching):
+                out = [s for s in out if s not in touching] + [Span("LOCATION", other[0], other[1], 0.7)]
+    return out
+
+
 def places_by_context(text: str, spans: Sequence[Span]) -> list[Span]:
     """Each PERSON span beside a postcode, or inside an introduced address, retyped LOCATION."""
+    spans = paired_places(text, spans)
     regions = list(_address_regions(text))
     out: list[Span] = []
     for span in spans:

@@ -156,3 +156,34 @@ def test_a_file_reference_of_surname_and_given_name_is_a_name(redactor):
 @pytest.mark.parametrize("text", ["Swimming is my middle name.", "The Sales/Marketing budget was cut."])
 def test_idioms_and_departments_stay_clear(redactor, text):
     assert not any(t == "PERSON" for t, _ in _found(redactor, text))
+
+
+@pytest.mark.parametrize("text, place", [("Amyland, WY 11033", "Amyland, WY 11033"),
+                                         ("Ship to New Davidburgh, WV 68531-2210 by Friday", "New Davidburgh, WV 68531-2210")])
+def test_a_us_city_state_and_zip_line_is_one_place(redactor, text, place):
+    assert ("LOCATION", place) in _found(redactor, text)
+
+
+def test_a_state_code_and_a_number_after_no_capitalised_word_are_no_place(redactor):
+    assert not any(t == "LOCATION" for t, _ in _found(redactor, "Invoice 44, CA 12345 total"))
+
+
+@pytest.mark.parametrize(
+    "text, place",
+    [("The accident happened on Myers Vista near the school.", "Myers Vista"), ("Building 808 on Jacob Trail", "Jacob Trail")],
+)
+def test_a_street_without_a_number_after_on_is_a_place(redactor, text, place):
+    assert ("LOCATION", place) in _found(redactor, text)
+
+
+@pytest.mark.parametrize(
+    "text, place",
+    [("The storm damaged houses in Jensenland and Vanessaside.", "Jensenland"),
+     ("From Nicholaston to West Marioborough by train.", "Nicholaston")],
+)
+def test_the_other_of_two_places_named_together_is_a_place(redactor, text, place):
+    assert ("LOCATION", place) in _found(redactor, text)
+
+
+def test_a_cue_found_person_beside_a_place_stays_a_person(redactor):
+    assert ("PERSON", "Maria Berg") in _found(redactor, "She lives in Oslo and Maria Berg visited.")
