@@ -37,6 +37,11 @@ def given_names() -> frozenset[str]:
     return _lists()[0]
 
 
+def surnames() -> frozenset[str]:
+    """Every surname on the lists, lower case, however common in English."""
+    return _lists()[1]
+
+
 def given_name(word: str) -> bool:
     """A given name somewhere, and not a common English word."""
     w = word.lower().strip(".,'’")

@@ -1,5 +1,6 @@
 """Name shapes with no cue word before them that the name lists confirm: a surname's family, a dotted handle, a
-listed given name doing something or having something done to it, a name called in a quote or said to be a name.
+listed given name doing something or having something done to it, a name called in a quote or said to be a name,
+a name after a role used as a title ("Officer Lopez"), and a list of bare given names.
 
 "The Vestergaard family moved out", "Assigned to Károly.Parker", "When Jake came home", "We called Mette",
 '"Kate, wait!"', "Bonbach is my maiden name":
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import Iterator, Sequence
 
-from guardrails.name_lexicon import english_zipf, given_names, given_or_surname, known_place
+from guardrails.name_lexicon import english_zipf, given_names, given_or_surname, known_place, surnames
 from guardrails.pii_lexicon import NOT_NAMES, STOP_WORDS
 from guardrails.recognizers import Span, SpanMask, compile_re2
 
@@ -29,7 +30,9 @@ DOTTED = compile_re2(r"(?:^|[^\p{L}\p{N}./@_])(\p{Lu}\p{Ll}+)[./](\p{Lu}\p{Ll}+)
 # person, or before "from" and a capitalised word.
 OBJECT = compile_re2(
     r"\b(?i:called|rang|contacted|visited|paid|met|told|pinged|messaged|informed|warned|thanked|emailed|texted|"
-    r"phoned|reminded|invited|hired|fired|married|paged)[ \t]+(" + _WORD + r")\b"
+    r"phoned|reminded|invited|hired|fired|married|paged|talked about|spoke about|worried about|asked about|"
+    r"heard about|thinking about|lunch with|dinner with|stayed with|staying with|lives with|living with)[ \t]+("
+    + _WORD + r")\b"
 )
 FROM_COMPANY = compile_re2(r"(?:^|[.!?\n][ \t]*)(" + _WORD + r")[ \t]+from[ \t]+\p{Lu}")
 # '"Kate, wait!" she shouted': a name called at the start of a quote.
@@ -46,6 +49,23 @@ SUBJECT = compile_re2(
     r"took|got|still|already|reject|rejected|said|says|wants|wanted|needs|needed|knows|knew|thinks|thought|"
     r"standing|sitting|walking|driving|working|waiting|is|was|has|had)\b"
 )
+# A sentence that starts with a given name and a verb: "Anders thinks ...", "Marguerite can't find ...".
+OPENING_SUBJECT = compile_re2(
+    r"(?:^|[.!?\n][ \t]*)(" + _WORD + r")[ \t]+(?:can't|cannot|can|couldn't|doesn't|does|didn't|won't|wouldn't|"
+    r"isn't|wasn't|hasn't|thinks|thought|says|said|wants|wanted|needs|knows|knew|agreed|agrees|told|asked|drove|"
+    r"lives|works|called|phoned|wrote|sent|paid|signed|found|lost|and I|and her|and his)\b"
+)
+# A role used as a title: "Officer Lopez", "Nurse Ella", "Uncle Bob"; the name after it is on the lists.
+ROLE_TITLE = compile_re2(
+    r"\b(?:Officer|Nurse|Coach|Captain|Capt\.|Sergeant|Sgt\.|Detective|Det\.|Inspector|Judge|Pastor|Reverend|Rev\.|"
+    r"Rabbi|Imam|Deacon|Bishop|Lieutenant|Lt\.|Uncle|Aunt|Auntie|Grandma|Grandpa|Granny|Nana|Cousin|Agent|Constable|"
+    r"Dean|Chef)[ \t]+(" + _WORD + r")"
+)
+# "Cas, Isabella and Christopher are coming": a list of bare given names.
+NAME_LIST = compile_re2(
+    r"(?:^|[^\p{L}])(" + _WORD + r"(?:,[ \t]+" + _WORD + r"){1,5},?[ \t]+(?:and|&)[ \t]+" + _WORD + r")\b"
+)
+_WORDS = compile_re2(_WORD)
 NAME_ZIPF = 4.6  # a name English uses more often than this is more likely the word ("Will", "May", "Home")
 # Makers and payment brands the given-name lists also hold: "Is Mercedes still covering it?" asks about a car.
 BRANDS = frozenset("kia mazda mercedes chevy lincoln mini aviva chase wells visa".split())
@@ -59,6 +79,10 @@ def _rare_enough(word: str) -> bool:
 
 def _given(word: str) -> bool:
     return word.lower() in given_names() and _rare_enough(word) and not word.isupper()
+
+
+def _is_surname(word: str) -> bool:
+    return word.lower() in surnames()
 
 
 def _surname_like(word: str) -> bool:
@@ -84,6 +108,21 @@ def name_shapes(text: str, things: Sequence[tuple[int, int]] = ()) -> Iterator[S
         for m in pattern.finditer(text):
             if _given(m.group(1)) and not mask.touches(*m.span(1)):
                 yield Span("PERSON", m.start(1), m.end(1), 0.8)
+    for m in OPENING_SUBJECT.finditer(text):
+        if _given(m.group(1)) and not mask.touches(*m.span(1)):
+            yield Span("PERSON", m.start(1), m.end(1), 0.8)
+    for m in ROLE_TITLE.finditer(text):  # NER often reads title and name as one organisation ("Nurse Ella")
+        if _surname_like(m.group(1)):
+            yield Span("PERSON", m.start(1), m.end(1), 0.8)
+    for m in NAME_LIST.finditer(text):
+        members = [(w.start() + m.start(1), w.end() + m.start(1)) for w in _WORDS.finditer(m.group(1))]
+        members = [(a, b) for a, b in members if text[a:b].lower() not in ("and",)]
+        values = [text[a:b] for a, b in members]
+        # Two members at least only given names: "Carey, Lopez and Nelson" (all surnames too) is a firm.
+        if all(v.lower() in given_names() and not known_place(v) for v in values) \
+                and sum(_given(v) and not _is_surname(v) for v in values) >= 2:
+            for a, b in members:
+                yield Span("PERSON", a, b, 0.8)
     for m in SAID_TO_BE_NAME.finditer(text):
         if all(_rare_enough(w) for w in m.group(1).split()):
             yield Span("PERSON", m.start(1), m.end(1), 0.9)

@@ -174,7 +174,25 @@ def _ranges(text: str) -> Iterator[tuple[int, int]]:
     yield from _company_lines(text)
     for m in WORKS_FOR.finditer(text):
         g = 1 if m.group(1) is not None else 2
-        yield m.span(g)
+        if not _employer_is_a_person(m.group(g).split()):
+            yield m.span(g)
+
+
+def _employer_is_a_person(words: list[str]) -> bool:
+    """"I work for Dr. Anna Berg", "works for Emma Amundsen": an honorific, or a given name ("Emma", not "Grace" or
+    "Will") and capitalised words after it, with no company word; or words of another script."""
+    from guardrails.name_lexicon import english_zipf
+    from guardrails.pii_lexicon import NAME_PARTICLES, TITLES_BEFORE
+
+    if not words or any(w.lower().strip(".,") in ORG_TAILS for w in words):
+        return False
+    if words[0].lower() in TITLES_BEFORE:
+        return len(words) >= 2 and words[1][:1].isupper()
+    if all(not c.isascii() for w in words for c in w[:1]):  # "Ия Антоновна Евсеева"
+        return 2 <= len(words) <= 4
+    first = words[0].lower()
+    return 2 <= len(words) <= 4 and all(p in given_names() for p in first.split("-")) and english_zipf(first) < 4.6 \
+        and all(w[:1].isupper() or w in NAME_PARTICLES for w in words[1:])
 
 
 def company_line(text: str, span: Span) -> bool:

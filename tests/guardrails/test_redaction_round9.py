@@ -187,3 +187,52 @@ def test_the_other_of_two_places_named_together_is_a_place(redactor, text, place
 
 def test_a_cue_found_person_beside_a_place_stays_a_person(redactor):
     assert ("PERSON", "Maria Berg") in _found(redactor, "She lives in Oslo and Maria Berg visited.")
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("I work for Emma Amundsen at a small firm.", "Emma Amundsen"),
+        ("She works for Dr. Anna Berg as a receptionist.", "Anna Berg"),
+        ("I work for Ия Антоновна Евсеева at a small firm.", "Ия Антоновна Евсеева"),
+    ],
+)
+def test_an_employer_who_is_a_person_is_a_name(redactor, text, name):
+    assert _person(_found(redactor, text), name)
+
+
+@pytest.mark.parametrize("text", ["I work for Johnson Controls in Milwaukee.", "I work for Grace Church on Sundays."])
+def test_an_employer_that_is_a_company_stays_clear(redactor, text):
+    assert not any(t == "PERSON" for t, _ in _found(redactor, text))
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Anders thinks the roof is fine.", "Anders"),
+        ("Marguerite can't find the receipt.", "Marguerite"),
+        ("Officer Lopez took my statement.", "Lopez"),
+        ("Nurse Ella changed the bandage.", "Ella"),
+    ],
+)
+def test_a_given_name_opening_a_sentence_or_after_a_role_title_is_a_name(redactor, text, name):
+    assert _person(_found(redactor, text), name)
+
+
+def test_a_role_title_before_an_english_word_is_no_name(redactor):
+    assert not any(t == "PERSON" for t, _ in _found(redactor, "Officer Training starts on Monday."))
+
+
+def test_a_list_of_bare_given_names_is_names(redactor):
+    found = _found(redactor, "Cas, Isabella and Christopher are coming.")
+    assert all(("PERSON", n) in found for n in ("Cas", "Isabella", "Christopher")), found
+
+
+def test_a_list_of_weekdays_or_colours_is_no_names(redactor):
+    for text in ("Monday, Tuesday and Friday are fine.", "Red, Green and Blue cables were cut."):
+        assert not any(t == "PERSON" for t, _ in _found(redactor, text)), text
+
+
+def test_a_firm_named_after_three_surnames_is_no_list_of_people(redactor):
+    found = _found(redactor, "Miller PLC and Carey, Lopez and Nelson share the same office.")
+    assert not any(t == "PERSON" for t, _ in found), found
