@@ -250,7 +250,7 @@ class Redactor:
         job.spans += _keep_clear(list(find_structured_names(text)) + list(layout_names(text)), hard, len(text))
         # A name as a verb's subject or object yields to what NER read as an organisation or a product.
         things = [(n.start, n.end) for n in job.non_pii if n.type in ("~ORG", "~PRODUCT")]
-        job.spans += _keep_clear(list(name_shapes(text, things)), hard, len(text))
+        job.spans += _keep_clear(list(name_shapes(text, things, job.norm.text)), hard, len(text))
         emails = [s for s in job.spans if s.type == "EMAIL_ADDRESS"]
         job.spans += list(names_from_emails(text, emails, hard))
         # For the rare-word rule NER's places veto too, unless written in another script (NER, trained on English,

@@ -89,11 +89,12 @@ def _surname_like(word: str) -> bool:
     return _rare_enough(word) and (given_or_surname(word) or english_zipf(word.lower()) < 3.0)
 
 
-def name_shapes(text: str, things: Sequence[tuple[int, int]] = ()) -> Iterator[Span]:
+def name_shapes(text: str, things: Sequence[tuple[int, int]] = (), original: str | None = None) -> Iterator[Span]:
     """PERSON spans for the shapes above, each confirmed by the name lists or by being rare in English.
 
     `things` are ranges NER read as an organisation or a product: a word there is no subject or object name
-    ("We called Kia", "Is Mercedes still ...").
+    ("We called Kia", "Is Mercedes still ..."). `original` is the text before truecasing: a dotted or slashed pair
+    must have had its capitals there ("par/ut" in a lower-case fund name is none).
     """
     mask = SpanMask(len(text), things)
     for m in FAMILY.finditer(text):
@@ -101,7 +102,8 @@ def name_shapes(text: str, things: Sequence[tuple[int, int]] = ()) -> Iterator[S
             yield Span("PERSON", m.start(1), m.end(1), 0.8)
     for m in DOTTED.finditer(text):
         first, second = m.group(1), m.group(2)
-        if _surname_like(first) and _surname_like(second) and (_given(first) or _given(second)):
+        written = original is None or original[m.start(1)].isupper() and original[m.start(2)].isupper()
+        if written and _surname_like(first) and _surname_like(second) and (_given(first) or _given(second)):
             yield Span("PERSON", m.start(1), m.end(1), 0.8)  # two spans: the dot is no part of a name
             yield Span("PERSON", m.start(2), m.end(2), 0.8)
     for pattern in (OBJECT, FROM_COMPANY, QUOTED_VOCATIVE, SUBJECT):

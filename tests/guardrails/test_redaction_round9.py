@@ -236,3 +236,8 @@ def test_a_list_of_weekdays_or_colours_is_no_names(redactor):
 def test_a_firm_named_after_three_surnames_is_no_list_of_people(redactor):
     found = _found(redactor, "Miller PLC and Carey, Lopez and Nelson share the same office.")
     assert not any(t == "PERSON" for t, _ in found), found
+
+
+def test_a_slashed_pair_capitalised_only_by_truecasing_is_no_name(redactor):
+    text = "i used to work for dynagas lng par/ut ltd partn int s as a research scientist"
+    assert not any(t == "PERSON" for t, _ in _found(redactor, text))
