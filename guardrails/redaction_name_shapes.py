@@ -2,7 +2,7 @@
 listed given name doing something or having something done to it, a name called in a quote or said to be a name,
 a name after a role used as a title ("Officer Lopez"), and a list of bare given names.
 
-"The Vestergaard family moved out", "Assigned to Károly.Parker", "When Jake came home", "We called Mette",
+"The Vestergaard family moved out", "Assigned to Károly.Parker", "When Jake came home", "We called Miguel",
 '"Kate, wait!"', "Bonbach is my maiden name":
 NER often misses a lone name in such places, and the cue rules (`redaction_names`) need a cue word before it.
 Each shape asks the name lists (`name_lexicon`) and wordfreq for confirmation, so the English words that happen
@@ -26,7 +26,7 @@ FAMILY = compile_re2(
 # "Assigned to Károly.Parker", "Reference: Lund/Ingrid": a given name and a surname joined by a dot or a slash,
 # as in a user name or a file reference, either one first.
 DOTTED = compile_re2(r"(?:^|[^\p{L}\p{N}./@_])(\p{Lu}\p{Ll}+)[./](\p{Lu}\p{Ll}+)(?:[^\p{L}\p{N}./@_]|$)")
-# "We called Mette but ...", "Ingrid from Acme Roofing phoned": a given name as the object of a verb that takes a
+# "We called Miguel but ...", "Ingrid from Acme Roofing phoned": a given name as the object of a verb that takes a
 # person, or before "from" and a capitalised word.
 OBJECT = compile_re2(
     r"\b(?i:called|rang|contacted|visited|paid|met|told|pinged|messaged|informed|warned|thanked|emailed|texted|"
@@ -106,21 +106,17 @@ def name_shapes(text: str, things: Sequence[tuple[int, int]] = (), original: str
         if written and _surname_like(first) and _surname_like(second) and (_given(first) or _given(second)):
             yield Span("PERSON", m.start(1), m.end(1), 0.8)  # two spans: the dot is no part of a name
             yield Span("PERSON", m.start(2), m.end(2), 0.8)
-    for pattern in (OBJECT, FROM_COMPANY, QUOTED_VOCATIVE, SUBJECT):
+    for pattern in (OBJECT, FROM_COMPANY, QUOTED_VOCATIVE, SUBJECT, OPENING_SUBJECT):
         for m in pattern.finditer(text):
             if _given(m.group(1)) and not mask.touches(*m.span(1)):
                 yield Span("PERSON", m.start(1), m.end(1), 0.8)
-    for m in OPENING_SUBJECT.finditer(text):
-        if _given(m.group(1)) and not mask.touches(*m.span(1)):
-            yield Span("PERSON", m.start(1), m.end(1), 0.8)
     for m in ROLE_TITLE.finditer(text):  # NER often reads title and name as one organisation ("Nurse Ella")
         if _surname_like(m.group(1)):
             yield Span("PERSON", m.start(1), m.end(1), 0.8)
     for m in NAME_LIST.finditer(text):
         members = [(w.start() + m.start(1), w.end() + m.start(1)) for w in _WORDS.finditer(m.group(1))]
-        members = [(a, b) for a, b in members if text[a:b].lower() not in ("and",)]
         values = [text[a:b] for a, b in members]
-        # Two members at least only given names: "Carey, Lopez and Nelson" (all surnames too) is a firm.
+        # At least two members that are given names and no surnames: "Carey, Lopez and Nelson" is a firm.
         if all(v.lower() in given_names() and not known_place(v) for v in values) \
                 and sum(_given(v) and not _is_surname(v) for v in values) >= 2:
             for a, b in members:
