@@ -16,6 +16,9 @@ from guardrails.pii_lexicon import DETERMINERS, STOP_WORDS
 LEXICON = Path(__file__).with_name("name_lexicon.json")
 # A word at least this frequent in English (zipf scale) is read as the word, not the name ("Will", "Grace").
 COMMON_ZIPF = 3.6
+# Where something besides the word says "name" (a layout, a verb, a title), a listed name counts up to this
+# frequency: "Smith" (4.5) and "Emma" are names there, "Royal" (4.7), "Park" or "Will" stay words.
+LISTED_NAME_ZIPF = 4.6
 
 
 @lru_cache(maxsize=1)
@@ -40,6 +43,21 @@ def given_names() -> frozenset[str]:
 def surnames() -> frozenset[str]:
     """Every surname on the lists, lower case, however common in English."""
     return _lists()[1]
+
+
+def listed_given_name(word: str) -> bool:
+    """A given name on the lists (each part of "Grethe-Heidi"), used as an English word less than
+    `LISTED_NAME_ZIPF` ("Emma", not "Grace" or "Will")."""
+    w = word.lower().strip(".,'’")
+    return all(p in _lists()[0] for p in w.split("-") if p) and english_zipf(w) < LISTED_NAME_ZIPF
+
+
+def surname_like(word: str) -> bool:
+    """A surname where a layout or a title says so: on the lists or rare in English, used as an English word less
+    than `LISTED_NAME_ZIPF`, and no large place ("Hautamäki", "Smith"; not "Royal", "Jordan")."""
+    w = word.lower().strip(".,'’")
+    return english_zipf(w) < LISTED_NAME_ZIPF and not known_place(word) and (
+        given_or_surname(w) or english_zipf(w) < 3.0)
 
 
 def given_name(word: str) -> bool:

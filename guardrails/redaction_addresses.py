@@ -193,7 +193,8 @@ def find_addresses(text: str) -> Iterator[Span]:
         elif end > m.end():  # "Hunt Coves\n Suite 385\n North Troy": a weaker street word needs an address after it
             yield Span("LOCATION", m.start(), end, 0.8)
     for m in CITY_STATE_ZIP.finditer(text):
-        if not (_alnum_at(text, m.start() - 1) or _alnum_at(text, m.end())) and m.group(1).split()[-1].lower() not in NOT_NAMES:
+        town_word = m.group(1).split()[-1].lower()
+        if not (_alnum_at(text, m.start() - 1) or _alnum_at(text, m.end())) and town_word not in NOT_NAMES:
             yield Span("LOCATION", m.start(), m.end(), 0.9)
     for m in ZIP_FIELD.finditer(text):
         if not _alnum_at(text, m.end(1)):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from guardrails.name_lexicon import given_names, given_or_surname, reads_as_name
+from guardrails.name_lexicon import given_names, given_or_surname, listed_given_name, reads_as_name, surname_like
 from guardrails.pii_lexicon import NOT_NAMES, ORG_TAILS, STOP_WORDS
 from guardrails.recognizers import Span, compile_re2
 
@@ -104,18 +104,11 @@ INVERTED = compile_re2(
     r"(?:^|\n|\\n|[;|:][ \t]*)[ \t]*(\p{L}[\p{L}'’\-]+),[ \t]+(\p{L}[\p{L}'’\-]+(?:[ \t]+\p{L}[\p{L}'’\-]+)?)"
     r"[ \t]*(?:$|\n|\\n|[;|(]|[-–][ \t])"
 )
-LISTED_NAME_ZIPF = 4.6  # a listed name English uses more often than this is more likely the word ("Park", "Young")
 
 
 def _inverted_name(surname: str, given: list[str]) -> bool:
     """A surname English does not use as a word, then a given name on the lists."""
-    from guardrails.name_lexicon import english_zipf, known_place
-
-    last = surname.lower()
-    first = given[0].lower()
-    return (last not in NOT_NAMES and not known_place(surname) and english_zipf(last) < LISTED_NAME_ZIPF
-            and (given_or_surname(last) or english_zipf(last) < 3.0)
-            and all(p in given_names() for p in first.split("-") if p) and english_zipf(first) < LISTED_NAME_ZIPF
+    return (surname.lower() not in NOT_NAMES and surname_like(surname) and listed_given_name(given[0])
             and all(w.lower() not in NOT_NAMES | STOP_WORDS for w in given))
 
 

@@ -3,7 +3,7 @@ a code ("GASLOG PRTN CUM RED", "Asahi NetInc") rather than a person, and the exc
 ("a Dylan concert", a full name from the name lexicon)."""
 from __future__ import annotations
 
-from guardrails.name_lexicon import given_or_surname, reads_as_full_name
+from guardrails.name_lexicon import given_or_surname, reads_as_full_name, surname_like
 from guardrails.nlp import camel_case
 from guardrails.pii_lexicon import NOT_BEFORE_NAME, ORG_SUFFIXES, STOP_WORDS, TITLES_AFTER, TITLES_BEFORE
 
@@ -34,14 +34,7 @@ def names_despite_determiner(text: str, start: int, end: int) -> bool:
 
 
 def _surnames(run: list[str]) -> bool:
-    """Words a name list holds and English seldom uses, and no place ("Hautamäki"; not "Royal", "Jordan")."""
-    from guardrails.name_lexicon import english_zipf, known_place
-
-    return all(w[:1].isupper() and english_zipf(w.lower()) < _SURNAME_ZIPF and not known_place(w)
-               and (given_or_surname(w) or english_zipf(w.lower()) < 3.0) for w in run)
-
-
-_SURNAME_ZIPF = 4.6  # as LISTED_NAME_ZIPF: "Smith" (4.5) is a name here, "Royal" (4.7) the word
+    return all(w[:1].isupper() and surname_like(w) for w in run)
 
 
 def _name_words(run: list[str]) -> bool:

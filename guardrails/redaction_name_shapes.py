@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Iterator, Sequence
 
-from guardrails.name_lexicon import english_zipf, given_names, given_or_surname, known_place, surnames
+from guardrails.name_lexicon import (LISTED_NAME_ZIPF, english_zipf, given_names, known_place, listed_given_name,
+                                     surname_like, surnames)
 from guardrails.pii_lexicon import NOT_NAMES, STOP_WORDS
 from guardrails.recognizers import Span, SpanMask, compile_re2
 
@@ -66,27 +67,21 @@ NAME_LIST = compile_re2(
     r"(?:^|[^\p{L}])(" + _WORD + r"(?:,[ \t]+" + _WORD + r"){1,5},?[ \t]+(?:and|&)[ \t]+" + _WORD + r")\b"
 )
 _WORDS = compile_re2(_WORD)
-NAME_ZIPF = 4.6  # a name English uses more often than this is more likely the word ("Will", "May", "Home")
 # Makers and payment brands the given-name lists also hold: "Is Mercedes still covering it?" asks about a car.
 BRANDS = frozenset("kia mazda mercedes chevy lincoln mini aviva chase wells visa".split())
 
 
-def _rare_enough(word: str) -> bool:
+def _no_word_or_brand(word: str) -> bool:
     lowered = word.lower()
-    return lowered not in NOT_NAMES and lowered not in STOP_WORDS and lowered not in BRANDS \
-        and english_zipf(lowered) < NAME_ZIPF and not known_place(word)
+    return lowered not in NOT_NAMES and lowered not in STOP_WORDS and lowered not in BRANDS and not known_place(word)
 
 
 def _given(word: str) -> bool:
-    return word.lower() in given_names() and _rare_enough(word) and not word.isupper()
-
-
-def _is_surname(word: str) -> bool:
-    return word.lower() in surnames()
+    return listed_given_name(word) and _no_word_or_brand(word) and not word.isupper()
 
 
 def _surname_like(word: str) -> bool:
-    return _rare_enough(word) and (given_or_surname(word) or english_zipf(word.lower()) < 3.0)
+    return surname_like(word) and _no_word_or_brand(word)
 
 
 def name_shapes(text: str, things: Sequence[tuple[int, int]] = (), original: str | None = None) -> Iterator[Span]:
@@ -118,9 +113,9 @@ def name_shapes(text: str, things: Sequence[tuple[int, int]] = (), original: str
         values = [text[a:b] for a, b in members]
         # At least two members that are given names and no surnames: "Carey, Lopez and Nelson" is a firm.
         if all(v.lower() in given_names() and not known_place(v) for v in values) \
-                and sum(_given(v) and not _is_surname(v) for v in values) >= 2:
+                and sum(_given(v) and v.lower() not in surnames() for v in values) >= 2:
             for a, b in members:
                 yield Span("PERSON", a, b, 0.8)
     for m in SAID_TO_BE_NAME.finditer(text):
-        if all(_rare_enough(w) for w in m.group(1).split()):
+        if all(_no_word_or_brand(w) and english_zipf(w.lower()) < LISTED_NAME_ZIPF for w in m.group(1).split()):
             yield Span("PERSON", m.start(1), m.end(1), 0.9)

@@ -14,8 +14,8 @@ from typing import Iterable, Iterator, Sequence
 
 import re2
 
-from guardrails.name_lexicon import (english_not_name, english_zipf, given_or_surname, hyphenated_given_name, known_place,
-                                     reads_as_rare_name)
+from guardrails.name_lexicon import (LISTED_NAME_ZIPF, english_not_name, english_zipf, given_or_surname,
+                                     hyphenated_given_name, known_place, reads_as_rare_name)
 from guardrails.nlp import camel_case
 from guardrails.pii_lexicon import (
     COMMON_INITIAL,
@@ -269,7 +269,6 @@ RARE_ZIPF_INITIAL = 3.0  # at the start of a sentence, capitalisation says nothi
 CAPITALISED = compile_re2(r"\p{Lu}[\p{L}'’\-]*\p{L}")
 
 
-LISTED_NAME_ZIPF = 4.6  # a listed surname after a given name, unless English uses it this often ("Park", "King")
 MAX_WORD = 40  # longer "words" are never names, and are not worth a lookup
 
 

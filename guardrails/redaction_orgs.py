@@ -11,8 +11,9 @@ from __future__ import annotations
 import unicodedata
 from typing import Iterator
 
-from guardrails.pii_lexicon import ORG_DOTTED, ORG_HEADS, ORG_SUFFIXES, ORG_TAILS, PLACE_PREFIXES
-from guardrails.name_lexicon import given_names, given_or_surname, known_place
+from guardrails.pii_lexicon import (NAME_PARTICLES, ORG_DOTTED, ORG_HEADS, ORG_SUFFIXES, ORG_TAILS, PLACE_PREFIXES,
+                                    TITLES_BEFORE)
+from guardrails.name_lexicon import given_names, given_or_surname, known_place, listed_given_name
 from guardrails.recognizers import Span, compile_re2
 
 _CAP = r"\p{Lu}[\p{L}&'’.\-]*"
@@ -129,11 +130,7 @@ SURNAME_TAILS = frozenset({"mills"})
 
 def _given_and_surname_tail(words: list[str]) -> bool:
     """"Stephanie Mills": a given name and a surname that is also a company word ("Sunrise Mills" stays a firm)."""
-    from guardrails.name_lexicon import english_zipf
-
-    first = words[0].lower() if words else ""
-    return len(words) == 2 and words[1].lower() in SURNAME_TAILS and first in given_names() \
-        and english_zipf(first) < 4.6  # "Stephanie" (4.0), not "Sunrise" or "Golden"
+    return len(words) == 2 and words[1].lower() in SURNAME_TAILS and listed_given_name(words[0])
 
 
 def _owned_thing(run: str) -> bool:
@@ -181,17 +178,13 @@ def _ranges(text: str) -> Iterator[tuple[int, int]]:
 def _employer_is_a_person(words: list[str]) -> bool:
     """"I work for Dr. Anna Berg", "works for Emma Amundsen": an honorific, or a given name ("Emma", not "Grace" or
     "Will") and capitalised words after it, with no company word; or words of another script."""
-    from guardrails.name_lexicon import english_zipf
-    from guardrails.pii_lexicon import NAME_PARTICLES, TITLES_BEFORE
-
     if not words or any(w.lower().strip(".,") in ORG_TAILS for w in words):
         return False
     if words[0].lower() in TITLES_BEFORE:
         return len(words) >= 2 and words[1][:1].isupper()
     if all(not c.isascii() for w in words for c in w[:1]):  # "Ия Антоновна Евсеева"
         return 2 <= len(words) <= 4
-    first = words[0].lower()
-    return 2 <= len(words) <= 4 and all(p in given_names() for p in first.split("-")) and english_zipf(first) < 4.6 \
+    return 2 <= len(words) <= 4 and listed_given_name(words[0]) \
         and all(w[:1].isupper() or w in NAME_PARTICLES for w in words[1:])
 
 
