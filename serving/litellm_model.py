@@ -8,21 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from collections.abc import AsyncIterator
 from functools import lru_cache
+from types import ModuleType
 from typing import Any, Literal
 
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch the cost map over the network
-
-import litellm  # noqa: E402
-
-from serving.model import ModelError, ModelRequest, ModelResponse  # noqa: E402
-
-litellm.suppress_debug_info = True
-litellm.telemetry = False
-# httpx rather than aiohttp under the OpenAI client: aiohttp sessions cached per loop leak "Unclosed" warnings.
-litellm.disable_aiohttp_transport = True
+from serving.model import ModelError, ModelRequest, ModelResponse
 
 # How a JSON schema reaches the server:
 #   gbnf               llama-cpp-python server: a GBNF `grammar` field (its /v1/completions takes no response_format)
@@ -31,6 +24,20 @@ litellm.disable_aiohttp_transport = True
 #   response_format    OpenAI-style `response_format: {"type": "json_schema", ...}` (hosted APIs, vLLM chat)
 #   none               send nothing; rely on the prompt and the caller's validation
 Structured = Literal["gbnf", "structured_outputs", "guided_json", "response_format", "none"]
+
+
+@lru_cache(maxsize=1)
+def _litellm() -> ModuleType:
+    """LiteLLM, imported and configured on first use: importing it costs about 5 s of CPU, which every
+    `warden up` role paid at start (and again on each restart) though only a runtime with a served model calls it."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch the cost map over the network
+    import litellm
+
+    litellm.suppress_debug_info = True
+    litellm.telemetry = False
+    # httpx rather than aiohttp under the OpenAI client: aiohttp sessions cached per loop leak "Unclosed" warnings.
+    litellm.disable_aiohttp_transport = True
+    return litellm
 
 
 @lru_cache(maxsize=64)
@@ -97,8 +104,8 @@ class LiteLLMModel:
         kwargs = self._kwargs(request, stream=stream)
         try:
             if request.prompt is not None:
-                return await litellm.atext_completion(prompt=request.prompt, **kwargs)
-            return await litellm.acompletion(messages=request.messages, **kwargs)
+                return await _litellm().atext_completion(prompt=request.prompt, **kwargs)
+            return await _litellm().acompletion(messages=request.messages, **kwargs)
         except ModelError:
             raise
         except Exception as exc:
@@ -164,6 +171,8 @@ def _model_error(name: str, exc: Exception, api_key: str | None = None) -> Model
 
 async def close_clients() -> None:
     """Close LiteLLM's cached HTTP sessions (call once at shutdown; avoids 'Unclosed client session' noise)."""
+    if "litellm" not in sys.modules:  # never used in this process: nothing to close, nothing to import
+        return
     from litellm.llms.custom_httpx.async_client_cleanup import close_litellm_async_clients
 
     await close_litellm_async_clients()
