@@ -61,7 +61,7 @@ def introduced_as_thing(text: str, start: int, end: int | None = None) -> bool:
     """"the damaged MacBook Air", "a Hanson novel": a determiner (and maybe an adjective) introduces a thing.
 
     "my friend John" stays a name: the word between is a person noun."""
-    before = text[max(0, start - 40) : start].split()
+    before = text[max(0, start - 40) : start].rsplit("\n", 1)[-1].split()  # a line break ends the phrase
     if not before or (end is not None and names_despite_determiner(text, start, end)):
         return False
     if before[-1].lower() in NOT_BEFORE_NAME:

@@ -1,6 +1,7 @@
 """Name shapes with no cue word before them that the name lists confirm: a surname's family, a dotted handle, a
 listed given name doing something or having something done to it, a name called in a quote or said to be a name,
-a name after a role used as a title ("Officer Lopez"), and a list of bare given names.
+a name after a role used as a title ("Officer Lopez"), a list of bare given names, and a lone name heading a
+contact block.
 
 "The Vestergaard family moved out", "Assigned to Károly.Parker", "When Jake came home", "We called Miguel",
 '"Kate, wait!"', "Bonbach is my maiden name":
@@ -66,9 +67,17 @@ ROLE_TITLE = compile_re2(
 NAME_LIST = compile_re2(
     r"(?:^|[^\p{L}])(" + _WORD + r"(?:,[ \t]+" + _WORD + r"){1,5},?[ \t]+(?:and|&)[ \t]+" + _WORD + r")\b"
 )
+# "Kirsty\nSales executive\nAcme Ltd\n12 Mill Road": a block (a signature, an address label) headed by one word
+# alone on its line, with at least two more lines below it.
+BLOCK_HEAD = compile_re2(
+    r"(?:^|\n[ \t]*\n)[^\p{L}\p{N}\n]{0,4}(" + _WORD + r")[ \t]*,?[ \t]*\n(?:[ \t]*\n)?"
+    r"[^\n]*\S[^\n]*\n[^\n]*\S"
+)
+RARE_ZIPF = 3.0  # under once per million words of English
 _WORDS = compile_re2(_WORD)
 # Makers and payment brands the given-name lists also hold: "Is Mercedes still covering it?" asks about a car.
-BRANDS = frozenset("kia mazda mercedes chevy lincoln mini aviva chase wells visa".split())
+BRANDS = frozenset("kia mazda mercedes chevy lincoln mini aviva chase wells visa aldi avis macy wendy heinz campbell "
+                   "dupont sony tata chanel hermes memo".split())
 
 
 def _no_word_or_brand(word: str) -> bool:
@@ -105,6 +114,13 @@ def name_shapes(text: str, things: Sequence[tuple[int, int]] = (), original: str
         for m in pattern.finditer(text):
             if _given(m.group(1)) and not mask.touches(*m.span(1)):
                 yield Span("PERSON", m.start(1), m.end(1), 0.8)
+    for m in BLOCK_HEAD.finditer(text):  # a lone name heading a contact block: on the lists, not merely rare
+        word = m.group(1)
+        # NER reads many such words as a company. A given name overrules it (but for the BRANDS); so does a
+        # surname rare in English, but not a brand the lists hold as a surname ("Hertz", "Bosch", "Marriott").
+        surname = word.lower() in surnames() and _surname_like(word) and english_zipf(word.lower()) < RARE_ZIPF
+        if (_given(word) or surname) and not word.isupper():
+            yield Span("PERSON", m.start(1), m.end(1), 0.8)
     for m in ROLE_TITLE.finditer(text):  # NER often reads title and name as one organisation ("Nurse Ella")
         if _surname_like(m.group(1)):
             yield Span("PERSON", m.start(1), m.end(1), 0.8)
