@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from guardrails.name_lexicon import listed_given_name
 from guardrails.recognizers import Span, compile_re2
 
 # A postcode just before the span on its line, or ending the line before: DE/FR/IT/ES five digits, NL "4295 SU".
@@ -19,6 +20,7 @@ _POSTCODE_BEFORE = compile_re2(
 )
 # A postcode right after it: "Badajoz, 08506", "Boston 02115".
 _POSTCODE_AFTER = compile_re2(r"^,?[ \t]+\d{5}(?:-\d{4})?(?:$|[^\d\-./,]|[.,](?:\s|$))")
+_LOWER_WORD = compile_re2(r"(?:^|[\s(])\p{Ll}{2,}")
 # Someone says an address follows.
 _ADDRESS_CUE = compile_re2(
     r"(?i:\b(?:home |postal |mailing |street |billing |shipping |delivery )?address\s*:|\baddr\.?\s*:"
@@ -100,8 +102,20 @@ def _street_or_town(text: str, region_start: int, span: Span) -> bool:
 
 
 def _beside_postcode(text: str, span: Span) -> bool:
-    before = text[max(0, span.start - 16) : span.start]
-    return bool(_POSTCODE_BEFORE.search(before) or _POSTCODE_AFTER.search(text[span.end : span.end + 16]))
+    before = _POSTCODE_BEFORE.search(text[max(0, span.start - 16) : span.start])
+    if before is not None:
+        return "\n" not in before.group() or _town_line(text, span)
+    return bool(_POSTCODE_AFTER.search(text[span.end : span.end + 16]))
+
+
+def _town_line(text: str, span: Span) -> bool:
+    """After a postcode that ended the line before, a town stands alone on its line ("7562 RK\\nSomeren"). A name
+    that goes on with words ("NC 05511\\nMaximiliano Carranza will be talking") or that opens with a given name
+    ("Israel 95946\\nGeronimo Gigli\\nArchitect": the next block's addressee) is a person."""
+    if _LOWER_WORD.search(text[span.end :].split("\n", 1)[0]):  # "Hengelo (Gld)" is still a town's line
+        return False
+    words = text[span.start : span.end].split()
+    return len(words) < 2 or not listed_given_name(words[0])
 
 
 def _address_regions(text: str) -> list[tuple[int, int]]:

@@ -1,5 +1,6 @@
 """Truecasing for NER and the name rules: capitalisation is the signal both read, so lines written all in upper
-or all in lower case are re-cased first (same length, so offsets hold).
+or all in lower case are re-cased first (same length, so offsets hold), and for names so is a sentence typed in
+lower case inside a cased line ("Card 4111 ... was stolen. my name is aniela mirocha").
 
 Two flavours. `truecase` title-cases every word but function words: the street-address patterns want "952 Perez
 Port Apt. 143" whatever the line looked like. `truecase_for_names` capitalises only what could be a name (a word
@@ -9,7 +10,8 @@ rather than as a line of title words, and "suppose" or "sing" are never taken fo
 """
 from __future__ import annotations
 
-from guardrails.pii_lexicon import COMMON_INITIAL, NAME_PARTICLES, STOP_WORDS, TITLES_BEFORE
+from guardrails.pii_lexicon import (ABBREVIATIONS, COMMON_INITIAL, NAME_PARTICLES, ORG_SUFFIXES, STOP_WORDS,
+                                   TITLES_AFTER, TITLES_BEFORE)
 from guardrails.text_spans import compile_re2
 
 WORD = compile_re2(r"[\p{L}][\p{L}'’\-]*")
@@ -35,11 +37,38 @@ def _recase(text: str, *, smart: bool) -> str:
         return text
     out: list[str] = []
     for line in text.split("\n"):
-        letters = [c for c in line if c.isalpha()]
-        if len(letters) >= 4 and (all(c.isupper() for c in letters) or all(c.islower() for c in letters)):
+        if _one_case(line, 4):
             line = _title_words(line, smart)
+        elif smart:  # "Card 4111... was stolen. my name is aniela mirocha.": a sentence typed in lower case
+            line = "".join(_title_words(part, smart) if _one_case(part, 8, upper=False) else part
+                           for part in _sentences(line))
         out.append(line)
     return "\n".join(out)
+
+
+SENTENCE_END = compile_re2(r"[.!?]+[\"'”’)]*[ \t]+")
+
+
+def _sentences(line: str) -> list[str]:
+    """`line` cut after each sentence end; the parts join back to `line`. A full stop after an abbreviation, a
+    company suffix, a title or a degree ends no sentence ("Salud Integral Ltd. solicita", "Ditmar Putz MBA. will")."""
+    parts, start = [], 0
+    for m in SENTENCE_END.finditer(line):
+        before = line[start : m.start()].split()
+        last = before[-1].lower().strip("\"'([") if before else ""
+        if line[m.start()] == "." and (last in ABBREVIATIONS or last in ORG_SUFFIXES or last + "." in ORG_SUFFIXES
+                                       or last + "." in TITLES_BEFORE or last in TITLES_AFTER or before[-1].isupper()):
+            continue
+        parts.append(line[start : m.end()])
+        start = m.end()
+    parts.append(line[start:])
+    return parts
+
+
+def _one_case(part: str, least: int, *, upper: bool = True) -> bool:
+    """At least `least` letters, all lower case (or, with `upper`, all upper case)."""
+    letters = [c for c in part if c.isalpha()]
+    return len(letters) >= least and (all(c.islower() for c in letters) or upper and all(c.isupper() for c in letters))
 
 
 def _sentence_start(line: str, pos: int) -> bool:
