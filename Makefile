@@ -52,8 +52,12 @@ browser:
 		 timeout 300 apt-get install -y -q chromium >/dev/null 2>&1)) || echo "chromium not installed: browser tests will skip"; \
 	fi
 
+# Two pytest workers (pytest-xdist), each test module kept on one worker so its module fixtures (a topology, a
+# chaos campaign) start once: much of the suite waits on subprocesses, so two workers halve it even on two cores.
+# TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
