@@ -55,14 +55,19 @@ def _sentences(line: str) -> list[str]:
     parts, start = [], 0
     for m in SENTENCE_END.finditer(line):
         before = line[start : m.start()].split()
-        last = before[-1].lower().strip("\"'([") if before else ""
-        if line[m.start()] == "." and (last in ABBREVIATIONS or last in ORG_SUFFIXES or last + "." in ORG_SUFFIXES
-                                       or last + "." in TITLES_BEFORE or last in TITLES_AFTER or before[-1].isupper()):
+        if line[m.start()] == "." and before and _abbreviation(before[-1]):
             continue
         parts.append(line[start : m.end()])
         start = m.end()
     parts.append(line[start:])
     return parts
+
+
+def _abbreviation(word: str) -> bool:
+    """A word whose full stop ends no sentence: "Ltd", "Dr", "MBA", "ACME"."""
+    last = word.lower().strip("\"'([")
+    return (last in ABBREVIATIONS or last in ORG_SUFFIXES or last + "." in ORG_SUFFIXES or last + "." in TITLES_BEFORE
+            or last in TITLES_AFTER or word.isupper())
 
 
 def _one_case(part: str, least: int, *, upper: bool = True) -> bool:

@@ -83,3 +83,10 @@ def test_a_name_on_the_line_after_a_postcode_stays_a_person(redactor, text, name
 def test_a_town_alone_on_the_line_after_a_postcode_is_still_a_place(redactor):
     found = _found(redactor, "Maya Karlsen\nThijsweg 4\n2435TY\nHengelo (Gld)")
     assert ("PERSON", "Hengelo") not in found, found
+
+
+@pytest.mark.parametrize("text", ["Thanks. . my name is anna kowalska", ". . .", "Ok.  . ! ? fine"])
+def test_a_full_stop_with_no_word_before_it_is_read_without_error(redactor, text):
+    """A stray full stop cut a sentence with no word before it and the redactor raised IndexError (a hostile
+    document could make every tool call carrying it fail)."""
+    assert isinstance(_found(redactor, text), list)
