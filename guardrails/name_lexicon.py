@@ -19,6 +19,8 @@ COMMON_ZIPF = 3.6
 # Where something besides the word says "name" (a layout, a verb, a title), a listed name counts up to this
 # frequency: "Smith" (4.5) and "Emma" are names there, "Royal" (4.7), "Park" or "Will" stay words.
 LISTED_NAME_ZIPF = 4.6
+# A word rarer than this (under once per million words of English) may be a name where a layout says so.
+RARE_ZIPF = 3.0
 
 
 @lru_cache(maxsize=1)
@@ -57,7 +59,7 @@ def surname_like(word: str) -> bool:
     than `LISTED_NAME_ZIPF`, and no large place ("Hautamäki", "Smith"; not "Royal", "Jordan")."""
     w = word.lower().strip(".,'’")
     return english_zipf(w) < LISTED_NAME_ZIPF and not known_place(word) and (
-        given_or_surname(w) or english_zipf(w) < 3.0)
+        given_or_surname(w) or english_zipf(w) < RARE_ZIPF)
 
 
 def given_name(word: str) -> bool:

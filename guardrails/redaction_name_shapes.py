@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Iterator, Sequence
 
-from guardrails.name_lexicon import (LISTED_NAME_ZIPF, english_zipf, given_names, known_place, listed_given_name,
-                                     surname_like, surnames)
+from guardrails.name_lexicon import (LISTED_NAME_ZIPF, RARE_ZIPF, english_zipf, given_names, known_place,
+                                     listed_given_name, surname_like, surnames)
 from guardrails.pii_lexicon import NOT_NAMES, STOP_WORDS
 from guardrails.recognizers import Span, SpanMask, compile_re2
 
@@ -73,7 +73,6 @@ BLOCK_HEAD = compile_re2(
     r"(?:^|\n[ \t]*\n)[^\p{L}\p{N}\n]{0,4}(" + _WORD + r")[ \t]*,?[ \t]*\n(?:[ \t]*\n)?"
     r"[^\n]*\S[^\n]*\n[^\n]*\S"
 )
-RARE_ZIPF = 3.0  # under once per million words of English
 _WORDS = compile_re2(_WORD)
 # Makers and payment brands the given-name lists also hold: "Is Mercedes still covering it?" asks about a car.
 BRANDS = frozenset("kia mazda mercedes chevy lincoln mini aviva chase wells visa aldi avis macy wendy heinz campbell "

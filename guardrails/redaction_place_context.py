@@ -112,7 +112,8 @@ def _town_line(text: str, span: Span) -> bool:
     """After a postcode that ended the line before, a town stands alone on its line ("7562 RK\\nSomeren"). A name
     that goes on with words ("NC 05511\\nMaximiliano Carranza will be talking") or that opens with a given name
     ("Israel 95946\\nGeronimo Gigli\\nArchitect": the next block's addressee) is a person."""
-    if _LOWER_WORD.search(text[span.end :].split("\n", 1)[0]):  # "Hengelo (Gld)" is still a town's line
+    line_end = text.find("\n", span.end)
+    if _LOWER_WORD.search(text[span.end : None if line_end < 0 else line_end]):  # "Hengelo (Gld)" is a town's line
         return False
     words = text[span.start : span.end].split()
     return len(words) < 2 or not listed_given_name(words[0])
