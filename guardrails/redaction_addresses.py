@@ -97,6 +97,17 @@ EU_COMPOUND = compile_re2(
     r"vägen|gata|veien|gaten|straat|laan|gracht|utca|ulice|tie|katu|singel|hof|kade|dijk|markt|steeg|dreef|plein)"
     r"[ \t]+\d{1,4}[a-z]?(?:[/\-]\d{1,4})?"
 )
+# A UK postcode stands on its own shape ("SW1A 1AA", "hx8 7hx"): outward code of a real postal area, a space, then
+# the inward code, whose letters never include C, I, K, M, O or V. A bare US ZIP is just five digits and needs a cue.
+UK_AREAS = frozenset(
+    "AB AL B BA BB BD BH BL BN BR BS BT CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN DT DY E EC EH EN EX FK FY G "
+    "GL GU GY HA HD HG HP HR HS HU HX IG IM IP IV JE KA KT KW KY L LA LD LE LL LN LS LU M ME MK ML N NE NG NN NP NR NW "
+    "OL OX PA PE PH PL PO PR RG RH RM S SA SE SG SK SL SM SN SO SP SR SS ST SW SY TA TD TF TN TQ TR TS TW UB W WA WC WD "
+    "WF WN WR WS WV YO ZE".split()
+)
+UK_POSTCODE = compile_re2(
+    r"(?i)\b([A-Z]{1,2})(?:\d[A-Z\d]?|\d{2})[ \t]\d[ABD-HJLNP-UW-Z]{2}\b"
+)
 POSTCODE_CITY = compile_re2(r"^[\s,]{1,4}(?:[A-Z]{1,2}-)?(\d{4,5}|\d{2}-\d{3}|\d{3}[ \t]\d{2})[ \t]+(\p{Lu}[\p{L}\-]+)")
 
 
@@ -173,6 +184,9 @@ def find_addresses(text: str) -> Iterator[Span]:
         suffix = m.group(2)
         if len(suffix) <= 4 and suffix.lower() in ("st", "dr") and not m.group(3):
             continue
+        cued = STREET_CUE.search(text[max(0, m.start() - 24) : m.start()]) is not None
+        if suffix.islower() and not cued:  # "Jason Bell pass", "Bar road": a street name capitalises its suffix
+            continue
         # "Dr. Smith", "St. Louis": an abbreviation followed by a capitalised word is a title or a saint.
         nxt = text[m.end() : m.end() + 2].lstrip()
         if len(suffix) <= 4 and suffix.istitle() and nxt[:1].isupper():
@@ -180,7 +194,6 @@ def find_addresses(text: str) -> Iterator[Span]:
         after_words = text[m.end() : m.end() + 24].split()
         if after_words and after_words[0].lower().strip(".,") in ORG_TAILS:  # "Vantage Point Advisors"
             continue
-        cued = STREET_CUE.search(text[max(0, m.start() - 24) : m.start()]) is not None
         between = text[max(0, m.start() - 5) : m.start()] in (" and ", "& ") or text[m.start() - 2 : m.start()] == "& "
         end = _extend_tail(text, m.end())
         start = m.start()
@@ -219,6 +232,12 @@ def find_addresses(text: str) -> Iterator[Span]:
         if len(words) == 1 and _after_given_name(text, start):  # "Håkon Solheim", "Karl-Peter Hermighausen"
             continue
         yield Span("LOCATION", start, end, 0.6)
+    for m in UK_POSTCODE.finditer(text):
+        # "M2 5GB", "B2 2TB" read as storage sizes; one case throughout ("Hx8 7hx" is a truecased "hx8 7hx")
+        code = m.group()
+        if (m.group(1).upper() in UK_AREAS and code[-2:].upper() not in ("GB", "TB")
+                and (code.isupper() or code.islower() or code.title() == code)):
+            yield Span("LOCATION", m.start(), m.end(), 0.8)
     for m in LONE_UNIT.finditer(text):
         if not _alnum_at(text, m.start() - 1) and not _alnum_at(text, m.end()):
             yield Span("LOCATION", m.start(), m.end(), 0.8)

@@ -94,4 +94,15 @@ def reads_as_person(value: str) -> bool:
             return False
         if w.isupper() and len(w) > 1 and not any(v in lowered for v in "aeiouyäöüåéèáíóú"):
             return False
+    if len(words) < len(value.split()) and words and all(_plain_word(w) for w in words):
+        return False  # "Mrs. Author", "Mr. Join Congress": an honorific before everyday words names nobody
     return bool(words) and not (len(words) > 3 and any(w.isupper() and len(w) > 1 for w in words))
+
+
+EVERYDAY_ZIPF = 4.0  # "author", "operation", "think"; every word at least this common and on no name list
+
+
+def _plain_word(word: str) -> bool:
+    from guardrails.name_lexicon import english_zipf
+
+    return not given_or_surname(word) and english_zipf(word.lower()) >= EVERYDAY_ZIPF

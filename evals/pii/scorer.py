@@ -9,8 +9,9 @@ Definitions (per span, character offsets):
 Spans a set marks `ignore` (countries, titles: neither PII we must find nor text we must keep) count for nothing.
 
 `python -m evals.pii.scorer` prints, for our redactor and stock Presidio (same spaCy model, same run), the
-project's own set and the independent held-out set (evals/pii/independent.py); `--dev` adds the independent
-dev split, the only independent split anyone may look at while tuning. `--no-heldout` leaves the held-out split
+project's own set and the two held-out sets: the independent held-out split (evals/pii/independent.py) and
+scrubadub's fake documents (evals/pii/scrubadub_docs.py, never tuned on); `--dev` adds the independent
+dev split, the only independent split anyone may look at while tuning. `--no-heldout` leaves the held-out sets
 out (for development: its aggregate is printed once per round, by whoever merges) and `--probes` adds the
 project's probe sentences (evals/pii/probes.py); `--external` adds the external dev set (evals/pii/external_dev.py:
 labelled text from three other projects' packages).
@@ -28,6 +29,7 @@ from evals.pii.external_dev import EXTERNAL
 from evals.pii.generate import DATASET
 from evals.pii.independent import DEV, HELDOUT
 from evals.pii.probes import PROBES
+from evals.pii.scrubadub_docs import SCRUBADUB_HELDOUT
 
 Prediction = tuple[str, int, int]  # (type, start, end)
 Finder = Callable[[str], list[Prediction]]
@@ -192,8 +194,8 @@ def format_table(scores: Sequence[Score]) -> str:
     return "\n".join(lines)
 
 
-SETS = {"own": DATASET, "independent-dev": DEV, "independent-heldout": HELDOUT, "probes": PROBES,
-        "external": EXTERNAL}
+SETS = {"own": DATASET, "independent-dev": DEV, "independent-heldout": HELDOUT,
+        "scrubadub-heldout": SCRUBADUB_HELDOUT, "probes": PROBES, "external": EXTERNAL}
 
 
 def report(name: str, path: Path) -> str:
@@ -206,9 +208,10 @@ def report(name: str, path: Path) -> str:
 
 
 def select_sets(*, dev: bool, heldout: bool, probes: bool, external: bool = False) -> list[str]:
-    """The sets to print, in order; the held-out split only when asked for."""
-    return ["own"] + (["independent-heldout"] if heldout else []) + (["independent-dev"] if dev else []) + (
-        ["probes"] if probes else []) + (["external"] if external else [])
+    """The sets to print, in order; the held-out sets (never tuned on) only when asked for."""
+    held_out = ["independent-heldout", "scrubadub-heldout"] if heldout else []
+    return ["own"] + held_out + (["independent-dev"] if dev else []) + (["probes"] if probes else []) + (
+        ["external"] if external else [])
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -216,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--dev", action="store_true", help="also score the independent dev split")
-    parser.add_argument("--no-heldout", action="store_true", help="leave the held-out split out (development runs)")
+    parser.add_argument("--no-heldout", action="store_true", help="leave the held-out sets out (development runs)")
     parser.add_argument("--probes", action="store_true", help="also score the probe sentences (dev material)")
     parser.add_argument("--external", action="store_true", help="also score the external dev set (dev material)")
     args = parser.parse_args(argv)
