@@ -184,9 +184,6 @@ def find_addresses(text: str) -> Iterator[Span]:
         suffix = m.group(2)
         if len(suffix) <= 4 and suffix.lower() in ("st", "dr") and not m.group(3):
             continue
-        cued = STREET_CUE.search(text[max(0, m.start() - 24) : m.start()]) is not None
-        if suffix.islower() and not cued:  # "Jason Bell pass", "Bar road": a street name capitalises its suffix
-            continue
         # "Dr. Smith", "St. Louis": an abbreviation followed by a capitalised word is a title or a saint.
         nxt = text[m.end() : m.end() + 2].lstrip()
         if len(suffix) <= 4 and suffix.istitle() and nxt[:1].isupper():
@@ -194,6 +191,7 @@ def find_addresses(text: str) -> Iterator[Span]:
         after_words = text[m.end() : m.end() + 24].split()
         if after_words and after_words[0].lower().strip(".,") in ORG_TAILS:  # "Vantage Point Advisors"
             continue
+        cued = STREET_CUE.search(text[max(0, m.start() - 24) : m.start()]) is not None
         between = text[max(0, m.start() - 5) : m.start()] in (" and ", "& ") or text[m.start() - 2 : m.start()] == "& "
         end = _extend_tail(text, m.end())
         start = m.start()
