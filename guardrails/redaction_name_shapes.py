@@ -73,6 +73,14 @@ BLOCK_HEAD = compile_re2(
     r"(?:^|\n[ \t]*\n)[^\p{L}\p{N}\n]{0,4}(" + _WORD + r")[ \t]*,?[ \t]*\n(?:[ \t]*\n)?"
     r"[^\n]*\S[^\n]*\n[^\n]*\S"
 )
+# "... outside Michael Davila pulled ...", "... along Christine Green, ...": a given name and a surname, both
+# capitalised, between lower-case words or punctuation in running prose; no cue word needed.
+MID_PROSE_PAIR = compile_re2(
+    r"(?:^|[^\p{L}\p{N}])\p{Ll}[\p{L}'’\-]*[ \t]+(\p{Lu}\p{Ll}+)[ \t]+(\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?)"
+    r"(?:[ \t]+\p{Ll}|[ \t]*[.,;:!?)]|[ \t]*\n|[ \t]*$)"
+)
+# In such a pair a given name counts up to this frequency ("Michael" 4.9, "James" 5.0), a surname below it.
+PAIR_ZIPF = 5.05
 _WORDS = compile_re2(_WORD)
 # Makers and payment brands the given-name lists also hold: "Is Mercedes still covering it?" asks about a car.
 BRANDS = frozenset("kia mazda mercedes chevy lincoln mini aviva chase wells visa aldi avis macy wendy heinz campbell "
@@ -131,6 +139,20 @@ def name_shapes(text: str, things: Sequence[tuple[int, int]] = (), original: str
                 and sum(_given(v) and v.lower() not in surnames() for v in values) >= 2:
             for a, b in members:
                 yield Span("PERSON", a, b, 0.8)
+    for m in MID_PROSE_PAIR.finditer(text):
+        first, last = m.group(1), m.group(2)
+        if _prose_pair(first, last) and not mask.touches(m.start(1), m.end(2)):
+            yield Span("PERSON", m.start(1), m.end(2), 0.7)
     for m in SAID_TO_BE_NAME.finditer(text):
         if all(_no_word_or_brand(w) and english_zipf(w.lower()) < LISTED_NAME_ZIPF for w in m.group(1).split()):
             yield Span("PERSON", m.start(1), m.end(1), 0.9)
+
+
+def _prose_pair(first: str, last: str) -> bool:
+    """A listed given name, then a listed surname (each part of a double-barrelled one), neither a common word,
+    a place or a brand."""
+    def listed(word: str, names: frozenset[str]) -> bool:
+        low = word.lower()
+        return low in names and english_zipf(low) < PAIR_ZIPF and _no_word_or_brand(word)
+
+    return listed(first, given_names()) and all(listed(p, surnames() | given_names()) for p in last.split("-"))

@@ -80,3 +80,13 @@ def test_an_honorific_before_everyday_words_names_nobody(redactor, text):
                                         ("The adjuster, Dr. Anna Berg, signed it.", "Anna Berg")])
 def test_an_honorific_before_a_name_list_word_is_still_a_person(redactor, text, name):
     assert has_person(redactor, text, name), found(redactor, text)
+
+
+@pytest.mark.parametrize("text, name", [("Voluptatem quia dolore magnam Tom Baker aut adipisci aliquam.", "Tom Baker")])
+def test_a_given_name_and_a_surname_in_running_prose_are_a_person(redactor, text, name):
+    assert has_person(redactor, text, name), found(redactor, text)
+
+
+@pytest.mark.parametrize("text", ["We walked to Grant Park yesterday.", "Then pay Bill Payment online."])
+def test_a_given_name_before_a_word_that_is_no_surname_is_no_pair(redactor, text):
+    assert not any(t == "PERSON" and " " in v for t, v in found(redactor, text)), found(redactor, text)
