@@ -40,7 +40,7 @@ from guardrails.redaction_names import (coordinated_names, extend_names, find_ra
                                         names_from_emails, propagate, trim_names)
 from guardrails.redaction_language import names_in_other_languages
 from guardrails.redaction_layouts import layout_names
-from guardrails.redaction_name_shapes import name_shapes
+from guardrails.redaction_name_shapes import name_shapes, pair_inside_place
 from guardrails.redaction_overlaps import resolve_overlaps
 from guardrails.redaction_place_context import places_by_context
 from guardrails.redaction_jsonl import RedactInputError, redact_jsonl  # noqa: F401  (re-exported for the CLI)
@@ -88,6 +88,14 @@ def _value(job: _Pending, span: Span) -> str:
 
 def _before(job: _Pending, span: Span, width: int = 24) -> str:
     return job.cased[max(0, span.start - width) : span.start]
+
+
+def _person_inside_place(job: _Pending, span: Span) -> Span:
+    """NER's place that is a person's name with a lower-case word beside it becomes that name."""
+    if span.type != "LOCATION":
+        return span
+    pair = pair_inside_place(_value(job, span))
+    return span if pair is None else Span("PERSON", span.start + pair[0], span.start + pair[1], span.score)
 
 
 def _keep_clear(spans: Sequence[Span], blocked: Sequence[tuple[int, int]], length: int) -> list[Span]:
@@ -199,6 +207,7 @@ class Redactor:
                         if not (n.type == "PERSON" and (reads_as_role(_value(job, n)) or brand_word(_value(job, n))))
                         and not common_words_not_name(_value(job, n), _before(job, n))
                     ]
+                job.ner = [_person_inside_place(job, n) for n in job.ner]
                 job.spans += job.ner
                 job.non_pii = [n for n in ner_spans if n.type.startswith("~")]
             self._check(deadline)

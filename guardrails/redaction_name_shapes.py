@@ -156,3 +156,18 @@ def _prose_pair(first: str, last: str) -> bool:
         return low in names and english_zipf(low) < PAIR_ZIPF and _no_word_or_brand(word)
 
     return listed(first, given_names()) and all(listed(p, surnames() | given_names()) for p in last.split("-"))
+
+
+def pair_inside_place(value: str) -> tuple[int, int] | None:
+    """The offsets of a given name and a surname that NER took, with a lower-case word beside them, for a place
+    ("model Laura Bradley", "Rebecca Edwards molestiae"); None when the value reads as a place at all."""
+    words = list(_WORDS.finditer(value))
+    lower = [w for w in value.split() if w[:1].islower()]
+    if len(words) != 2 or not lower or known_place(value[words[0].start() : words[1].end()]):
+        return None
+    first, last = words[0].group(), words[1].group()
+    if value[words[0].end() : words[1].start()] != " " or not _prose_pair(first, last):
+        return None
+    from guardrails.nlp import _place_name
+
+    return None if _place_name(f"{first} {last}") else (words[0].start(), words[1].end())

@@ -90,3 +90,9 @@ def test_a_given_name_and_a_surname_in_running_prose_are_a_person(redactor, text
 @pytest.mark.parametrize("text", ["We walked to Grant Park yesterday.", "Then pay Bill Payment online."])
 def test_a_given_name_before_a_word_that_is_no_surname_is_no_pair(redactor, text):
     assert not any(t == "PERSON" and " " in v for t, v in found(redactor, text)), found(redactor, text)
+
+
+def test_a_name_ner_took_for_a_place_with_a_word_beside_it_is_a_person(redactor):
+    text = "Medical model Laura Bradley list because surface."
+    assert has_person(redactor, text, "Laura Bradley"), found(redactor, text)
+    assert not any(t == "LOCATION" for t, _ in found(redactor, text)), found(redactor, text)
