@@ -3,7 +3,7 @@ a code ("GASLOG PRTN CUM RED", "Asahi NetInc") rather than a person, and the exc
 ("a Dylan concert", a full name from the name lexicon)."""
 from __future__ import annotations
 
-from guardrails.name_lexicon import given_or_surname, reads_as_full_name, surname_like
+from guardrails.name_lexicon import english_zipf, given_or_surname, reads_as_full_name, surname_like
 from guardrails.nlp import camel_case
 from guardrails.pii_lexicon import NOT_BEFORE_NAME, ORG_SUFFIXES, STOP_WORDS, TITLES_AFTER, TITLES_BEFORE
 
@@ -39,8 +39,6 @@ def _surnames(run: list[str]) -> bool:
 
 def _name_words(run: list[str]) -> bool:
     """Two or more words, each on a name list or rare in English ("Vincent Bahl"; not "MacBook Air")."""
-    from guardrails.name_lexicon import english_zipf, given_or_surname
-
     return len(run) >= 2 and all(w[:1].isupper() and (given_or_surname(w) or english_zipf(w.lower()) < 3.0)
                                  and not camel_case(w) for w in run)
 
@@ -103,6 +101,4 @@ EVERYDAY_ZIPF = 4.0  # "author", "operation", "think"; every word at least this 
 
 
 def _plain_word(word: str) -> bool:
-    from guardrails.name_lexicon import english_zipf
-
     return not given_or_surname(word) and english_zipf(word.lower()) >= EVERYDAY_ZIPF

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Iterator, Sequence
 
-from guardrails.name_lexicon import (LISTED_NAME_ZIPF, RARE_ZIPF, english_zipf, given_names, known_place,
-                                     listed_given_name, surname_like, surnames)
+from guardrails.name_lexicon import (LISTED_NAME_ZIPF, RARE_ZIPF, english_zipf, given_names, given_or_surname,
+                                     known_place, listed_given_name, surname_like, surnames)
 from guardrails.pii_lexicon import NOT_NAMES, STOP_WORDS
 from guardrails.recognizers import Span, SpanMask, compile_re2
 
@@ -151,11 +151,11 @@ def name_shapes(text: str, things: Sequence[tuple[int, int]] = (), original: str
 def _prose_pair(first: str, last: str) -> bool:
     """A listed given name, then a listed surname (each part of a double-barrelled one), neither a common word,
     a place or a brand."""
-    def listed(word: str, names: frozenset[str]) -> bool:
-        low = word.lower()
-        return low in names and english_zipf(low) < PAIR_ZIPF and _no_word_or_brand(word)
+    def plain(word: str) -> bool:
+        return english_zipf(word.lower()) < PAIR_ZIPF and _no_word_or_brand(word)
 
-    return listed(first, given_names()) and all(listed(p, surnames() | given_names()) for p in last.split("-"))
+    return first.lower() in given_names() and plain(first) and all(
+        given_or_surname(p) and plain(p) for p in last.split("-"))
 
 
 def pair_inside_place(value: str) -> tuple[int, int] | None:

@@ -6,11 +6,12 @@ claim ids, amounts, incident dates, products, currencies, company names, version
 """
 from __future__ import annotations
 
-import json
 import random
 import re
 from pathlib import Path
 from typing import Callable
+
+from evals.pii.jsonl import write_records
 
 SEED = 20240501
 COUNT = 600
@@ -215,9 +216,7 @@ def generate(count: int = COUNT, seed: int = SEED) -> list[dict]:
 
 def main() -> None:
     records = generate()
-    with DATASET.open("w", encoding="utf-8") as f:
-        for r in records:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    write_records(DATASET, records)
     print(f"wrote {len(records)} records to {DATASET}")
 
 

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import csv
 import datetime
-import json
 import random
 import re
 from collections import OrderedDict
 from pathlib import Path
+
+from evals.pii.jsonl import write_records
 
 SEED = 20261130
 DEV_COUNT = 900
@@ -214,9 +215,7 @@ def generate(split: str, seed: int = SEED) -> list[dict]:
 def main() -> None:
     for split, path in (("dev", DEV), ("heldout", HELDOUT)):
         records = generate(split)
-        with path.open("w", encoding="utf-8") as f:
-            for r in records:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        write_records(path, records)
         n_values = sum(len(r["spans"]) for r in records)
         print(f"wrote {len(records)} records, {n_values} PII values to {path}")
 

@@ -33,9 +33,10 @@ version pinned in the `dev` extra, so the same command writes the same file.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from evals.pii.jsonl import write_records
 
 SEED = 31_000
 COUNT = 600
@@ -87,9 +88,7 @@ def generate(count: int = COUNT) -> list[dict[str, Any]]:
 
 def main() -> None:
     records = generate()
-    with SCRUBADUB_HELDOUT.open("w", encoding="utf-8") as f:
-        for record in records:
-            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+    write_records(SCRUBADUB_HELDOUT, records)
     values = sum(len(r["spans"]) for r in records)
     print(f"wrote {len(records)} records, {values} PII values to {SCRUBADUB_HELDOUT}")
 
